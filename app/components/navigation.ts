@@ -1,0 +1,55 @@
+import type { Permission } from "~/domain/auth/permissions";
+
+export interface NavItem {
+  to: string;
+  label: string;
+  permission: Permission;
+  demoOnly?: boolean;
+}
+
+export interface NavSection {
+  id: string;
+  label: string;
+  items: NavItem[];
+}
+
+/** The navigation, per area. A user sees only the items their permissions open. */
+export const NAVIGATION: NavSection[] = [
+  {
+    id: "campaign",
+    label: "Campagne",
+    items: [
+      // rolls, persons, waves, deadlines, funnel: added by their contexts
+    ],
+  },
+  {
+    id: "helpline",
+    label: "34 22",
+    items: [
+      // helpline console, board, routing, forecast: added by the helpline context
+    ],
+  },
+  {
+    id: "steering",
+    label: "Pilotage",
+    items: [
+      // KPI dashboard and reports: added by the kpi context
+    ],
+  },
+  {
+    id: "admin",
+    label: "Administration",
+    items: [
+      { to: "/admin/users", label: "Utilisateurs", permission: "users:admin" },
+      { to: "/admin/audit", label: "Journal d'audit", permission: "audit:read" },
+      { to: "/admin/jobs", label: "Tâches de fond", permission: "jobs:admin" },
+    ],
+  },
+];
+
+export function visibleNavigation(permissions: ReadonlySet<Permission>, demoMode: boolean): NavSection[] {
+  return NAVIGATION.map((section) => ({
+    ...section,
+    items: section.items.filter((item) => permissions.has(item.permission) && (!item.demoOnly || demoMode)),
+  })).filter((section) => section.items.length > 0);
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { EnvError, parseEnv, type RawEnv } from "./env.server";
+
+/** The resolved configuration every process (web, worker, CLI, tests) runs with. */
+export interface AppConfig {
+  env: RawEnv["NODE_ENV"];
+  production: boolean;
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  dataDir: string;
+  printDir: string;
+  outboxDir: string;
+  demoMode: boolean;
+  require2fa: boolean;
+  cookieSecure: boolean;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  logLevel: RawEnv["LOG_LEVEL"];
+  workerConcurrency: number;
+  secrets: { session: string; codeHmac: string; portalWebhook: string };
+  email: { url: string | undefined; token: string | undefined; webhookSecret: string | undefined };
+  sms: { url: string | undefined; token: string | undefined };
+}
+
+type SecretName = keyof AppConfig["secrets"];
+const SECRET_VARS: Record<SecretName, keyof RawEnv> = {
+  session: "SESSION_SECRET",
+  codeHmac: "CODE_HMAC_SECRET",
+  portalWebhook: "PORTAL_WEBHOOK_SECRET",
+};
+
+/**
+ * Outside production a missing secret is generated once and kept in <DATA_DIR>/secrets.json, so sessions
+ * and code hashes survive restarts; in production every secret must come from the environment.
+ */
+function resolveSecrets(raw: RawEnv, dataDir: string, production: boolean): AppConfig["secrets"] {
+  const file = path.join(dataDir, "secrets.json");
+  let stored: Partial<Record<SecretName, string>> = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, "utf8")) as typeof stored;
+  const out = {} as AppConfig["secrets"];
+  let changed = false;
+  for (const name of Object.keys(SECRET_VARS) as SecretName[]) {
+    const fromEnv = raw[SECRET_VARS[name]];
+    if (typeof fromEnv === "string" && fromEnv) {
+      out[name] = fromEnv;
+      continue;
+    }
+    if (production) throw new EnvError(`variable d'environnement ${SECRET_VARS[name]} requise en production`);
+    if (!stored[name]) {
+      stored[name] = randomBytes(32).toString("base64url");
+      changed = true;
+    }
+    out[name] = stored[name] as string;
+  }
+  if (changed) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  }
+  return out;
+}
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  return value === "true" || value === "1";
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw = parseEnv(source);
+  const production = raw.NODE_ENV === "production";
+  const dataDir = path.resolve(raw.DATA_DIR);
+  return {
+    env: raw.NODE_ENV,
+    production,
+    databaseUrl: raw.DATABASE_URL,
+    port: raw.PORT,
+    host: raw.HOST,
+    dataDir,
+    printDir: path.resolve(raw.PRINT_DIR ?? path.join(dataDir, "print")),
+    outboxDir: path.resolve(raw.OUTBOX_DIR ?? path.join(dataDir, "outbox")),
+    // Demo mode (demo portal, outbox page, demo seed) defaults to on with the embedded database.
+    demoMode: flag(raw.DEMO_MODE, !raw.DATABASE_URL),
+    require2fa: raw.REQUIRE_2FA,
+    cookieSecure: flag(raw.COOKIE_SECURE, production),
+    sessionIdleMinutes: raw.SESSION_IDLE_MINUTES,
+    sessionMaxHours: raw.SESSION_MAX_HOURS,
+    logLevel: raw.LOG_LEVEL,
+    workerConcurrency: raw.WORKER_CONCURRENCY,
+    secrets: resolveSecrets(raw, dataDir, production),
+    email: {
+      url: raw.EMAIL_PROVIDER_URL,
+      token: raw.EMAIL_PROVIDER_TOKEN,
+      webhookSecret: raw.EMAIL_WEBHOOK_SECRET,
+    },
+    sms: { url: raw.SMS_GATEWAY_URL, token: raw.SMS_GATEWAY_TOKEN },
+  };
+}

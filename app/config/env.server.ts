@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/**
+ * The one place that reads the environment. Every variable is documented in the README; a bad value stops
+ * the process with a message naming the variable.
+ */
+const bool = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().url().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  DATA_DIR: z.string().default(".data"),
+  SESSION_SECRET: z.string().min(32).optional(),
+  CODE_HMAC_SECRET: z.string().min(32).optional(),
+  PORTAL_WEBHOOK_SECRET: z.string().min(32).optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
+  SESSION_MAX_HOURS: z.coerce.number().int().positive().default(12),
+  REQUIRE_2FA: bool,
+  DEMO_MODE: z.enum(["true", "false", "1", "0", ""]).optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  COOKIE_SECURE: z.enum(["true", "false", "1", "0", ""]).optional(),
+  EMAIL_PROVIDER_URL: z.string().url().optional(),
+  EMAIL_PROVIDER_TOKEN: z.string().optional(),
+  EMAIL_WEBHOOK_SECRET: z.string().optional(),
+  SMS_GATEWAY_URL: z.string().url().optional(),
+  SMS_GATEWAY_TOKEN: z.string().optional(),
+  PRINT_DIR: z.string().optional(),
+  OUTBOX_DIR: z.string().optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): RawEnv {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new EnvError(`variable d'environnement ${issue.path.join(".")} invalide : ${issue.message}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,143 @@
+import { timingSafeEqual } from "node:crypto";
+import { redirect } from "@remix-run/node";
+import type { AppContext } from "../../context";
+import type { AuditActor } from "../audit/audit.server";
+import { type CurrentUser, isPermission, isRole, type Permission } from "./permissions";
+import { findSession, sessionCookie } from "./session.server";
+
+/**
+ * The one permission check, used by every loader and action:
+ * - no live session → redirect to /login?redirectTo=…
+ * - second factor pending (or mandatory and not enrolled) → redirect to its page
+ * - a mutating request without the session's CSRF token → 403
+ * - a missing permission → 403 (rendered by the root ErrorBoundary as a clear page)
+ */
+type Ctx = Pick<AppContext, "db" | "config">;
+
+const cache = new WeakMap<Request, Promise<CurrentUser | null>>();
+
+export async function getUser(request: Request, context: Ctx): Promise<CurrentUser | null> {
+  let pending = cache.get(request);
+  if (!pending) {
+    pending = loadUser(request, context);
+    cache.set(request, pending);
+  }
+  return pending;
+}
+
+async function loadUser(request: Request, { db, config }: Ctx): Promise<CurrentUser | null> {
+  const token = await sessionCookie(config).parse(request.headers.get("Cookie"));
+  if (typeof token !== "string" || !token) return null;
+  const session = await findSession(db, config, token);
+  if (!session) return null;
+  const user = await db
+    .selectFrom("app_user")
+    .select(["id", "email", "display_name", "disabled_at", "totp_enabled_at"])
+    .where("id", "=", session.userId)
+    .executeTakeFirst();
+  if (!user || user.disabled_at) return null;
+  const rows = await db
+    .selectFrom("user_role")
+    .leftJoin("role_permission", "role_permission.role", "user_role.role")
+    .select(["user_role.role", "role_permission.permission"])
+    .where("user_role.user_id", "=", user.id)
+    .execute();
+  const roles = [...new Set(rows.map((r) => r.role))].filter(isRole);
+  const permissions = new Set<Permission>();
+  for (const r of rows) if (r.permission && isPermission(r.permission)) permissions.add(r.permission);
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.display_name,
+    roles,
+    permissions,
+    sessionId: session.id,
+    csrfToken: session.csrfToken,
+    twoFactorEnabled: Boolean(user.totp_enabled_at),
+    secondFactorDone: session.secondFactorDone,
+  };
+}
+
+export function loginRedirect(request: Request): Response {
+  const url = new URL(request.url);
+  const redirectTo = `${url.pathname}${url.search}`;
+  return redirect(`/login?redirectTo=${encodeURIComponent(redirectTo)}`);
+}
+
+const TWO_FACTOR_PATHS = ["/login/2fa", "/account/security", "/logout"];
+
+export async function requireUser(request: Request, context: Ctx): Promise<CurrentUser> {
+  const user = await getUser(request, context);
+  if (!user) throw loginRedirect(request);
+  const path = new URL(request.url).pathname;
+  if (!TWO_FACTOR_PATHS.includes(path)) {
+    if (user.twoFactorEnabled && !user.secondFactorDone) throw redirect("/login/2fa");
+    if (context.config.require2fa && !user.twoFactorEnabled) throw redirect("/account/security");
+  }
+  if (isMutation(request)) await verifyCsrf(request, user.csrfToken);
+  return user;
+}
+
+export async function requirePermission(
+  request: Request,
+  context: Ctx,
+  ...permissions: Permission[]
+): Promise<CurrentUser> {
+  const user = await requireUser(request, context);
+  for (const permission of permissions) {
+    if (!user.permissions.has(permission)) throw forbidden();
+  }
+  return user;
+}
+
+export function forbidden(): Response {
+  return new Response("Accès refusé : votre rôle ne permet pas d'ouvrir cette page.", {
+    status: 403,
+    statusText: "Forbidden",
+  });
+}
+
+function isMutation(request: Request): boolean {
+  return !["GET", "HEAD", "OPTIONS"].includes(request.method.toUpperCase());
+}
+
+function sameToken(a: string, b: string): boolean {
+  const ba = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ba.length === bb.length && timingSafeEqual(ba, bb);
+}
+
+/**
+ * Synchronizer token: a header (fetch), the `_csrf` field of a urlencoded form, or for multipart uploads
+ * (whose body is streamed, not buffered) the `_csrf` query parameter of the form's action URL.
+ */
+export async function verifyCsrf(request: Request, expected: string): Promise<void> {
+  const header = request.headers.get("x-csrf-token");
+  if (header && sameToken(header, expected)) return;
+  const contentType = request.headers.get("content-type") ?? "";
+  let provided: string | null = null;
+  if (contentType.startsWith("multipart/form-data")) {
+    provided = new URL(request.url).searchParams.get("_csrf");
+  } else if (contentType.startsWith("application/x-www-form-urlencoded")) {
+    const form = await request.clone().formData();
+    const value = form.get("_csrf");
+    provided = typeof value === "string" ? value : null;
+  }
+  if (!provided || !sameToken(provided, expected)) {
+    throw new Response(
+      "Requête refusée : jeton anti-CSRF absent ou invalide. Rechargez la page et recommencez.",
+      {
+        status: 403,
+        statusText: "CSRF",
+      },
+    );
+  }
+}
+
+/** The audit actor of a request. */
+export function actorOf(
+  user: Pick<CurrentUser, "id" | "email">,
+  context: Pick<AppContext, "requestId" | "ip">,
+): AuditActor {
+  return { userId: user.id, label: user.email, requestId: context.requestId, ip: context.ip };
+}

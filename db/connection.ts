@@ -1,0 +1,23 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema";
+
+// int8 and numeric come back as strings by default: parse them once, here. Counts in this app stay far
+// below 2^53; numeric is used for KPI values where float precision is enough for display.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number.parseFloat(v));
+
+export type DB = Kysely<Database>;
+
+export function createPool(connectionString: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: "mes-ops" });
+  // An idle client error (e.g. the server restarted) must not crash the process.
+  pool.on("error", () => {});
+  return pool;
+}
+
+export function createDb(connectionString: string, max = 10): { db: DB; pool: pg.Pool } {
+  const pool = createPool(connectionString, max);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, pool };
+}

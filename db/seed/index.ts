@@ -1,0 +1,36 @@
+import { type Kysely, sql } from "kysely";
+import type { AppConfig } from "../../app/config/config.server";
+import type { Database } from "../schema";
+import type { Seeder } from "./seeder";
+import { demoUsersSeeder } from "./users";
+
+export { DEMO_PASSWORD, DEMO_USERS } from "./users";
+
+/** Demo data, in order; each seeder runs once per database, in its own transaction. */
+export const SEEDERS: Seeder[] = [demoUsersSeeder];
+
+export async function seedDemo(db: Kysely<Database>, config: AppConfig): Promise<string[]> {
+  const applied: string[] = [];
+  for (const seeder of SEEDERS) {
+    const key = `seed.${seeder.name}`;
+    const done = await db.selectFrom("app_setting").select("key").where("key", "=", key).executeTakeFirst();
+    if (done) continue;
+    await db.transaction().execute(async (trx) => {
+      // Two processes seeding at once: the advisory lock makes the second wait, then see the marker.
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+      const again = await trx
+        .selectFrom("app_setting")
+        .select("key")
+        .where("key", "=", key)
+        .executeTakeFirst();
+      if (again) return;
+      await seeder.run(trx, config);
+      await trx
+        .insertInto("app_setting")
+        .values({ key, value: JSON.stringify({ at: new Date().toISOString(), demo: true }) })
+        .execute();
+      applied.push(seeder.name);
+    });
+  }
+  return applied;
+}

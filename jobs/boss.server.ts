@@ -1,0 +1,48 @@
+import { CompiledQuery, type Kysely } from "kysely";
+import PgBoss from "pg-boss";
+import type { Logger } from "../app/config/logger.server";
+import { QUEUE_DEFINITIONS } from "./queues";
+
+export type Boss = PgBoss;
+export type { PgBoss };
+
+/** The single pg-boss instance of a process, on the application's database (schema `pgboss`). */
+export function createBoss(connectionString: string, logger: Logger): PgBoss {
+  const boss = new PgBoss({
+    connectionString,
+    schema: "pgboss",
+    application_name: "mes-ops-jobs",
+    max: 6,
+    // Failed jobs stay visible on the Jobs page for a week before archiving.
+    archiveFailedAfterSeconds: 7 * 24 * 3600,
+  });
+  boss.on("error", (error: Error) => logger.error({ err: error }, "pg-boss error"));
+  return boss;
+}
+
+/** Starts pg-boss (creating or migrating its schema) and creates every queue, dead-letter queues first. */
+export async function startBoss(boss: PgBoss): Promise<void> {
+  await boss.start();
+  const ordered = [...QUEUE_DEFINITIONS].sort(
+    (a, b) => Number(Boolean(a.deadLetter)) - Number(Boolean(b.deadLetter)),
+  );
+  for (const def of ordered) {
+    const { name, ...options } = def;
+    const existing = await boss.getQueue(name);
+    if (existing) await boss.updateQueue(name, { name, ...options });
+    else await boss.createQueue(name, { name, ...options });
+  }
+}
+
+/**
+ * Lets pg-boss write inside a Kysely transaction, so a job is enqueued atomically with the write that
+ * causes it: `boss.send(q, data, { db: bossDb(trx) })`.
+ */
+export function bossDb<T>(db: Kysely<T>): PgBoss.Db {
+  return {
+    async executeSql(text: string, values: unknown[]) {
+      const result = await db.executeQuery(CompiledQuery.raw(text, values));
+      return { rows: result.rows as unknown[] as never[] };
+    },
+  };
+}

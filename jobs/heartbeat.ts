@@ -1,0 +1,14 @@
+import { sql } from "kysely";
+import type { JobHandler } from "./job-context";
+import { QUEUES } from "./queues";
+
+/** Proves the worker runs: the Jobs page and /readyz read the last beat. */
+export const heartbeat: JobHandler = {
+  queue: QUEUES.heartbeat,
+  async handle(_jobs, { db }) {
+    await sql`
+      INSERT INTO app_setting (key, value, updated_at) VALUES ('worker.heartbeat', ${JSON.stringify({ at: new Date().toISOString(), pid: process.pid })}::jsonb, now())
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+    `.execute(db);
+  },
+};

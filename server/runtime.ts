@@ -1,0 +1,190 @@
+import type { Server } from "node:http";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { ServerBuild } from "@remix-run/node";
+import type pg from "pg";
+import type PgBoss from "pg-boss";
+import { type AppConfig, loadConfig } from "../app/config/config.server";
+import { createLogger, type Logger } from "../app/config/logger.server";
+import { createDb, type DB } from "../db/connection";
+import { type EmbeddedDatabase, startEmbeddedDatabase } from "../db/embedded";
+import { migrateToLatest } from "../db/migrate";
+import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "../db/seed";
+import { createBoss, startBoss } from "../jobs/boss.server";
+import { startWorkers } from "../jobs/worker-runtime";
+import { createHttpApp } from "./http";
+
+export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface Runtime {
+  config: AppConfig;
+  logger: Logger;
+  db: DB;
+  pool: pg.Pool;
+  boss: PgBoss;
+  databaseUrl: string;
+  embedded: EmbeddedDatabase | null;
+  server: Server | null;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+/**
+ * Boots what a process needs, in order: configuration, database (embedded when DATABASE_URL is unset),
+ * migrations, demo seed, pg-boss, then the worker and/or the web server. `stop()` undoes it in reverse.
+ */
+export async function startRuntime(opts: {
+  web: boolean;
+  worker: boolean;
+  migrate?: boolean;
+  seed?: boolean;
+  env?: NodeJS.ProcessEnv;
+  quiet?: boolean;
+}): Promise<Runtime> {
+  const config = loadConfig(opts.env ?? process.env);
+  const logger = createLogger({ level: opts.quiet ? "warn" : config.logLevel });
+  let embedded: EmbeddedDatabase | null = null;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedDatabase({
+      dataDir: config.dataDir,
+      onLog: (line) => logger.debug({ component: "postgres" }, line),
+    });
+    databaseUrl = embedded.url;
+    logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
+  }
+  const { db, pool } = createDb(databaseUrl, 20);
+  const cleanup: Array<() => Promise<void>> = [async () => embedded?.stop(), async () => db.destroy()];
+  const undo = async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    await pool.query("SELECT 1").catch((error: Error) => {
+      throw new StartupError(
+        `base de données injoignable (${redactUrl(databaseUrl as string)}) : ${error.message}`,
+      );
+    });
+    if (opts.migrate !== false) await migrateToLatest(db);
+    if (opts.seed ?? config.demoMode) {
+      const applied = await seedDemo(db, config);
+      if (applied.length > 0) logger.info({ applied }, "demo data seeded");
+    }
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+
+  const boss = createBoss(databaseUrl, logger);
+  cleanup.splice(1, 0, async () => {
+    await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+  });
+  let server: Server | null = null;
+  try {
+    await startBoss(boss);
+    if (opts.worker) await startWorkers({ db, boss, config, logger });
+    if (opts.web) {
+      const build = await loadBuild();
+      const app = createHttpApp({ db, boss, config, logger, build, rootDir: ROOT_DIR });
+      server = await listen(app, config.port, config.host);
+      cleanup.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server?.close(() => resolve());
+            server?.closeAllConnections();
+          }),
+      );
+    }
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    logger,
+    db,
+    pool,
+    boss,
+    databaseUrl,
+    embedded,
+    server,
+    stop: () => {
+      stopping ??= undo();
+      return stopping;
+    },
+  };
+}
+
+async function loadBuild(): Promise<ServerBuild> {
+  const file = path.join(ROOT_DIR, "build", "index.js");
+  try {
+    return (await import(pathToFileURL(file).href)) as ServerBuild;
+  } catch (error) {
+    throw new StartupError(
+      `build introuvable (${file}) : lancez \`npm run build\` (${(error as Error).message})`,
+    );
+  }
+}
+
+function listen(app: import("express").Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once("listening", () => resolve(server));
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE")
+        reject(new StartupError(`le port ${port} est déjà utilisé (variable PORT)`));
+      else reject(new StartupError(`écoute impossible sur ${host}:${port} : ${error.message}`));
+    });
+  });
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(URL invalide)";
+  }
+}
+
+export function printDemoLogins(runtime: Runtime): void {
+  if (!runtime.config.demoMode) return;
+  const lines = [
+    "",
+    "  Comptes de démonstration (mot de passe commun : " + DEMO_PASSWORD + ")",
+    ...DEMO_USERS.map((u) => `    ${u.role.padEnd(20)} ${u.email}`),
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** Runs a process entry point: a start-up failure is one line on stderr and exit code 1. */
+export async function runProcess(
+  start: () => Promise<Runtime>,
+  after?: (rt: Runtime) => void,
+): Promise<void> {
+  let runtime: Runtime;
+  try {
+    runtime = await start();
+  } catch (error) {
+    process.stderr.write(`mes-ops : démarrage impossible : ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  after?.(runtime);
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    runtime.logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    runtime.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}

@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, inject } from "vitest";
+import { type AppConfig, loadConfig } from "../../app/config/config.server";
+import { createDb, type DB } from "../../db/connection";
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  db: DB;
+  pool: pg.Pool;
+  config: AppConfig;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Clones the migrated template into a fresh database (a few hundred ms) that only the caller uses. */
+export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const adminUrl = inject("adminDatabaseUrl");
+  const template = inject("templateDatabase");
+  const name = `mesops_t_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    // Cloning needs the template to have no other session; retry briefly if another file is cloning.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+        break;
+      } catch (error) {
+        if (attempt > 50 || !String((error as Error).message).includes("being accessed")) throw error;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabase(adminUrl, name),
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** A test configuration: secrets fixed, data under a temp dir, never the developer's .data/. */
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: "test",
+    DATA_DIR: `/tmp/mes-ops-test-${process.pid}`,
+    SESSION_SECRET: "test-session-secret-0123456789-abcdefghij",
+    CODE_HMAC_SECRET: "test-code-hmac-secret-0123456789-abcdefgh",
+    PORTAL_WEBHOOK_SECRET: "test-portal-secret-0123456789-abcdefghijk",
+    LOG_LEVEL: "silent",
+    DEMO_MODE: "false",
+    ...overrides,
+  });
+}
+
+/**
+ * Per test file: `const t = setupTestDatabase();` then `t.db` in tests. The database is created before the
+ * file's tests and dropped after them.
+ */
+export function setupTestDatabase(): TestDatabase {
+  const handle = {} as TestDatabase;
+  let drop: (() => Promise<void>) | null = null;
+  beforeAll(async () => {
+    const created = await createTestDatabase();
+    drop = created.drop;
+    const { db, pool } = createDb(created.url, 10);
+    Object.assign(handle, { url: created.url, name: created.name, db, pool, config: testConfig() });
+  }, 60_000);
+  afterAll(async () => {
+    await handle.db?.destroy();
+    await drop?.();
+  }, 60_000);
+  return handle;
+}
