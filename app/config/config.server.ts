@@ -20,7 +20,11 @@ export interface AppConfig {
   sessionMaxHours: number;
   logLevel: RawEnv["LOG_LEVEL"];
   workerConcurrency: number;
-  secrets: { session: string; codeHmac: string; portalWebhook: string };
+  uploadDir: string;
+  reportsDir: string;
+  rollRejectThresholdPct: number;
+  codeGraceDays: number;
+  secrets: { session: string; codeHmac: string; portalWebhook: string; telephonyWebhook: string; kpiApi: string };
   email: { url: string | undefined; token: string | undefined; webhookSecret: string | undefined };
   sms: { url: string | undefined; token: string | undefined };
 }
@@ -30,6 +34,8 @@ const SECRET_VARS: Record<SecretName, keyof RawEnv> = {
   session: "SESSION_SECRET",
   codeHmac: "CODE_HMAC_SECRET",
   portalWebhook: "PORTAL_WEBHOOK_SECRET",
+  telephonyWebhook: "TELEPHONY_WEBHOOK_SECRET",
+  kpiApi: "KPI_API_SECRET",
 };
 
 /**
@@ -80,6 +86,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     printDir: path.resolve(raw.PRINT_DIR ?? path.join(dataDir, "print")),
     outboxDir: path.resolve(raw.OUTBOX_DIR ?? path.join(dataDir, "outbox")),
+    uploadDir: path.resolve(raw.UPLOAD_DIR ?? path.join(dataDir, "uploads")),
+    reportsDir: path.resolve(raw.REPORTS_DIR ?? path.join(dataDir, "reports")),
+    rollRejectThresholdPct: raw.ROLL_REJECT_THRESHOLD_PCT,
+    codeGraceDays: raw.CODE_GRACE_DAYS,
     // Demo mode (demo portal, outbox page, demo seed) defaults to on with the embedded database.
     demoMode: flag(raw.DEMO_MODE, !raw.DATABASE_URL),
     require2fa: raw.REQUIRE_2FA,

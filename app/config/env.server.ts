@@ -32,6 +32,12 @@ const envSchema = z.object({
   PRINT_DIR: z.string().optional(),
   OUTBOX_DIR: z.string().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  UPLOAD_DIR: z.string().optional(),
+  ROLL_REJECT_THRESHOLD_PCT: z.coerce.number().min(0).max(100).default(5),
+  CODE_GRACE_DAYS: z.coerce.number().int().min(0).default(14),
+  TELEPHONY_WEBHOOK_SECRET: z.string().min(32).optional(),
+  KPI_API_SECRET: z.string().min(32).optional(),
+  REPORTS_DIR: z.string().optional(),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -59,6 +59,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     SESSION_SECRET: "test-session-secret-0123456789-abcdefghij",
     CODE_HMAC_SECRET: "test-code-hmac-secret-0123456789-abcdefgh",
     PORTAL_WEBHOOK_SECRET: "test-portal-secret-0123456789-abcdefghijk",
+    TELEPHONY_WEBHOOK_SECRET: "test-telephony-secret-0123456789-abcdefgh",
+    KPI_API_SECRET: "test-kpi-api-secret-0123456789-abcdefghijk",
     LOG_LEVEL: "silent",
     DEMO_MODE: "false",
     ...overrides,

@@ -38,6 +38,8 @@ export function setupTestApp(env: Record<string, string> = {}): TestApp {
         SESSION_SECRET: "e2e-session-secret-0123456789-abcdefghijk",
         CODE_HMAC_SECRET: "e2e-code-hmac-secret-0123456789-abcdefghi",
         PORTAL_WEBHOOK_SECRET: "e2e-portal-secret-0123456789-abcdefghijkl",
+        TELEPHONY_WEBHOOK_SECRET: "e2e-telephony-secret-0123456789-abcdefghi",
+        KPI_API_SECRET: "e2e-kpi-api-secret-0123456789-abcdefghijkl",
         ...env,
       },
     });

@@ -1,0 +1,80 @@
+import type { PersonState } from "../../../db/tables/core";
+import { formatShortDate } from "./paris-time";
+
+/** What can happen to a person's space (DESIGN §3). */
+export type LifecycleEvent = "notify" | "activate" | "oppose" | "auto_create" | "close";
+
+export const STATE_LABELS: Record<PersonState, string> = {
+  pending: "en attente d'envoi",
+  notified: "notifié",
+  activated: "activé",
+  opposed: "opposé",
+  auto_created: "créé automatiquement",
+  closed: "clôturé",
+};
+
+export const EVENT_LABELS: Record<LifecycleEvent, string> = {
+  notify: "notification",
+  activate: "activation",
+  oppose: "opposition",
+  auto_create: "création automatique",
+  close: "clôture",
+};
+
+/**
+ * The table of allowed transitions: from state, on event → to state. Anything absent is refused.
+ * - `notify` on `notified` is a re-notification (a new code and a new window).
+ * - An opposition before any notification is allowed (a caller who heard of it first).
+ * - After automatic creation, an opposition closes the space.
+ */
+export const TRANSITIONS: Record<PersonState, Partial<Record<LifecycleEvent, PersonState>>> = {
+  pending: { notify: "notified", oppose: "opposed" },
+  notified: { notify: "notified", activate: "activated", oppose: "opposed", auto_create: "auto_created" },
+  opposed: { activate: "activated" },
+  auto_created: { activate: "activated", oppose: "closed", close: "closed" },
+  activated: { close: "closed" },
+  closed: {},
+};
+
+export type TransitionDecision =
+  | { ok: true; from: PersonState; to: PersonState }
+  | { ok: false; code: "not_allowed" | "stale_event"; reason: string };
+
+function refusalReason(state: PersonState, event: LifecycleEvent, since: Date): string {
+  const on = formatShortDate(since);
+  switch (state) {
+    case "opposed":
+      return `déjà opposé le ${on}`;
+    case "activated":
+      return event === "activate" ? `déjà activé le ${on}` : `espace activé le ${on} : utilisez la clôture`;
+    case "closed":
+      return `espace clôturé le ${on}`;
+    case "auto_created":
+      return `espace déjà créé automatiquement le ${on}`;
+    case "pending":
+      return `aucune notification envoyée : ${EVENT_LABELS[event]} impossible`;
+    case "notified":
+      return `${EVENT_LABELS[event]} impossible pour un assuré notifié`;
+  }
+}
+
+/**
+ * Decides a transition. An event dated before the current state was reached is stale (out-of-order
+ * delivery) and never overwrites it.
+ */
+export function decideTransition(
+  current: { state: PersonState; since: Date },
+  event: LifecycleEvent,
+  at: Date,
+): TransitionDecision {
+  const to = TRANSITIONS[current.state][event];
+  if (!to) return { ok: false, code: "not_allowed", reason: refusalReason(current.state, event, current.since) };
+  if (at.getTime() < current.since.getTime()) {
+    return {
+      ok: false,
+      code: "stale_event",
+      reason: `événement du ${formatShortDate(at)} antérieur à l'état actuel (${STATE_LABELS[current.state]} le ${formatShortDate(current.since)})`,
+    };
+  }
+  return { ok: true, from: current.state, to };
+}
