@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as foundation from "./2026_11_23_1200_foundation";
+import * as waves from "./2026_11_23_1400_waves";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -7,4 +8,5 @@ import * as foundation from "./2026_11_23_1200_foundation";
  */
 export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_23_1200_foundation": foundation,
+  "2026_11_23_1400_waves": waves,
 };

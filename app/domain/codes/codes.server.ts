@@ -1,0 +1,174 @@
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../../../db/schema";
+import type { AppConfig } from "../../config/config.server";
+import { generateCodes, hashCode, normaliseCode } from "./code";
+
+/**
+ * Provisional codes in the database: issue (revoking the previous one), verify, consume, revoke.
+ * The clear code is returned to the caller that prints or mails it and never written anywhere else:
+ * not to the database, not to a log, not into an error.
+ */
+
+export type CodeCheck = "valid" | "invalid" | "expired" | "revoked" | "already_used";
+
+export interface IssueCodeParams {
+  personId: number;
+  waveId?: number | null;
+  batchId?: number | null;
+  expiresAt: Date;
+  /** Why the previous active code (if any) is revoked. */
+  reason?: string;
+}
+
+export interface IssuedCode {
+  codeId: number;
+  personId: number;
+  clearCode: string;
+}
+
+/** Issues one new code for a person; the previous active code is revoked in the same transaction. */
+export async function issueCode(
+  trx: Kysely<Database>,
+  config: Pick<AppConfig, "secrets">,
+  params: IssueCodeParams,
+): Promise<{ codeId: number; clearCode: string }> {
+  const [issued] = await issueCodesForBatch(trx, config, {
+    personIds: [params.personId],
+    waveId: params.waveId ?? null,
+    batchId: params.batchId ?? null,
+    expiresAt: params.expiresAt,
+    reason: params.reason,
+  });
+  return { codeId: issued.codeId, clearCode: issued.clearCode };
+}
+
+export interface IssueBatchParams {
+  personIds: number[];
+  waveId?: number | null;
+  batchId?: number | null;
+  expiresAt: Date;
+  reason?: string;
+}
+
+/**
+ * Issues one code per person in two set-based statements: revoke every active code of these persons,
+ * then insert the new hashes (unnest of arrays). Returns the clear codes, in the order of `personIds`.
+ * Run it in a transaction: the partial unique index guarantees at most one active code per person.
+ */
+export async function issueCodesForBatch(
+  trx: Kysely<Database>,
+  config: Pick<AppConfig, "secrets">,
+  params: IssueBatchParams,
+): Promise<IssuedCode[]> {
+  const ids = params.personIds;
+  if (ids.length === 0) return [];
+  if (new Set(ids).size !== ids.length) throw new Error("issueCodesForBatch: a person appears twice");
+  const secret = config.secrets.codeHmac;
+  const clear = generateCodes(ids.length);
+  const hashes = clear.map((c) => hashCode(secret, c));
+  await revokeActiveCodes(trx, ids, params.reason ?? "replaced");
+  const inserted = await sql<{ id: number; person_id: number }>`
+    INSERT INTO provisional_code (person_id, wave_id, batch_id, code_hash, expires_at)
+    SELECT p, ${params.waveId ?? null}::bigint, ${params.batchId ?? null}::bigint, h, ${params.expiresAt}::timestamptz
+    FROM unnest(${ids}::bigint[], ${hashes}::text[]) AS t(p, h)
+    RETURNING id, person_id
+  `.execute(trx);
+  const codeIdOf = new Map(inserted.rows.map((r) => [r.person_id, r.id]));
+  return ids.map((personId, i) => ({
+    personId,
+    codeId: codeIdOf.get(personId) as number,
+    clearCode: clear[i],
+  }));
+}
+
+async function revokeActiveCodes(
+  trx: Kysely<Database>,
+  personIds: number[],
+  reason: string,
+): Promise<number> {
+  const result = await sql`
+    UPDATE provisional_code SET revoked_at = now(), revoked_reason = ${reason}
+    WHERE person_id = ANY(${personIds}::bigint[]) AND used_at IS NULL AND revoked_at IS NULL
+  `.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** Revokes a person's active code (a reset, an opposition, a lost letter). Returns how many were revoked. */
+export async function revokeCodes(trx: Kysely<Database>, personId: number, reason: string): Promise<number> {
+  return revokeActiveCodes(trx, [personId], reason);
+}
+
+/** Revokes given codes by id (a batch whose clear codes were lost before printing). */
+export async function revokeCodesById(
+  trx: Kysely<Database>,
+  codeIds: number[],
+  reason: string,
+): Promise<number> {
+  if (codeIds.length === 0) return 0;
+  const result = await sql`
+    UPDATE provisional_code SET revoked_at = now(), revoked_reason = ${reason}
+    WHERE id = ANY(${codeIds}::bigint[]) AND used_at IS NULL AND revoked_at IS NULL
+  `.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Checks what a person typed against their codes, and says only whether it is usable and, if not, the
+ * one-word reason. A code that is unknown, malformed or belongs to someone else is `invalid`.
+ */
+export async function checkCode(
+  db: Kysely<Database>,
+  config: Pick<AppConfig, "secrets">,
+  params: { personId: number; code: string; now?: Date },
+): Promise<{ status: CodeCheck; codeId: number | null }> {
+  if (!normaliseCode(params.code)) return { status: "invalid", codeId: null };
+  const hash = hashCode(config.secrets.codeHmac, params.code);
+  const row = await db
+    .selectFrom("provisional_code")
+    .select(["id", "person_id", "expires_at", "used_at", "revoked_at"])
+    .where("code_hash", "=", hash)
+    .executeTakeFirst();
+  if (!row || Number(row.person_id) !== params.personId) return { status: "invalid", codeId: null };
+  if (row.used_at) return { status: "already_used", codeId: row.id };
+  if (row.revoked_at) return { status: "revoked", codeId: row.id };
+  if (row.expires_at.getTime() <= (params.now ?? new Date()).getTime())
+    return { status: "expired", codeId: row.id };
+  return { status: "valid", codeId: row.id };
+}
+
+export async function verifyCode(
+  db: Kysely<Database>,
+  config: Pick<AppConfig, "secrets">,
+  params: { personId: number; code: string; now?: Date },
+): Promise<CodeCheck> {
+  return (await checkCode(db, config, params)).status;
+}
+
+/**
+ * Marks a code used, once: a conditional update, so two concurrent activations cannot both consume it.
+ * Returns false when the code was already used, revoked or expired in the meantime.
+ */
+export async function consumeCode(trx: Kysely<Database>, codeId: number): Promise<boolean> {
+  const result = await sql`
+    UPDATE provisional_code SET used_at = now()
+    WHERE id = ${codeId} AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+  `.execute(trx);
+  return Number(result.numAffectedRows ?? 0) === 1;
+}
+
+/** The person's active code, as metadata only (helpline screens: "a code was issued on … expires …"). */
+export async function activeCodeOf(
+  db: Kysely<Database>,
+  personId: number,
+): Promise<{ codeId: number; createdAt: Date; expiresAt: Date; waveId: number | null } | null> {
+  const row = await db
+    .selectFrom("provisional_code")
+    .select(["id", "created_at", "expires_at", "wave_id"])
+    .where("person_id", "=", personId)
+    .where("used_at", "is", null)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return row
+    ? { codeId: row.id, createdAt: row.created_at, expiresAt: row.expires_at, waveId: row.wave_id }
+    : null;
+}
