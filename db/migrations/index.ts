@@ -1,6 +1,11 @@
 import type { Migration } from "kysely";
 import * as foundation from "./2026_11_23_1200_foundation";
 import * as waves from "./2026_11_23_1400_waves";
+import * as lifecycle from "./2026_11_23_1500_lifecycle";
+import * as helpline from "./2026_11_23_1600_helpline";
+import * as authExtras from "./2026_11_23_1250_auth_extras";
+import * as kpi from "./2026_11_23_1700_kpi";
+import * as rolls from "./2026_11_23_1300_rolls";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -8,5 +13,10 @@ import * as waves from "./2026_11_23_1400_waves";
  */
 export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_23_1200_foundation": foundation,
+  "2026_11_23_1250_auth_extras": authExtras,
+  "2026_11_23_1700_kpi": kpi,
+  "2026_11_23_1300_rolls": rolls,
   "2026_11_23_1400_waves": waves,
+  "2026_11_23_1500_lifecycle": lifecycle,
+  "2026_11_23_1600_helpline": helpline,
 };

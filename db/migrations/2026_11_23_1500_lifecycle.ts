@@ -1,0 +1,201 @@
+import { type Kysely, sql } from "kysely";
+
+// Frozen in time: this file never imports application code.
+
+/**
+ * The six-week window: portal idempotency and anti-replay, verify-code lockout, and the rollups that
+ * dashboards read (funnel_current, funnel_daily, deadline_pending). The rollups are maintained by
+ * STATEMENT-level triggers with transition tables on `person`, so every writer (waves' bulk notify, the
+ * deadline sweep, the portal, the helpline, imports) is covered, and a bulk statement touches each rollup
+ * row once. Rows are upserted in key order so that concurrent writers lock rollup rows in the same order.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    -- The wave that last notified the person (set by the notify transition); 0/NULL = outside any wave.
+    ALTER TABLE person ADD COLUMN IF NOT EXISTS wave_id bigint;
+
+    -- Signatures already accepted, kept until they could no longer pass the clock-skew check.
+    CREATE TABLE portal_signature (
+      signature_hash text PRIMARY KEY,
+      expires_at timestamptz NOT NULL
+    );
+    CREATE INDEX portal_signature_expires ON portal_signature (expires_at);
+
+    -- One row per portal event id: a replay returns the stored first result.
+    CREATE TABLE portal_event (
+      event_id text PRIMARY KEY,
+      payload_hash text NOT NULL,
+      type text NOT NULL,
+      person_id bigint,
+      at timestamptz,
+      status text NOT NULL CHECK (status IN ('applied','refused','unknown_nir','invalid')),
+      code text,
+      reason text,
+      person_event_id bigint,
+      received_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX portal_event_person ON portal_event (person_id) WHERE person_id IS NOT NULL;
+
+    -- Failed verify-code attempts per NIR (keyed hash, never the clear NIR).
+    CREATE TABLE portal_verify_guard (
+      nir_hash text PRIMARY KEY,
+      failures int NOT NULL DEFAULT 0,
+      first_failure_at timestamptz NOT NULL DEFAULT now(),
+      locked_until timestamptz
+    );
+
+    CREATE TABLE funnel_current (
+      department varchar(3) NOT NULL,
+      wave_id bigint NOT NULL,
+      state text NOT NULL,
+      n bigint NOT NULL,
+      PRIMARY KEY (department, wave_id, state)
+    );
+
+    CREATE TABLE funnel_daily (
+      day date NOT NULL,
+      department varchar(3) NOT NULL,
+      wave_id bigint NOT NULL,
+      state_from text NOT NULL,
+      state_to text NOT NULL,
+      n bigint NOT NULL,
+      PRIMARY KEY (day, department, wave_id, state_from, state_to)
+    );
+
+    -- Persons still notified, by the Paris day their window ends: the deadline calendar and planner.
+    CREATE TABLE deadline_pending (
+      day date NOT NULL,
+      department varchar(3) NOT NULL,
+      wave_id bigint NOT NULL,
+      n bigint NOT NULL,
+      PRIMARY KEY (day, department, wave_id)
+    );
+
+    CREATE FUNCTION lifecycle_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO funnel_current (department, wave_id, state, n)
+        SELECT department, coalesce(wave_id, 0), state, count(*) FROM new_rows
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (department, wave_id, state) DO UPDATE SET n = funnel_current.n + EXCLUDED.n;
+      INSERT INTO funnel_daily (day, department, wave_id, state_from, state_to, n)
+        SELECT (state_changed_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), 'new', state, count(*)
+        FROM new_rows GROUP BY 1, 2, 3, 5 ORDER BY 1, 2, 3, 5
+      ON CONFLICT (day, department, wave_id, state_from, state_to) DO UPDATE SET n = funnel_daily.n + EXCLUDED.n;
+      INSERT INTO deadline_pending (day, department, wave_id, n)
+        SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), count(*)
+        FROM new_rows WHERE state = 'notified' AND window_ends_at IS NOT NULL
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (day, department, wave_id) DO UPDATE SET n = deadline_pending.n + EXCLUDED.n;
+      RETURN NULL;
+    END $$;
+
+    CREATE FUNCTION lifecycle_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO funnel_current (department, wave_id, state, n)
+        SELECT department, wave_id, state, sum(d) FROM (
+          SELECT o.department, coalesce(o.wave_id, 0) AS wave_id, o.state, -1 AS d
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE o.state <> n.state OR o.department <> n.department OR o.wave_id IS DISTINCT FROM n.wave_id
+          UNION ALL
+          SELECT n.department, coalesce(n.wave_id, 0), n.state, 1
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE o.state <> n.state OR o.department <> n.department OR o.wave_id IS DISTINCT FROM n.wave_id
+        ) moves
+        GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
+      ON CONFLICT (department, wave_id, state) DO UPDATE SET n = funnel_current.n + EXCLUDED.n;
+
+      INSERT INTO funnel_daily (day, department, wave_id, state_from, state_to, n)
+        SELECT (n.state_changed_at AT TIME ZONE 'Europe/Paris')::date, n.department, coalesce(n.wave_id, 0), o.state, n.state, count(*)
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE o.state <> n.state
+        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+      ON CONFLICT (day, department, wave_id, state_from, state_to) DO UPDATE SET n = funnel_daily.n + EXCLUDED.n;
+
+      INSERT INTO deadline_pending (day, department, wave_id, n)
+        SELECT day, department, wave_id, sum(d) FROM (
+          SELECT (o.window_ends_at AT TIME ZONE 'Europe/Paris')::date AS day, o.department, coalesce(o.wave_id, 0) AS wave_id, -1 AS d
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE o.state = 'notified' AND o.window_ends_at IS NOT NULL
+              AND (n.state <> 'notified' OR n.window_ends_at IS DISTINCT FROM o.window_ends_at
+                   OR n.department <> o.department OR n.wave_id IS DISTINCT FROM o.wave_id)
+          UNION ALL
+          SELECT (n.window_ends_at AT TIME ZONE 'Europe/Paris')::date, n.department, coalesce(n.wave_id, 0), 1
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE n.state = 'notified' AND n.window_ends_at IS NOT NULL
+              AND (o.state <> 'notified' OR o.window_ends_at IS DISTINCT FROM n.window_ends_at
+                   OR n.department <> o.department OR n.wave_id IS DISTINCT FROM o.wave_id)
+        ) moves
+        GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
+      ON CONFLICT (day, department, wave_id) DO UPDATE SET n = deadline_pending.n + EXCLUDED.n;
+      RETURN NULL;
+    END $$;
+
+    CREATE FUNCTION lifecycle_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO funnel_current (department, wave_id, state, n)
+        SELECT department, coalesce(wave_id, 0), state, -count(*) FROM old_rows
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (department, wave_id, state) DO UPDATE SET n = funnel_current.n + EXCLUDED.n;
+      INSERT INTO deadline_pending (day, department, wave_id, n)
+        SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), -count(*)
+        FROM old_rows WHERE state = 'notified' AND window_ends_at IS NOT NULL
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (day, department, wave_id) DO UPDATE SET n = deadline_pending.n + EXCLUDED.n;
+      RETURN NULL;
+    END $$;
+
+    CREATE FUNCTION lifecycle_rollup_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      DELETE FROM funnel_current;
+      DELETE FROM deadline_pending;
+      RETURN NULL;
+    END $$;
+
+    -- A notification records its wave on the person without the notifier's help: the person's active
+    -- wave_member row (waves context) names it. Row-level, but only for rows whose notification changes.
+    CREATE FUNCTION person_notify_wave() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.wave_id IS NOT DISTINCT FROM OLD.wave_id THEN
+        NEW.wave_id := coalesce(
+          (SELECT m.wave_id FROM wave_member m WHERE m.person_id = NEW.id AND m.active AND m.wave_id IS NOT NULL),
+          NEW.wave_id);
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER person_notify_wave BEFORE UPDATE OF state, notified_at ON person
+      FOR EACH ROW WHEN (NEW.state = 'notified' AND NEW.notified_at IS DISTINCT FROM OLD.notified_at)
+      EXECUTE FUNCTION person_notify_wave();
+
+    CREATE TRIGGER person_rollup_insert AFTER INSERT ON person
+      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_rollup_insert();
+    CREATE TRIGGER person_rollup_update AFTER UPDATE ON person
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_rollup_update();
+    CREATE TRIGGER person_rollup_delete AFTER DELETE ON person
+      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_rollup_delete();
+    CREATE TRIGGER person_rollup_truncate AFTER TRUNCATE ON person
+      FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_rollup_truncate();
+
+    -- Persons that exist before this migration.
+    INSERT INTO funnel_current (department, wave_id, state, n)
+      SELECT department, coalesce(wave_id, 0), state, count(*) FROM person GROUP BY 1, 2, 3;
+    INSERT INTO deadline_pending (day, department, wave_id, n)
+      SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), count(*)
+      FROM person WHERE state = 'notified' AND window_ends_at IS NOT NULL GROUP BY 1, 2, 3;
+  `.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    DROP TRIGGER IF EXISTS person_rollup_insert ON person;
+    DROP TRIGGER IF EXISTS person_rollup_update ON person;
+    DROP TRIGGER IF EXISTS person_rollup_delete ON person;
+    DROP TRIGGER IF EXISTS person_rollup_truncate ON person;
+    DROP TRIGGER IF EXISTS person_notify_wave ON person;
+    DROP FUNCTION IF EXISTS person_notify_wave();
+    DROP FUNCTION IF EXISTS lifecycle_rollup_insert(), lifecycle_rollup_update(), lifecycle_rollup_delete(),
+      lifecycle_rollup_truncate();
+    DROP TABLE IF EXISTS deadline_pending, funnel_daily, funnel_current, portal_verify_guard, portal_event,
+      portal_signature;
+    ALTER TABLE person DROP COLUMN IF EXISTS wave_id;
+  `.execute(db);
+}
