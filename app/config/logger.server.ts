@@ -46,7 +46,7 @@ export function scrubText(text: string): string {
     .replace(PHONE_RE, "[phone]");
 }
 
-function scrubValue(value: unknown, depth = 0): unknown {
+export function scrubValue(value: unknown, depth = 0): unknown {
   if (depth > 6) return value;
   if (typeof value === "string") return scrubText(value);
   if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));

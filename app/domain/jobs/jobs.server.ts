@@ -1,0 +1,169 @@
+import { type Kysely, sql } from "kysely";
+import type PgBoss from "pg-boss";
+import type { Database } from "../../../db/schema";
+import { bossDb } from "../../../jobs/boss.server";
+import { type AuditActor, writeAudit } from "../audit/audit.server";
+import {
+  describeJobError,
+  isJobState,
+  JOB_STATES,
+  type JobState,
+  type WorkerStatus,
+  workerStatus,
+} from "./job-status";
+
+/**
+ * The Jobs admin page's use cases. pg-boss 10 keeps live jobs in `pgboss.job` (one partition per queue)
+ * and moves finished ones to `pgboss.archive`; failed jobs stay in `pgboss.job` for a week
+ * (`archiveFailedAfterSeconds`), which is where they can be retried.
+ */
+
+export interface QueueSummary {
+  name: string;
+  policy: string;
+  deadLetter: string | null;
+  counts: Record<JobState, number>;
+  total: number;
+}
+
+export interface JobFailure {
+  id: string;
+  queue: string;
+  retryCount: number;
+  retryLimit: number;
+  createdOn: Date;
+  failedOn: Date | null;
+  error: string;
+}
+
+export interface FailurePage {
+  failures: JobFailure[];
+  total: number;
+  page: number;
+  pageSize: number;
+  pageCount: number;
+}
+
+export const FAILURES_PAGE_SIZE = 20;
+
+function emptyCounts(): Record<JobState, number> {
+  return Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+}
+
+/** Every queue pg-boss knows, with its job counts per state (queues without jobs show zeros). */
+export async function queueOverview(db: Kysely<Database>, boss: PgBoss): Promise<QueueSummary[]> {
+  const queues = await boss.getQueues();
+  const rows = await sql<{ name: string; state: string; n: number }>`
+    SELECT name, state::text AS state, count(*)::int AS n FROM pgboss.job GROUP BY name, state
+  `.execute(db);
+  const byQueue = new Map<string, Record<JobState, number>>();
+  for (const row of rows.rows) {
+    if (!isJobState(row.state)) continue;
+    const counts = byQueue.get(row.name) ?? emptyCounts();
+    counts[row.state] = row.n;
+    byQueue.set(row.name, counts);
+  }
+  return queues
+    .map((q) => {
+      const counts = byQueue.get(q.name) ?? emptyCounts();
+      return {
+        name: q.name,
+        policy: q.policy ?? "standard",
+        deadLetter: q.deadLetter ?? null,
+        counts,
+        total: JOB_STATES.reduce((sum, s) => sum + counts[s], 0),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export const HEARTBEAT_KEY = "worker.heartbeat";
+
+/** The last beat written by the heartbeat job (jobs/heartbeat.ts), judged against `now`. */
+export async function readWorkerStatus(db: Kysely<Database>, now = new Date()): Promise<WorkerStatus> {
+  const row = await db
+    .selectFrom("app_setting")
+    .select("updated_at")
+    .where("key", "=", HEARTBEAT_KEY)
+    .executeTakeFirst();
+  return workerStatus(row ? new Date(row.updated_at) : null, now);
+}
+
+/** Failed jobs, most recent first; the error text is scrubbed of personal data before it leaves here. */
+export async function listFailures(
+  db: Kysely<Database>,
+  params: { page: number; queue?: string | null; pageSize?: number },
+): Promise<FailurePage> {
+  const pageSize = params.pageSize ?? FAILURES_PAGE_SIZE;
+  const queue = params.queue || null;
+  const queueFilter = sql`AND (${queue}::text IS NULL OR name = ${queue})`;
+  const counted = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM pgboss.job WHERE state = 'failed' ${queueFilter}
+  `.execute(db);
+  const total = counted.rows[0]?.n ?? 0;
+  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(Math.max(1, params.page), pageCount);
+  const rows = await sql<{
+    id: string;
+    name: string;
+    retry_count: number;
+    retry_limit: number;
+    created_on: Date;
+    completed_on: Date | null;
+    output: unknown;
+  }>`
+    SELECT id, name, retry_count, retry_limit, created_on, completed_on, output
+    FROM pgboss.job
+    WHERE state = 'failed' ${queueFilter}
+    ORDER BY completed_on DESC NULLS LAST, id
+    LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}
+  `.execute(db);
+  return {
+    failures: rows.rows.map((r) => ({
+      id: r.id,
+      queue: r.name,
+      retryCount: r.retry_count,
+      retryLimit: r.retry_limit,
+      createdOn: r.created_on,
+      failedOn: r.completed_on,
+      error: describeJobError(r.output),
+    })),
+    total,
+    page,
+    pageSize,
+    pageCount,
+  };
+}
+
+export type RetryResult =
+  | { kind: "retried" }
+  | { kind: "not_found" }
+  | { kind: "not_failed"; state: JobState };
+
+/**
+ * Puts a failed job back in its queue (pg-boss `retry`: state `retry`, one more attempt allowed) and
+ * audits it, in one transaction. The row lock makes a double click retry once and report the second.
+ */
+export async function retryFailedJob(
+  db: Kysely<Database>,
+  boss: PgBoss,
+  actor: AuditActor,
+  params: { queue: string; id: string },
+): Promise<RetryResult> {
+  return db.transaction().execute(async (trx) => {
+    const found = await sql<{ state: string }>`
+      SELECT state::text AS state FROM pgboss.job WHERE name = ${params.queue} AND id = ${params.id}::uuid FOR UPDATE
+    `.execute(trx);
+    const state = found.rows[0]?.state;
+    if (!state || !isJobState(state)) return { kind: "not_found" };
+    if (state !== "failed") return { kind: "not_failed", state };
+    await boss.retry(params.queue, params.id, { db: bossDb<Database>(trx) });
+    await writeAudit(trx, actor, {
+      action: "jobs.retry",
+      objectType: "job",
+      objectId: params.id,
+      details: { queue: params.queue },
+    });
+    return { kind: "retried" };
+  });
+}
