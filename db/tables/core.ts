@@ -31,6 +31,9 @@ export interface AppUserTable {
   disabled_at: Timestamp | null;
   last_login_at: Timestamp | null;
   created_at: DefaultTimestamp;
+  lockout_cleared_at: Timestamp | null;
+  second_factor_failures: Generated<number>;
+  totp_last_step: number | null;
 }
 export interface UserRoleTable {
   user_id: number;
@@ -53,6 +56,7 @@ export interface UserSessionTable {
   revoked_at: Timestamp | null;
   ip: string | null;
   user_agent: string | null;
+  second_factor_failures: Generated<number>;
 }
 export interface LoginAttemptTable {
   id: Generated<number>;

@@ -32,7 +32,7 @@ async function loadUser(request: Request, { db, config }: Ctx): Promise<CurrentU
   if (!session) return null;
   const user = await db
     .selectFrom("app_user")
-    .select(["id", "email", "display_name", "disabled_at", "totp_enabled_at"])
+    .select(["id", "email", "display_name", "disabled_at", "totp_enabled_at", "must_change_password"])
     .where("id", "=", session.userId)
     .executeTakeFirst();
   if (!user || user.disabled_at) return null;
@@ -55,6 +55,7 @@ async function loadUser(request: Request, { db, config }: Ctx): Promise<CurrentU
     csrfToken: session.csrfToken,
     twoFactorEnabled: Boolean(user.totp_enabled_at),
     secondFactorDone: session.secondFactorDone,
+    mustChangePassword: user.must_change_password,
   };
 }
 
@@ -64,16 +65,29 @@ export function loginRedirect(request: Request): Response {
   return redirect(`/login?redirectTo=${encodeURIComponent(redirectTo)}`);
 }
 
-const TWO_FACTOR_PATHS = ["/login/2fa", "/account/security", "/logout"];
+/**
+ * Where a not-yet-complete session may go. A session whose second factor is pending reaches only the 2FA
+ * page and logout (never the account page, where the second factor could be turned off with the password
+ * alone); one that must change its password or enrol a mandatory second factor, only the account page.
+ */
+const PENDING_SECOND_FACTOR_PATHS = ["/login/2fa", "/logout"];
+const ACCOUNT_SETUP_PATHS = ["/account/security", "/logout"];
+
+export function pendingStepRedirect(user: CurrentUser, path: string, require2fa: boolean): string | null {
+  if (user.twoFactorEnabled && !user.secondFactorDone) {
+    return PENDING_SECOND_FACTOR_PATHS.includes(path) ? null : "/login/2fa";
+  }
+  if (user.mustChangePassword || (require2fa && !user.twoFactorEnabled)) {
+    return ACCOUNT_SETUP_PATHS.includes(path) ? null : "/account/security";
+  }
+  return null;
+}
 
 export async function requireUser(request: Request, context: Ctx): Promise<CurrentUser> {
   const user = await getUser(request, context);
   if (!user) throw loginRedirect(request);
-  const path = new URL(request.url).pathname;
-  if (!TWO_FACTOR_PATHS.includes(path)) {
-    if (user.twoFactorEnabled && !user.secondFactorDone) throw redirect("/login/2fa");
-    if (context.config.require2fa && !user.twoFactorEnabled) throw redirect("/account/security");
-  }
+  const pending = pendingStepRedirect(user, new URL(request.url).pathname, context.config.require2fa);
+  if (pending) throw redirect(pending);
   if (isMutation(request)) await verifyCsrf(request, user.csrfToken);
   return user;
 }

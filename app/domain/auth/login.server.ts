@@ -37,6 +37,12 @@ export async function attemptLogin(
     .executeTakeFirstOrThrow();
   if (ipFailures.n >= IP_FAILURES_PER_15_MIN) return { kind: "rate_limited" };
 
+  const user = await db
+    .selectFrom("app_user")
+    .select(["id", "password_hash", "disabled_at", "totp_enabled_at", "locked_until", "lockout_cleared_at"])
+    .where(sql`lower(email)`, "=", params.email.trim().toLowerCase())
+    .executeTakeFirst();
+
   const lastSuccess = db
     .selectFrom("login_attempt")
     .select((eb) => eb.fn.max("at").as("at"))
@@ -49,14 +55,16 @@ export async function attemptLogin(
     .where("success", "=", false)
     .where("at", ">", since)
     .where((eb) => eb.or([eb(lastSuccess, "is", null), eb("at", ">", lastSuccess)]))
+    // An admin's unlock forgets the failures before it.
+    .$if(Boolean(user?.lockout_cleared_at), (qb) =>
+      qb.where("at", ">", user?.lockout_cleared_at ?? new Date(0)),
+    )
     .executeTakeFirstOrThrow();
   if (failures.n >= LOCKOUT_FAILURES) return { kind: "locked", minutes: LOCKOUT_MINUTES };
-
-  const user = await db
-    .selectFrom("app_user")
-    .select(["id", "password_hash", "disabled_at", "totp_enabled_at"])
-    .where(sql`lower(email)`, "=", params.email.trim().toLowerCase())
-    .executeTakeFirst();
+  // Also locked by too many wrong second factors (two-factor.server.ts); same message as above.
+  if (user?.locked_until && user.locked_until.getTime() > Date.now()) {
+    return { kind: "locked", minutes: LOCKOUT_MINUTES };
+  }
   const passwordOk = await verifyPassword(
     user?.password_hash ?? (await dummyPasswordHash()),
     params.password,

@@ -60,6 +60,8 @@ export interface CurrentUser {
   csrfToken: string;
   twoFactorEnabled: boolean;
   secondFactorDone: boolean;
+  /** Set by an admin (new account, password reset): the user must choose a password before anything else. */
+  mustChangePassword: boolean;
 }
 
 export function can(
