@@ -4,6 +4,22 @@ import type PgBoss from "pg-boss";
 export const QUEUES = {
   heartbeat: "heartbeat",
   heartbeatDead: "heartbeat-dead",
+  // lifecycle: one sweep per Paris day (singleton key deadline:YYYY-MM-DD), its planner and the catch-up
+  deadlineSweep: "deadline-sweep",
+  deadlineSweepDead: "deadline-sweep-dead",
+  deadlinePlanner: "deadline-planner",
+  deadlineCatchup: "deadline-catchup",
+  // helpline: routing of waiting cases, SLA deadlines (per case) and their safety-net sweep, SMS code resets
+  caseRouting: "case-routing",
+  caseCodeSms: "case-code-sms",
+  caseCodeSmsDead: "case-code-sms-dead",
+  slaDeadline: "sla-deadline",
+  slaSweep: "sla-sweep",
+  // kpi: campaign indicators (daily + on demand) and the monthly PDF report (1st of the month + on demand)
+  kpiCampaign: "kpi-campaign",
+  kpiCampaignDead: "kpi-campaign-dead",
+  kpiReport: "kpi-report",
+  kpiReportDead: "kpi-report-dead",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -17,9 +33,63 @@ export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
     retryDelay: 5,
     deadLetter: QUEUES.heartbeatDead,
   },
+  // lifecycle: "short" keeps one waiting sweep per singleton key (per day); a rerun is harmless.
+  { name: QUEUES.deadlineSweepDead },
+  {
+    name: QUEUES.deadlineSweep,
+    policy: "short",
+    retryLimit: 5,
+    retryDelay: 30,
+    retryBackoff: true,
+    expireInSeconds: 2 * 3600,
+    deadLetter: QUEUES.deadlineSweepDead,
+  },
+  { name: QUEUES.deadlinePlanner, policy: "singleton", retryLimit: 1, retryDelay: 60 },
+  { name: QUEUES.deadlineCatchup, policy: "singleton", retryLimit: 3, retryDelay: 300 },
+  // helpline
+  { name: QUEUES.caseRouting, policy: "singleton", retryLimit: 2, retryDelay: 5 },
+  { name: QUEUES.caseCodeSmsDead },
+  {
+    name: QUEUES.caseCodeSms,
+    policy: "standard",
+    retryLimit: 5,
+    retryDelay: 20,
+    retryBackoff: true,
+    deadLetter: QUEUES.caseCodeSmsDead,
+  },
+  { name: QUEUES.slaDeadline, policy: "standard", retryLimit: 5, retryDelay: 30 },
+  { name: QUEUES.slaSweep, policy: "singleton", retryLimit: 1, retryDelay: 30 },
+  // kpi: "singleton" keeps one queued run; both handlers are idempotent (a rerun changes nothing).
+  { name: QUEUES.kpiCampaignDead },
+  {
+    name: QUEUES.kpiCampaign,
+    policy: "singleton",
+    retryLimit: 3,
+    retryDelay: 60,
+    retryBackoff: true,
+    deadLetter: QUEUES.kpiCampaignDead,
+  },
+  { name: QUEUES.kpiReportDead },
+  {
+    name: QUEUES.kpiReport,
+    policy: "standard",
+    retryLimit: 3,
+    retryDelay: 120,
+    retryBackoff: true,
+    deadLetter: QUEUES.kpiReportDead,
+  },
 ];
 
 /** Recurring work, in Europe/Paris time. */
 export const SCHEDULES: Array<{ queue: QueueName; cron: string; data?: object }> = [
+  // kpi: campaign figures every night (recent months); the minister's report on the 1st at 06:00 Paris
+  { queue: QUEUES.kpiCampaign, cron: "30 5 * * *", data: { recentMonths: 2 } },
+  { queue: QUEUES.kpiReport, cron: "0 6 1 * *", data: { trigger: "cron" } },
   { queue: QUEUES.heartbeat, cron: "* * * * *" },
+  // lifecycle
+  { queue: QUEUES.deadlinePlanner, cron: "*/10 * * * *" },
+  { queue: QUEUES.deadlineCatchup, cron: "0 6 * * *" },
+  // helpline: routing safety net every minute; the SLA sweep only acts inside working hours
+  { queue: QUEUES.caseRouting, cron: "* * * * *" },
+  { queue: QUEUES.slaSweep, cron: "*/5 8-17 * * 1-5" },
 ];

@@ -66,12 +66,22 @@ export function endOfParisDay(date: string): Date {
 /** "12 février 2022" */
 export function formatFrenchDate(at: Date | string): string {
   const d = typeof at === "string" ? parisInstant(at, "12:00:00") : at;
-  return new Intl.DateTimeFormat("fr-FR", { timeZone: PARIS, day: "numeric", month: "long", year: "numeric" }).format(d);
+  return new Intl.DateTimeFormat("fr-FR", {
+    timeZone: PARIS,
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+  }).format(d);
 }
 
 /** "12/02/2022" */
 export function formatShortDate(at: Date): string {
-  return new Intl.DateTimeFormat("fr-FR", { timeZone: PARIS, day: "2-digit", month: "2-digit", year: "numeric" }).format(at);
+  return new Intl.DateTimeFormat("fr-FR", {
+    timeZone: PARIS,
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+  }).format(at);
 }
 
 /** "12/02/2022 14:05" */

@@ -16,7 +16,12 @@ export interface TransitionRequest {
 
 export type TransitionResult =
   | { ok: true; personId: number; from: PersonState; to: PersonState; eventId: number }
-  | { ok: false; personId: number; code: "not_found" | "not_allowed" | "stale_event" | "conflict"; reason: string };
+  | {
+      ok: false;
+      personId: number;
+      code: "not_found" | "not_allowed" | "stale_event" | "conflict";
+      reason: string;
+    };
 
 /**
  * The one way a single person's state changes (portal, helpline, staff). The state moves with a
@@ -24,16 +29,27 @@ export type TransitionResult =
  * re-reads and is refused with the reason. Run it inside the caller's transaction: the event row and the
  * state change commit together. Bulk paths (sweep, waves) use set-based SQL with the same rules.
  */
-export async function applyTransition(db: Kysely<Database>, req: TransitionRequest): Promise<TransitionResult> {
+export async function applyTransition(
+  db: Kysely<Database>,
+  req: TransitionRequest,
+): Promise<TransitionResult> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const person = await db
       .selectFrom("person")
       .select(["id", "state", "state_changed_at"])
       .where("id", "=", req.personId)
+      // Lock the row: a concurrent writer (the sweep, another event) waits here and then decides on the
+      // committed state. (Comparing state_changed_at instead would not work: JS dates lose microseconds.)
+      .forUpdate()
       .executeTakeFirst();
     if (!person) return { ok: false, personId: req.personId, code: "not_found", reason: "assuré inconnu" };
-    const decision = decideTransition({ state: person.state, since: person.state_changed_at }, req.event, req.at);
-    if (!decision.ok) return { ok: false, personId: req.personId, code: decision.code, reason: decision.reason };
+    const decision = decideTransition(
+      { state: person.state, since: person.state_changed_at },
+      req.event,
+      req.at,
+    );
+    if (!decision.ok)
+      return { ok: false, personId: req.personId, code: decision.code, reason: decision.reason };
     const updated = await db
       .updateTable("person")
       .set({
@@ -41,10 +57,10 @@ export async function applyTransition(db: Kysely<Database>, req: TransitionReque
         state_changed_at: req.at,
         updated_at: new Date(),
         ...(req.set ?? {}),
+        ...(req.event === "notify" && req.waveId != null ? { wave_id: req.waveId } : {}),
       })
       .where("id", "=", req.personId)
       .where("state", "=", decision.from)
-      .where("state_changed_at", "=", person.state_changed_at)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) continue; // someone else moved it: decide again on fresh state
     const event = await db
@@ -64,5 +80,10 @@ export async function applyTransition(db: Kysely<Database>, req: TransitionReque
       .executeTakeFirstOrThrow();
     return { ok: true, personId: req.personId, from: decision.from, to: decision.to, eventId: event.id };
   }
-  return { ok: false, personId: req.personId, code: "conflict", reason: "modification concurrente, réessayez" };
+  return {
+    ok: false,
+    personId: req.personId,
+    code: "conflict",
+    reason: "modification concurrente, réessayez",
+  };
 }

@@ -68,8 +68,13 @@ export function decideTransition(
   at: Date,
 ): TransitionDecision {
   const to = TRANSITIONS[current.state][event];
-  if (!to) return { ok: false, code: "not_allowed", reason: refusalReason(current.state, event, current.since) };
-  if (at.getTime() < current.since.getTime()) {
+  if (!to)
+    return { ok: false, code: "not_allowed", reason: refusalReason(current.state, event, current.since) };
+  // An opposition made inside the window but delivered after the automatic creation still counts: it
+  // closes the space (the creation is a default, not a choice of the person). Anything else older than
+  // the current state is stale.
+  const lateOpposition = current.state === "auto_created" && event === "oppose";
+  if (at.getTime() < current.since.getTime() && !lateOpposition) {
     return {
       ok: false,
       code: "stale_event",

@@ -1,0 +1,281 @@
+import { type Kysely, sql } from "kysely";
+import type PgBoss from "pg-boss";
+import type { Database } from "../../../db/schema";
+import { bossDb } from "../../../jobs/boss.server";
+import { QUEUES } from "../../../jobs/queues";
+import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
+import { addDays, endOfParisDay, parisDate, parisInstant } from "./paris-time";
+
+/**
+ * The automatic creation at the end of the window, exactly once:
+ * - `planDeadlines` groups the window ends of notified persons by Paris day (from the `deadline_pending`
+ *   rollup, never a scan of persons) and enqueues one `deadline-sweep` job per day, singleton key
+ *   `deadline:YYYY-MM-DD`, starting right after that day ends. Run by the `deadline-planner` schedule and
+ *   after a postponement, so it needs no cooperation from the notifier.
+ * - `sweepDeadlineDay` auto-creates, in set-based batches (one statement = one short transaction), every
+ *   person still `notified` whose window ended on or before that day. Idempotent and restartable: a batch
+ *   only moves rows that are still `notified`, so a rerun after a crash continues where it stopped.
+ * - `catchUpDeadlines` finds overdue persons the per-day jobs missed (downtime, lost job) and reports them.
+ */
+
+export const SWEEP_BATCH_SIZE = 20_000;
+export const CATCHUP_SETTING = "lifecycle.deadline_catchup";
+
+export interface DeadlineDeps {
+  db: Kysely<Database>;
+  boss: PgBoss;
+}
+
+export interface PlannedDay {
+  day: string;
+  persons: number;
+  /** false when a job for that day was already waiting (singleton key). */
+  queued: boolean;
+}
+
+export function sweepSingletonKey(day: string): string {
+  return `deadline:${day}`;
+}
+
+/** The instant after which a day's sweep may run: midnight Paris at the start of the next day. */
+export function sweepStartsAfter(day: string): Date {
+  return parisInstant(addDays(day, 1), "00:00:00");
+}
+
+/**
+ * Enqueues one sweep per day that still has notified persons, from today (Paris) on. Days already past
+ * are the catch-up's business. Pass a transaction as `db` to plan atomically with a change of windows.
+ */
+export async function planDeadlines(deps: DeadlineDeps, opts: { now?: Date } = {}): Promise<PlannedDay[]> {
+  const today = parisDate(opts.now ?? new Date());
+  const days = await sql<{ day: string; n: number }>`
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, sum(n)::bigint AS n FROM deadline_pending
+    WHERE day >= ${today}::date GROUP BY day HAVING sum(n) > 0 ORDER BY day
+  `.execute(deps.db);
+  const planned: PlannedDay[] = [];
+  for (const { day, n } of days.rows) {
+    const id = await enqueueSweep(deps, day, sweepStartsAfter(day));
+    planned.push({ day, persons: Number(n), queued: id !== null });
+  }
+  return planned;
+}
+
+async function enqueueSweep(deps: DeadlineDeps, day: string, startAfter: Date): Promise<string | null> {
+  return deps.boss.send(
+    QUEUES.deadlineSweep,
+    { day },
+    { singletonKey: sweepSingletonKey(day), startAfter, db: bossDb(deps.db) },
+  );
+}
+
+export interface SweepBatchResult {
+  autoCreated: number;
+  /** Highest person id the batch looked at (keyset for the next batch), null when it found nothing. */
+  lastId: number | null;
+}
+
+/**
+ * One batch: lock up to `limit` due persons (skipping rows another transaction holds, e.g. an opposition
+ * in flight), move them to `auto_created` dated at their window end, and write their events — one
+ * statement, so the state change and the events commit together. `WHERE p.state = 'notified'` again in
+ * the UPDATE: of the sweep and a concurrent opposition, whichever commits first wins.
+ */
+export async function sweepBatch(
+  db: Kysely<Database>,
+  params: { dayEnd: Date; afterId: number; limit: number; day: string },
+): Promise<SweepBatchResult> {
+  const details = JSON.stringify({ deadline_day: params.day });
+  const result = await sql<{ n: number; last_id: number | null }>`
+    WITH batch AS (
+      SELECT id FROM person
+      WHERE state = 'notified' AND window_ends_at <= ${params.dayEnd} AND window_ends_at < now()
+        AND id > ${params.afterId}
+      ORDER BY id LIMIT ${params.limit}
+      FOR UPDATE SKIP LOCKED
+    ), moved AS (
+      UPDATE person p SET state = 'auto_created', state_changed_at = p.window_ends_at, updated_at = now()
+      FROM batch WHERE p.id = batch.id AND p.state = 'notified'
+      RETURNING p.id, p.window_ends_at, p.wave_id
+    ), events AS (
+      INSERT INTO person_event (person_id, type, at, source, wave_id, from_state, to_state, details)
+      SELECT id, 'auto_create', window_ends_at, 'job', wave_id, 'notified', 'auto_created', ${details}::jsonb
+      FROM moved
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM events)::int AS n, (SELECT max(id) FROM batch) AS last_id
+  `.execute(db);
+  const row = result.rows[0];
+  return { autoCreated: Number(row?.n ?? 0), lastId: row?.last_id == null ? null : Number(row.last_id) };
+}
+
+export interface SweepResult {
+  day: string;
+  autoCreated: number;
+  batches: number;
+  /** Persons still due when the sweep gave up waiting for locks held by other transactions. */
+  stillLocked: number;
+}
+
+/**
+ * Sweeps one Paris day (and any earlier day left behind). Keyset over person ids so each batch starts
+ * where the previous stopped; then passes again from the start for rows that were locked the first time.
+ */
+export async function sweepDeadlineDay(
+  db: Kysely<Database>,
+  params: {
+    day: string;
+    batchSize?: number;
+    maxPasses?: number;
+    /** Called after each committed batch (progress, tests simulating a crash). */
+    onBatch?: (batch: SweepBatchResult & { index: number }) => void | Promise<void>;
+  },
+): Promise<SweepResult> {
+  const dayEnd = endOfParisDay(params.day);
+  const limit = params.batchSize ?? SWEEP_BATCH_SIZE;
+  let autoCreated = 0;
+  let batches = 0;
+  const maxPasses = params.maxPasses ?? 20;
+  for (let pass = 0; pass < maxPasses; pass++) {
+    let afterId = 0;
+    for (;;) {
+      const batch = await sweepBatch(db, { dayEnd, afterId, limit, day: params.day });
+      if (batch.lastId === null) break;
+      batches++;
+      autoCreated += batch.autoCreated;
+      await params.onBatch?.({ ...batch, index: batches });
+      afterId = batch.lastId;
+    }
+    const remaining = await countDue(db, dayEnd);
+    if (remaining === 0) return { day: params.day, autoCreated, batches, stillLocked: 0 };
+    // Rows held by another transaction (an opposition being written): wait for it to commit, then retry.
+    await new Promise((resolve) => setTimeout(resolve, 100 * (pass + 1)));
+  }
+  return { day: params.day, autoCreated, batches, stillLocked: await countDue(db, dayEnd) };
+}
+
+async function countDue(db: Kysely<Database>, dayEnd: Date): Promise<number> {
+  const r = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM person
+    WHERE state = 'notified' AND window_ends_at <= ${dayEnd} AND window_ends_at < now()
+  `.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+export interface CatchUpReport {
+  at: string;
+  cutoff: string;
+  overdue: number;
+  days: Array<{ day: string; persons: number }>;
+}
+
+/**
+ * Daily: persons still `notified` whose window ended before today (Paris) should have been swept by their
+ * day's job. Reports them (app_setting + audit), and enqueues a sweep for each such day right away.
+ */
+export async function catchUpDeadlines(
+  deps: DeadlineDeps,
+  opts: { now?: Date } = {},
+): Promise<CatchUpReport> {
+  const now = opts.now ?? new Date();
+  const cutoff = parisInstant(parisDate(now), "00:00:00");
+  return deps.db.transaction().execute(async (trx) => {
+    const rows = await sql<{ day: string; n: number }>`
+      SELECT to_char((window_ends_at AT TIME ZONE 'Europe/Paris')::date, 'YYYY-MM-DD') AS day, count(*)::int AS n
+      FROM person WHERE state = 'notified' AND window_ends_at < ${cutoff}
+      GROUP BY 1 ORDER BY 1
+    `.execute(trx);
+    const days = rows.rows.map((r) => ({ day: r.day, persons: Number(r.n) }));
+    const report: CatchUpReport = {
+      at: now.toISOString(),
+      cutoff: cutoff.toISOString(),
+      overdue: days.reduce((s, d) => s + d.persons, 0),
+      days,
+    };
+    await sql`
+      INSERT INTO app_setting (key, value, updated_at) VALUES (${CATCHUP_SETTING}, ${JSON.stringify(report)}::jsonb, now())
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+    `.execute(trx);
+    if (report.overdue > 0) {
+      await writeAudit(trx, SYSTEM_ACTOR, {
+        action: "deadline.catchup",
+        objectType: "deadline",
+        objectId: null,
+        details: { overdue: report.overdue, days },
+      });
+      for (const d of days) await enqueueSweep({ db: trx, boss: deps.boss }, d.day, now);
+    }
+    return report;
+  });
+}
+
+export async function lastCatchUpReport(db: Kysely<Database>): Promise<CatchUpReport | null> {
+  const row = await db
+    .selectFrom("app_setting")
+    .select("value")
+    .where("key", "=", CATCHUP_SETTING)
+    .executeTakeFirst();
+  return row ? (row.value as CatchUpReport) : null;
+}
+
+export type PostponeScope = { kind: "wave"; waveId: number } | { kind: "department"; department: string };
+
+export interface PostponeResult {
+  moved: number;
+  codesExtended: number;
+  replanned: PlannedDay[];
+}
+
+/**
+ * Moves the still-open windows of a wave or a department by `days` calendar days (a postal strike):
+ * one set-based statement moves the windows (Paris calendar arithmetic, DST-safe), extends the persons'
+ * active codes by the same amount and writes one `postpone` event per person; then an audit entry and a
+ * re-plan of the sweeps, all in the caller's transaction. Windows already over are left to their sweep.
+ */
+export async function postponeDeadlines(
+  deps: DeadlineDeps,
+  actor: AuditActor,
+  params: { scope: PostponeScope; days: number; reason: string; now?: Date },
+): Promise<PostponeResult> {
+  const { db } = deps;
+  const now = params.now ?? new Date();
+  const scopeSql =
+    params.scope.kind === "wave"
+      ? sql`p.wave_id = ${params.scope.waveId}`
+      : sql`p.department = ${params.scope.department}`;
+  const details = JSON.stringify({ days: params.days, reason: params.reason });
+  const result = await sql<{ moved: number; codes: number }>`
+    WITH target AS (
+      SELECT id FROM person p
+      WHERE p.state = 'notified' AND p.window_ends_at > ${now} AND ${scopeSql}
+      ORDER BY id FOR UPDATE
+    ), moved AS (
+      UPDATE person p
+      SET window_ends_at = ((p.window_ends_at AT TIME ZONE 'Europe/Paris') + make_interval(days => ${params.days}))
+                           AT TIME ZONE 'Europe/Paris',
+          updated_at = now()
+      FROM target WHERE p.id = target.id
+      RETURNING p.id, p.window_ends_at, p.wave_id
+    ), codes AS (
+      UPDATE provisional_code c SET expires_at = c.expires_at + make_interval(days => ${params.days})
+      FROM moved WHERE c.person_id = moved.id AND c.used_at IS NULL AND c.revoked_at IS NULL
+      RETURNING 1
+    ), events AS (
+      INSERT INTO person_event (person_id, type, at, source, actor_user_id, wave_id, from_state, to_state, details)
+      SELECT id, 'postpone', ${now}, 'staff', ${actor.userId}, wave_id, 'notified', 'notified',
+             ${details}::jsonb || jsonb_build_object('window_ends_at', window_ends_at)
+      FROM moved
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM events)::int AS moved, (SELECT count(*) FROM codes)::int AS codes
+  `.execute(db);
+  const moved = Number(result.rows[0]?.moved ?? 0);
+  const codesExtended = Number(result.rows[0]?.codes ?? 0);
+  await writeAudit(db, actor, {
+    action: "deadline.postpone",
+    objectType: params.scope.kind,
+    objectId: params.scope.kind === "wave" ? params.scope.waveId : params.scope.department,
+    details: { days: params.days, reason: params.reason, moved, codes_extended: codesExtended },
+  });
+  const replanned = await planDeadlines(deps, { now });
+  return { moved, codesExtended, replanned };
+}

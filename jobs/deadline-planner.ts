@@ -1,0 +1,13 @@
+import { planDeadlines } from "../app/domain/lifecycle/deadlines.server";
+import type { JobHandler } from "./job-context";
+import { QUEUES } from "./queues";
+
+/** Every 10 minutes: one waiting sweep per day that has notified persons (singleton key per day). */
+export const deadlinePlanner: JobHandler = {
+  queue: QUEUES.deadlinePlanner,
+  async handle(_jobs, { db, boss, logger }) {
+    const planned = await planDeadlines({ db, boss });
+    const queued = planned.filter((p) => p.queued).length;
+    if (queued > 0) logger.info({ days: planned.length, queued }, "deadline sweeps planned");
+  },
+};

@@ -1,0 +1,17 @@
+import { sweepDeadlineDay } from "../app/domain/lifecycle/deadlines.server";
+import type { JobHandler } from "./job-context";
+import { QUEUES } from "./queues";
+
+/** Auto-creates the spaces whose window ended on `day` (or before). Idempotent: a retry continues. */
+export const deadlineSweep: JobHandler<{ day: string }> = {
+  queue: QUEUES.deadlineSweep,
+  options: { batchSize: 1, pollingIntervalSeconds: 5 },
+  async handle(jobs, { db, logger }) {
+    for (const job of jobs) {
+      const result = await sweepDeadlineDay(db, { day: job.data.day });
+      logger.info({ ...result, jobId: job.id }, "deadline sweep done");
+      if (result.stillLocked > 0)
+        throw new Error(`${result.stillLocked} assurés encore verrouillés : nouvel essai`);
+    }
+  },
+};
