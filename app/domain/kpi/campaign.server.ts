@@ -1,0 +1,100 @@
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../../../db/schema";
+import { CAMPAIGN_EVENT_INDICATORS, KPI } from "./catalogue";
+import { tableExists } from "./catalogue.server";
+import { upsertObservations } from "./observations.server";
+
+export interface CampaignResult {
+  importId: number;
+  from: string | null;
+  basis: "funnel_daily" | "person_event";
+  helpline: "helpline_case" | "absent";
+  created: number;
+  revised: number;
+  unchanged: number;
+}
+
+/**
+ * Computes the campaign's own indicators (notified, activated, opposed, auto-created, closed per Paris
+ * month and department; helpline cases per month) set-based, from the lifecycle's rollup table
+ * `funnel_daily` when it exists (small, kept by triggers), else from the raw `person_event` rows. Written as
+ * observations of source `campaign` through the same revision rule as every other figure, so running it
+ * twice changes nothing. `from` (YYYY-MM) limits the work to recent months (the daily run).
+ */
+export async function computeCampaignIndicators(
+  trx: Kysely<Database>,
+  opts: { from?: string | null } = {},
+): Promise<CampaignResult> {
+  const from = opts.from ?? null;
+  const fromDate = from ? `${from}-01` : "1900-01-01";
+  const basis = (await tableExists(trx, "funnel_daily")) ? "funnel_daily" : "person_event";
+  const imported = await trx
+    .insertInto("kpi_import")
+    .values({ source: "campaign", file_name: null, user_id: null })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+
+  const mapping = sql.raw(
+    `(VALUES ${Object.entries(CAMPAIGN_EVENT_INDICATORS)
+      .map(([type, code]) => `('${type}', '${code}')`)
+      .join(", ")}) AS m(type, indicator_code)`,
+  );
+  const stateMapping = sql.raw(
+    `(VALUES ('notified', '${KPI.notified}'), ('activated', '${KPI.activated}'), ('opposed', '${KPI.opposed}'),
+      ('auto_created', '${KPI.autoCreated}'), ('closed', '${KPI.closed}')) AS m(state_to, indicator_code)`,
+  );
+  const incoming =
+    basis === "funnel_daily"
+      ? // A day's transitions into a state; a re-notification (notified → notified) is not a new notification.
+        sql`
+          SELECT m.indicator_code, date_trunc('month', f.day)::date AS period, ''::text AS breakdown,
+                 f.department::text AS department, sum(f.n)::numeric AS value
+          FROM funnel_daily f JOIN ${stateMapping} USING (state_to)
+          WHERE f.day >= ${fromDate}::date AND f.state_from IS DISTINCT FROM f.state_to
+          GROUP BY 1, 2, 4`
+      : sql`
+          SELECT m.indicator_code, date_trunc('month', e.at AT TIME ZONE 'Europe/Paris')::date AS period,
+                 ''::text AS breakdown, p.department::text AS department, count(*)::numeric AS value
+          FROM person_event e
+          JOIN ${mapping} USING (type)
+          JOIN person p ON p.id = e.person_id
+          WHERE e.at >= (${fromDate}::date::timestamp AT TIME ZONE 'Europe/Paris')
+          GROUP BY 1, 2, 4`;
+  const result = await upsertObservations(trx, incoming, "campaign", imported.id);
+  let created = result.created;
+  let revised = result.revised;
+  let unchanged = result.unchanged;
+
+  const helplineTable = await tableExists(trx, "helpline_case");
+  if (helplineTable) {
+    const cases = await upsertObservations(
+      trx,
+      sql`
+        SELECT ${KPI.helplineCases}::text AS indicator_code,
+               date_trunc('month', created_at AT TIME ZONE 'Europe/Paris')::date AS period,
+               ''::text AS breakdown, ''::text AS department, count(*)::numeric AS value
+        FROM helpline_case
+        WHERE created_at >= (${fromDate}::date::timestamp AT TIME ZONE 'Europe/Paris')
+        GROUP BY 1, 2`,
+      "campaign",
+      imported.id,
+    );
+    created += cases.created;
+    revised += cases.revised;
+    unchanged += cases.unchanged;
+  }
+  await trx
+    .updateTable("kpi_import")
+    .set({ rows: created + revised + unchanged, created, revised, unchanged })
+    .where("id", "=", imported.id)
+    .execute();
+  return {
+    importId: imported.id,
+    from,
+    basis,
+    helpline: helplineTable ? "helpline_case" : "absent",
+    created,
+    revised,
+    unchanged,
+  };
+}

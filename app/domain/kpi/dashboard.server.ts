@@ -1,0 +1,75 @@
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../../../db/schema";
+import { parisParts } from "../lifecycle/paris-time";
+import { addMonths, DEPARTMENTS, isDepartmentCode, parsePeriod } from "./catalogue";
+import { loadCatalogue, loadTargets, tableExists } from "./catalogue.server";
+import { buildDashboard, type DashboardFilters, type DashboardModel } from "./dashboard";
+import type { MonthValue } from "./projection";
+
+export const FIRST_MONTH = "2022-01";
+
+export function currentParisMonth(at = new Date()): string {
+  const p = parisParts(at);
+  return `${p.year}-${String(p.month).padStart(2, "0")}`;
+}
+
+/** Filters from a query string; anything invalid falls back to its default (the whole campaign, all). */
+export function parseDashboardFilters(params: URLSearchParams, today: string): DashboardFilters {
+  let from = parsePeriod(params.get("from") ?? "") ?? FIRST_MONTH;
+  let to = parsePeriod(params.get("to") ?? "") ?? today;
+  if (to > today) to = today;
+  if (from > to) [from, to] = [to, from];
+  const department = (params.get("department") ?? "").toUpperCase();
+  const breakdown = params.get("breakdown") ?? "";
+  return {
+    from,
+    to,
+    breakdown: /^[a-z_]{1,40}$/.test(breakdown) ? breakdown : "",
+    department: isDepartmentCode(department) ? department : "",
+  };
+}
+
+/**
+ * Reads every series the dashboard needs in one query over the current figures (kpi_observation: months ×
+ * breakdowns × departments, a few hundred thousand rows at most), then builds the model in memory.
+ */
+export async function loadDashboard(
+  db: Kysely<Database>,
+  filters: DashboardFilters,
+  today: string = currentParisMonth(),
+): Promise<DashboardModel> {
+  const [indicators, targets, helplineAvailable] = await Promise.all([
+    loadCatalogue(db),
+    loadTargets(db),
+    tableExists(db, "helpline_case"),
+  ]);
+  const withBreakdown = indicators
+    .filter((i) => i.breakdowns.some((b) => b.code === filters.breakdown))
+    .map((i) => i.code);
+  const byDepartment = indicators.filter((i) => i.byDepartment).map((i) => i.code);
+  // Projections need the 12 months before `to`, yearly bars need whole years from `from`.
+  const start = [`${filters.from.slice(0, 4)}-01`, addMonths(filters.to, -11)].sort()[0];
+  const { rows } = await sql<{ indicator_code: string; period: string; value: number }>`
+    SELECT indicator_code, to_char(period, 'YYYY-MM') AS period, sum(value)::float8 AS value
+    FROM kpi_observation
+    WHERE period BETWEEN ${`${start}-01`}::date AND ${`${filters.to}-01`}::date
+      AND (indicator_code <> ALL(${withBreakdown}::text[]) OR breakdown = ${filters.breakdown})
+      AND (indicator_code <> ALL(${byDepartment}::text[]) OR ${filters.department} = '' OR department = ${filters.department})
+    GROUP BY indicator_code, period
+    ORDER BY indicator_code, period
+  `.execute(db);
+  const series: Record<string, MonthValue[]> = {};
+  for (const r of rows) {
+    series[r.indicator_code] ??= [];
+    series[r.indicator_code].push({ period: r.period, value: Number(r.value) });
+  }
+  return buildDashboard({
+    today,
+    indicators,
+    targets,
+    series,
+    filters,
+    helplineAvailable,
+    departments: DEPARTMENTS,
+  });
+}

@@ -1,0 +1,322 @@
+import { addMonths, type Indicator, KPI, type Target } from "./catalogue";
+import {
+  type LinearTrend,
+  type MonthValue,
+  PROJECTION_METHOD,
+  projectYear,
+  trendOfLastMonths,
+  trendValue,
+} from "./projection";
+import { attainment, STATUS_RULE, type TargetStatus, targetStatus } from "./status";
+
+/** What the ministry viewer filters the dashboard by (empty string = all). */
+export interface DashboardFilters {
+  from: string;
+  to: string;
+  breakdown: string;
+  department: string;
+}
+
+/** Plain data read from the database (series already summed for the filters). */
+export interface DashboardInput {
+  /** The current Paris month (YYYY-MM). */
+  today: string;
+  indicators: Indicator[];
+  targets: Target[];
+  series: Record<string, MonthValue[]>;
+  filters: DashboardFilters;
+  helplineAvailable: boolean;
+  departments: string[];
+}
+
+export interface YearRow {
+  year: number;
+  actual: number | null;
+  projected: number | null;
+  target: number | null;
+  status: TargetStatus | null;
+}
+
+export interface KeyFigure {
+  code: string;
+  label: string;
+  unit: Indicator["unit"];
+  value: number | null;
+  period: string | null;
+  target: number | null;
+  targetYear: number | null;
+  projected: number | null;
+  attainment: number | null;
+  status: TargetStatus | null;
+}
+
+export interface DashboardModel {
+  filters: DashboardFilters;
+  today: string;
+  indicators: Indicator[];
+  departments: string[];
+  documents: {
+    asOf: string | null;
+    breakdownLabel: string | null;
+    years: YearRow[];
+    trajectory: Array<{ period: string; cumulative: number | null; projected: number | null }>;
+    trajectoryYear: number;
+    trajectoryTarget: number | null;
+    trend: LinearTrend | null;
+  };
+  doctors: {
+    monthly: Array<{ period: string; value: number | null; projected: number | null }>;
+    target: number | null;
+    targetYear: number | null;
+  };
+  vendors: {
+    breakdownLabel: string | null;
+    monthly: Array<{
+      period: string;
+      referenced: number | null;
+      inProgress: number | null;
+      total: number | null;
+    }>;
+    target: number | null;
+    targetYear: number | null;
+  };
+  funnel: {
+    monthly: Array<{
+      period: string;
+      notified: number | null;
+      activated: number | null;
+      opposed: number | null;
+      autoCreated: number | null;
+      closed: number | null;
+    }>;
+  };
+  helpline: { available: boolean; monthly: Array<{ period: string; cases: number | null }> };
+  keyFigures: KeyFigure[];
+  notes: { projection: string; status: string; suppression: string; sources: string[] };
+}
+
+export const SUPPRESSION_NOTE =
+  "Secret statistique : tout effectif inférieur à 10 au niveau de détail affiché est remplacé par « < 10 ».";
+
+function targetFor(targets: Target[], code: string, year: number): number | null {
+  return targets.find((t) => t.indicatorCode === code && t.year === year)?.value ?? null;
+}
+
+/** The latest target year of an indicator, at or after `year` (the one the roadmap is judged on). */
+function nextTarget(targets: Target[], code: string, year: number): Target | null {
+  return (
+    targets
+      .filter((t) => t.indicatorCode === code && t.year >= year)
+      .sort((a, b) => a.year - b.year)
+      .at(-1) ?? null
+  );
+}
+
+function valueAt(series: MonthValue[] | undefined, period: string): number | null {
+  return series?.find((p) => p.period === period)?.value ?? null;
+}
+
+function lastObserved(series: MonthValue[] | undefined, upTo: string): MonthValue | null {
+  const inRange = (series ?? []).filter((p) => p.period <= upTo);
+  if (inRange.length === 0) return null;
+  return inRange.reduce((a, b) => (a.period > b.period ? a : b));
+}
+
+function months(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let p = from; p <= to; p = addMonths(p, 1)) out.push(p);
+  return out;
+}
+
+/** Builds every series the dashboard, the CSV export and the PDF report show, from plain inputs. */
+export function buildDashboard(input: DashboardInput): DashboardModel {
+  const { filters, series, targets, indicators } = input;
+  const byCode = new Map(indicators.map((i) => [i.code, i]));
+  const range = months(filters.from, filters.to);
+  // A breakdown value selects part of an indicator: its targets are for the whole, so they are not shown.
+  const breakdownOf = (code: string) =>
+    byCode.get(code)?.breakdowns.some((b) => b.code === filters.breakdown);
+  const targetsFor = (code: string) => (breakdownOf(code) ? [] : targets);
+
+  // Documents: yearly bars, target line, year-to-date trajectory and projection.
+  const docs = series[KPI.documents] ?? [];
+  const docsAsOf = lastObserved(docs, filters.to)?.period ?? null;
+  const docsTrend = docsAsOf ? trendOfLastMonths(docs, docsAsOf) : null;
+  const docTargets = targetsFor(KPI.documents);
+  const fromYear = Number(filters.from.slice(0, 4));
+  const lastTargetYear = Math.max(
+    0,
+    ...docTargets.filter((t) => t.indicatorCode === KPI.documents).map((t) => t.year),
+  );
+  const toYear = Math.max(Number(filters.to.slice(0, 4)), lastTargetYear);
+  const years: YearRow[] = [];
+  for (let year = fromYear; year <= toYear; year++) {
+    const projection = docsAsOf ? projectYear(docs, year, docsAsOf, "sum", docsTrend) : null;
+    const target = targetFor(docTargets, KPI.documents, year);
+    const judged = projection?.projected ?? projection?.actual ?? null;
+    years.push({
+      year,
+      actual: projection?.actual ?? null,
+      projected: projection?.projected ?? null,
+      target,
+      status: targetStatus(judged, target),
+    });
+  }
+  const trajectoryYear = Number((docsAsOf ?? filters.to).slice(0, 4));
+  const trajectory: DashboardModel["documents"]["trajectory"] = [];
+  let cumulative = 0;
+  for (const period of months(`${trajectoryYear}-01`, `${trajectoryYear}-12`)) {
+    if (docsAsOf && period <= docsAsOf) {
+      cumulative += valueAt(docs, period) ?? 0;
+      trajectory.push({ period, cumulative, projected: period === docsAsOf ? cumulative : null });
+    } else if (docsTrend) {
+      cumulative += trendValue(docsTrend, period);
+      trajectory.push({ period, cumulative: null, projected: cumulative });
+    } else trajectory.push({ period, cumulative: null, projected: null });
+  }
+
+  // Doctors consulting daily (%): monthly, with the trend prolonged to the target year.
+  const doctors = series[KPI.doctorsPct] ?? [];
+  const doctorsTarget = nextTarget(targets, KPI.doctorsPct, Number(filters.to.slice(0, 4)));
+  const doctorsAsOf = lastObserved(doctors, filters.to)?.period ?? null;
+  const doctorsTrend = doctorsAsOf ? trendOfLastMonths(doctors, doctorsAsOf) : null;
+  const doctorsEnd = doctorsTarget ? `${doctorsTarget.year}-12` : filters.to;
+  const doctorsMonthly = months(filters.from, doctorsEnd > filters.to ? doctorsEnd : filters.to).map(
+    (period) => ({
+      period,
+      value: period <= filters.to ? valueAt(doctors, period) : null,
+      projected:
+        doctorsTrend && doctorsAsOf && period >= doctorsAsOf
+          ? period === doctorsAsOf
+            ? valueAt(doctors, period)
+            : trendValue(doctorsTrend, period)
+          : null,
+    }),
+  );
+
+  // Ségur vendors: referenced and in progress (stacked), total.
+  const referenced = series[KPI.vendorsReferenced] ?? [];
+  const inProgress = series[KPI.vendorsInProgress] ?? [];
+  const vendorsMonthly = range.map((period) => {
+    const r = valueAt(referenced, period);
+    const p = valueAt(inProgress, period);
+    return {
+      period,
+      referenced: r,
+      inProgress: p,
+      total: r === null && p === null ? null : (r ?? 0) + (p ?? 0),
+    };
+  });
+  const vendorsTarget = breakdownOf(KPI.vendorsReferenced)
+    ? null
+    : nextTarget(targets, KPI.vendorsReferenced, Number(filters.to.slice(0, 4)));
+
+  const funnelMonthly = range.map((period) => ({
+    period,
+    notified: valueAt(series[KPI.notified], period),
+    activated: valueAt(series[KPI.activated], period),
+    opposed: valueAt(series[KPI.opposed], period),
+    autoCreated: valueAt(series[KPI.autoCreated], period),
+    closed: valueAt(series[KPI.closed], period),
+  }));
+
+  const keyFigures: KeyFigure[] = [];
+  const docsYear = years.find((y) => y.year === trajectoryYear);
+  const docsGoal = nextTarget(docTargets, KPI.documents, trajectoryYear);
+  const docsGoalRow = years.find((y) => y.year === docsGoal?.year);
+  const docsGoalValue = docsGoalRow ? (docsGoalRow.projected ?? docsGoalRow.actual) : null;
+  keyFigures.push({
+    code: KPI.documents,
+    label: `${byCode.get(KPI.documents)?.label ?? "Documents"} (${trajectoryYear}, cumul)`,
+    unit: "count",
+    value: docsYear?.actual ?? null,
+    period: docsAsOf,
+    target: docsGoal?.value ?? null,
+    targetYear: docsGoal?.year ?? null,
+    projected: docsGoalValue,
+    attainment: attainment(docsGoalValue, docsGoal?.value ?? null),
+    status: targetStatus(docsGoalValue, docsGoal?.value ?? null),
+  });
+  const stockFigure = (code: string, s: MonthValue[], goal: Target | null): KeyFigure => {
+    const last = lastObserved(s, filters.to);
+    const trend = last ? trendOfLastMonths(s, last.period) : null;
+    const projected = goal && last ? projectYear(s, goal.year, last.period, "last", trend) : null;
+    const judged = projected?.projected ?? projected?.actual ?? null;
+    return {
+      code,
+      label: byCode.get(code)?.label ?? code,
+      unit: byCode.get(code)?.unit ?? "count",
+      value: last?.value ?? null,
+      period: last?.period ?? null,
+      target: goal?.value ?? null,
+      targetYear: goal?.year ?? null,
+      projected: judged,
+      attainment: attainment(judged, goal?.value ?? null),
+      status: targetStatus(judged, goal?.value ?? null),
+    };
+  };
+  keyFigures.push(stockFigure(KPI.doctorsPct, doctors, doctorsTarget));
+  keyFigures.push(stockFigure(KPI.vendorsReferenced, referenced, vendorsTarget));
+  for (const code of [KPI.notified, KPI.activated, KPI.opposed, KPI.autoCreated]) {
+    const total = (series[code] ?? [])
+      .filter((p) => p.period >= filters.from && p.period <= filters.to)
+      .reduce((a, p) => a + p.value, 0);
+    keyFigures.push({
+      code,
+      label: `${byCode.get(code)?.label ?? code} (sur la période)`,
+      unit: "count",
+      value: total,
+      period: filters.to,
+      target: null,
+      targetYear: null,
+      projected: null,
+      attainment: null,
+      status: null,
+    });
+  }
+
+  const sources = indicators
+    .filter((i) => i.sourceNote && (i.code !== KPI.helplineCases || input.helplineAvailable))
+    .map((i) => `${i.label} : ${i.sourceNote}`);
+  if (!input.helplineAvailable)
+    sources.push("Dossiers 34 22 : non disponibles (module 34 22 absent de cette installation).");
+
+  return {
+    filters,
+    today: input.today,
+    indicators,
+    departments: input.departments,
+    documents: {
+      asOf: docsAsOf,
+      breakdownLabel: breakdownOf(KPI.documents)
+        ? (byCode.get(KPI.documents)?.breakdowns.find((b) => b.code === filters.breakdown)?.label ?? null)
+        : null,
+      years,
+      trajectory,
+      trajectoryYear,
+      trajectoryTarget: targetFor(docTargets, KPI.documents, trajectoryYear),
+      trend: docsTrend,
+    },
+    doctors: {
+      monthly: doctorsMonthly,
+      target: doctorsTarget?.value ?? null,
+      targetYear: doctorsTarget?.year ?? null,
+    },
+    vendors: {
+      breakdownLabel: breakdownOf(KPI.vendorsReferenced)
+        ? (byCode.get(KPI.vendorsReferenced)?.breakdowns.find((b) => b.code === filters.breakdown)?.label ??
+          null)
+        : null,
+      monthly: vendorsMonthly,
+      target: vendorsTarget?.value ?? null,
+      targetYear: vendorsTarget?.year ?? null,
+    },
+    funnel: { monthly: funnelMonthly },
+    helpline: {
+      available: input.helplineAvailable,
+      monthly: range.map((period) => ({ period, cases: valueAt(series[KPI.helplineCases], period) })),
+    },
+    keyFigures,
+    notes: { projection: PROJECTION_METHOD, status: STATUS_RULE, suppression: SUPPRESSION_NOTE, sources },
+  };
+}
