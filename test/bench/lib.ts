@@ -51,7 +51,12 @@ export async function benchServerUrl(): Promise<string> {
 }
 
 /** A fresh, migrated database for one bench; dropped by `drop()`. */
-export async function benchDatabase(): Promise<{ url: string; db: DB; pool: pg.Pool; drop(): Promise<void> }> {
+export async function benchDatabase(): Promise<{
+  url: string;
+  db: DB;
+  pool: pg.Pool;
+  drop(): Promise<void>;
+}> {
   const serverUrl = await benchServerUrl();
   const name = `mesops_bench_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: serverUrl });

@@ -10,14 +10,20 @@ const runs = Number(flags.get("runs") ?? 3);
 const selected = positional.length ? BENCHES.filter((b) => positional.includes(b.name)) : BENCHES;
 const unknown = positional.filter((n) => !BENCHES.some((b) => b.name === n));
 if (unknown.length) {
-  process.stderr.write(`bench inconnu : ${unknown.join(", ")} (connus : ${BENCHES.map((b) => b.name).join(", ")})\n`);
+  process.stderr.write(
+    `bench inconnu : ${unknown.join(", ")} (connus : ${BENCHES.map((b) => b.name).join(", ")})\n`,
+  );
   process.exit(2);
 }
 const all: Record<string, Record<string, number>> = {};
 try {
   for (const bench of selected) {
     process.stdout.write(`\n## ${bench.name} — ${bench.summary}\n`);
-    all[bench.name] = await bench.run({ runs, args: flags, log: (line) => process.stdout.write(`${line}\n`) });
+    all[bench.name] = await bench.run({
+      runs,
+      args: flags,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
   }
 } finally {
   await stopBenchServer();
