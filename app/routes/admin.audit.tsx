@@ -1,0 +1,255 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { auditVocabulary, readAuditLog } from "~/domain/admin/audit-log.server";
+import { requirePermission } from "~/domain/auth/guards.server";
+import { formatDateTime } from "~/domain/lifecycle/paris-time";
+
+export const meta: MetaFunction = () => [{ title: "Journal d'audit — mes-ops" }];
+
+const isoDate = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Date attendue au format AAAA-MM-JJ.")
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), "Cette date n'existe pas.");
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `${max} caractères au plus.`)
+    .optional()
+    .transform((v) => v || undefined);
+
+const Filters = z
+  .object({
+    user: optionalText(254),
+    action: optionalText(100),
+    objectType: optionalText(60),
+    objectId: optionalText(100),
+    from: z
+      .union([isoDate, z.literal("")])
+      .optional()
+      .transform((v) => v || undefined),
+    to: z
+      .union([isoDate, z.literal("")])
+      .optional()
+      .transform((v) => v || undefined),
+    after: z.coerce.number().int().positive().optional().catch(undefined),
+  })
+  .refine((f) => !f.from || !f.to || f.from <= f.to, {
+    path: ["to"],
+    message: "La date de fin doit suivre la date de début.",
+  })
+  .refine((f) => !f.objectId || f.objectType, {
+    path: ["objectId"],
+    message: "Précisez le type d'objet pour filtrer par identifiant.",
+  });
+
+const FILTER_KEYS = ["user", "action", "objectType", "objectId", "from", "to"] as const;
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, context, "audit:read");
+  const search = new URL(request.url).searchParams;
+  const raw: Record<string, string> = {};
+  for (const key of [...FILTER_KEYS, "after"]) {
+    const v = search.get(key);
+    if (v !== null) raw[key] = v;
+  }
+  const vocabulary = await auditVocabulary(context.db);
+  const parsed = Filters.safeParse(raw);
+  const values = Object.fromEntries(FILTER_KEYS.map((k) => [k, raw[k] ?? ""])) as Record<
+    (typeof FILTER_KEYS)[number],
+    string
+  >;
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+    return { values, errors, vocabulary, rows: [], nextAfter: null, unknownUser: false, firstPage: true };
+  }
+  const f = parsed.data;
+  const page = await readAuditLog(context.db, {
+    filters: {
+      userEmail: f.user,
+      action: f.action,
+      objectType: f.objectType,
+      objectId: f.objectId,
+      from: f.from,
+      to: f.to,
+    },
+    after: f.after ?? null,
+  });
+  const rows =
+    page.kind === "page"
+      ? page.rows.map((r) => ({
+          id: r.id,
+          at: formatDateTime(r.at),
+          actor: r.actorLabel,
+          action: r.action,
+          objectType: r.objectType,
+          objectId: r.objectId,
+          ip: r.ip,
+          requestId: r.requestId,
+          details: r.details === "{}" ? "" : r.details,
+        }))
+      : [];
+  return {
+    values,
+    errors: {} as Record<string, string>,
+    vocabulary,
+    rows,
+    nextAfter: page.kind === "page" ? page.nextCursor : null,
+    unknownUser: page.kind === "unknown_user",
+    firstPage: !f.after,
+  };
+}
+
+function TextFilter(props: {
+  name: (typeof FILTER_KEYS)[number];
+  label: string;
+  value: string;
+  error?: string;
+  type?: string;
+  list?: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={`f-${props.name}`}>{props.label}</label>
+      <input
+        id={`f-${props.name}`}
+        name={props.name}
+        type={props.type ?? "text"}
+        defaultValue={props.value}
+        list={props.list}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? `f-${props.name}-error` : undefined}
+      />
+      {props.error ? (
+        <span id={`f-${props.name}-error`} className="field-error">
+          {props.error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+export default function AuditLog() {
+  const data = useLoaderData<typeof loader>();
+  const filterQuery = new URLSearchParams(Object.entries(data.values).filter(([, v]) => v !== "")).toString();
+  const nextHref = data.nextAfter ? `?${filterQuery ? `${filterQuery}&` : ""}after=${data.nextAfter}` : null;
+  const hasFilters = filterQuery !== "";
+  return (
+    <>
+      <div className="page-header">
+        <h1>Journal d'audit</h1>
+      </div>
+      <Form method="get" className="audit-filters" aria-label="Filtres du journal">
+        <TextFilter
+          name="user"
+          label="Utilisateur (adresse e-mail)"
+          value={data.values.user}
+          error={data.errors.user}
+          type="email"
+        />
+        <TextFilter
+          name="action"
+          label="Action"
+          value={data.values.action}
+          error={data.errors.action}
+          list="audit-actions"
+        />
+        <TextFilter
+          name="objectType"
+          label="Type d'objet"
+          value={data.values.objectType}
+          error={data.errors.objectType}
+          list="audit-object-types"
+        />
+        <TextFilter
+          name="objectId"
+          label="Identifiant de l'objet"
+          value={data.values.objectId}
+          error={data.errors.objectId}
+        />
+        <TextFilter
+          name="from"
+          label="Du (heure de Paris)"
+          value={data.values.from}
+          error={data.errors.from}
+          type="date"
+        />
+        <TextFilter name="to" label="Au (inclus)" value={data.values.to} error={data.errors.to} type="date" />
+        <div className="toolbar">
+          <button type="submit" className="button">
+            Filtrer
+          </button>
+          {hasFilters ? <Link to="/admin/audit">Effacer les filtres</Link> : null}
+        </div>
+        <datalist id="audit-actions">
+          {data.vocabulary.actions.map((a) => (
+            <option key={a} value={a} />
+          ))}
+        </datalist>
+        <datalist id="audit-object-types">
+          {data.vocabulary.objectTypes.map((a) => (
+            <option key={a} value={a} />
+          ))}
+        </datalist>
+      </Form>
+
+      {data.unknownUser ? (
+        <p className="alert alert-warning">Aucun utilisateur n'a l'adresse « {data.values.user} ».</p>
+      ) : data.rows.length === 0 ? (
+        <p className="empty">
+          {Object.keys(data.errors).length > 0
+            ? "Corrigez les filtres signalés."
+            : hasFilters
+              ? "Aucune entrée ne correspond à ces filtres."
+              : "Le journal est vide."}
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table audit-table">
+            <caption className="sr-only">
+              Entrées du journal d'audit, des plus récentes aux plus anciennes
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Date (Paris)</th>
+                <th scope="col">Auteur</th>
+                <th scope="col">Action</th>
+                <th scope="col">Objet</th>
+                <th scope="col">Détails</th>
+                <th scope="col">Origine</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.rows.map((r) => (
+                <tr key={r.id}>
+                  <td className="nowrap">{r.at}</td>
+                  <td>{r.actor}</td>
+                  <td className="mono">{r.action}</td>
+                  <td className="mono">
+                    {r.objectType}
+                    {r.objectId ? ` #${r.objectId}` : ""}
+                  </td>
+                  <td className="mono audit-details">{r.details}</td>
+                  <td className="mono">
+                    {r.ip ?? "—"}
+                    {r.requestId ? <span className="hint"> · {r.requestId}</span> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav className="pagination" aria-label="Pagination du journal">
+        {!data.firstPage ? (
+          <Link to={filterQuery ? `?${filterQuery}` : "/admin/audit"}>← Plus récentes</Link>
+        ) : null}
+        {nextHref ? <Link to={nextHref}>Entrées plus anciennes →</Link> : null}
+        <span className="hint">50 entrées par page.</span>
+      </nav>
+    </>
+  );
+}

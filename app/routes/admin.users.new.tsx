@@ -1,0 +1,164 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { CsrfInput } from "~/components/csrf";
+import { ShownOnce } from "~/components/shown-once";
+import { RoleCheckboxes } from "~/components/staff-user";
+import { fieldErrors, formObject, NewUserForm } from "~/domain/admin/user-forms";
+import { createStaffUser } from "~/domain/admin/users.server";
+import { actorOf, requirePermission } from "~/domain/auth/guards.server";
+import { MIN_PASSWORD_LENGTH, PASSWORD_PROBLEM_LABELS } from "~/domain/auth/password-policy";
+
+export const meta: MetaFunction = () => [{ title: "Créer un utilisateur — mes-ops" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, context, "users:admin");
+  return null;
+}
+
+type ActionData =
+  | {
+      ok: false;
+      fieldErrors: Record<string, string>;
+      values: { email: string; displayName: string; roles: string[] };
+    }
+  | { ok: true; userId: number; email: string; temporaryPassword: string | null };
+
+export async function action({ request, context }: ActionFunctionArgs): Promise<ActionData> {
+  const user = await requirePermission(request, context, "users:admin");
+  const raw = formObject(await request.formData());
+  const values = {
+    email: String(raw.email ?? ""),
+    displayName: String(raw.displayName ?? ""),
+    roles: (raw.roles as string[]) ?? [],
+  };
+  const parsed = NewUserForm.safeParse(raw);
+  if (!parsed.success) return { ok: false, fieldErrors: fieldErrors(parsed.error), values };
+  const result = await createStaffUser(context.db, actorOf(user, context), {
+    email: parsed.data.email,
+    displayName: parsed.data.displayName,
+    roles: parsed.data.roles,
+    password: parsed.data.password || null,
+  });
+  if (result.kind === "email_taken")
+    return { ok: false, fieldErrors: { email: "Un compte existe déjà avec cette adresse e-mail." }, values };
+  if (result.kind === "weak_password")
+    return { ok: false, fieldErrors: { password: PASSWORD_PROBLEM_LABELS[result.problem] }, values };
+  return {
+    ok: true,
+    userId: result.userId,
+    email: parsed.data.email,
+    temporaryPassword: result.temporaryPassword,
+  };
+}
+
+export default function NewUser() {
+  const data = useActionData<typeof action>();
+  const navigation = useNavigation();
+  if (data?.ok) {
+    return (
+      <>
+        <div className="page-header">
+          <h1>Utilisateur créé</h1>
+        </div>
+        {data.temporaryPassword ? (
+          <ShownOnce title="Mot de passe provisoire" items={[data.temporaryPassword]}>
+            Transmettez ce mot de passe à {data.email} par un canal sûr : il ne sera plus affiché. Il devra
+            être changé à la première connexion.
+          </ShownOnce>
+        ) : (
+          <output className="alert alert-success">
+            Compte {data.email} créé avec le mot de passe que vous avez défini ; il devra être changé à la
+            première connexion.
+          </output>
+        )}
+        <p className="toolbar">
+          <Link to={`/admin/users/${data.userId}`} className="button">
+            Voir le compte
+          </Link>
+          <Link to="/admin/users">Retour à la liste</Link>
+        </p>
+      </>
+    );
+  }
+  const errors = data?.fieldErrors ?? {};
+  const values = data?.values;
+  return (
+    <>
+      <div className="page-header">
+        <h1>Créer un utilisateur</h1>
+      </div>
+      {data && !data.ok ? (
+        <div className="alert alert-error" role="alert">
+          Le compte n'a pas été créé : corrigez les champs signalés.
+        </div>
+      ) : null}
+      <Form method="post" className="stack" noValidate>
+        <CsrfInput />
+        <div className="field">
+          <label htmlFor="email">Adresse e-mail</label>
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autoComplete="off"
+            required
+            defaultValue={values?.email}
+            aria-invalid={errors.email ? true : undefined}
+            aria-describedby={errors.email ? "email-error" : undefined}
+          />
+          {errors.email ? (
+            <span id="email-error" className="field-error">
+              {errors.email}
+            </span>
+          ) : null}
+        </div>
+        <div className="field">
+          <label htmlFor="displayName">Nom affiché</label>
+          <input
+            id="displayName"
+            name="displayName"
+            type="text"
+            required
+            defaultValue={values?.displayName}
+            aria-invalid={errors.displayName ? true : undefined}
+            aria-describedby={errors.displayName ? "displayName-error" : undefined}
+          />
+          {errors.displayName ? (
+            <span id="displayName-error" className="field-error">
+              {errors.displayName}
+            </span>
+          ) : null}
+        </div>
+        <RoleCheckboxes idPrefix="new" selected={values?.roles ?? []} error={errors.roles} />
+        <div className="field">
+          <label htmlFor="password">Mot de passe initial (facultatif)</label>
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            minLength={MIN_PASSWORD_LENGTH}
+            aria-invalid={errors.password ? true : undefined}
+            aria-describedby={`password-hint${errors.password ? " password-error" : ""}`}
+          />
+          <span id="password-hint" className="hint">
+            Laissez vide pour générer un mot de passe provisoire, affiché une seule fois. Sinon : au moins{" "}
+            {MIN_PASSWORD_LENGTH} caractères, hors mots de passe courants. Dans les deux cas, l'utilisateur
+            devra le changer à sa première connexion.
+          </span>
+          {errors.password ? (
+            <span id="password-error" className="field-error">
+              {errors.password}
+            </span>
+          ) : null}
+        </div>
+        <div className="toolbar">
+          <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+            Créer le compte
+          </button>
+          <Link to="/admin/users">Annuler</Link>
+        </div>
+      </Form>
+    </>
+  );
+}
