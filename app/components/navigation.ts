@@ -33,7 +33,9 @@ export const NAVIGATION: NavSection[] = [
     id: "steering",
     label: "Pilotage",
     items: [
-      // KPI dashboard and reports: added by the kpi context
+      { to: "/kpi", label: "Indicateurs", permission: "kpi:read" },
+      { to: "/kpi/reports", label: "Rapports mensuels", permission: "kpi:read" },
+      { to: "/kpi/import", label: "Import d'indicateurs", permission: "kpi:write" },
     ],
   },
   {

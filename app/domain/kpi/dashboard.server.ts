@@ -73,3 +73,19 @@ export async function loadDashboard(
     departments: DEPARTMENTS,
   });
 }
+
+/** True when demo figures (source `demo`) are present: the UI and the report say so. */
+export async function hasDemoData(db: Kysely<Database>): Promise<boolean> {
+  const { rows } = await sql<{ demo: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM kpi_observation WHERE source = 'demo') AS demo
+  `.execute(db);
+  return Boolean(rows[0]?.demo);
+}
+
+/** The query string of a set of filters (links to the CSV export and the PDF keep the filters). */
+export function filtersQuery(filters: DashboardFilters): string {
+  const params = new URLSearchParams({ from: filters.from, to: filters.to });
+  if (filters.breakdown) params.set("breakdown", filters.breakdown);
+  if (filters.department) params.set("department", filters.department);
+  return params.toString();
+}

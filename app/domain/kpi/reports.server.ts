@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Kysely, sql } from "kysely";
+import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
+import { bossDb } from "../../../jobs/boss.server";
+import { QUEUES } from "../../../jobs/queues";
 import { renderKpiReport } from "../../../reports/kpi/report";
+import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { addMonths } from "./catalogue";
-import type { DashboardModel } from "./dashboard";
-import { currentParisMonth, FIRST_MONTH, loadDashboard } from "./dashboard.server";
+import type { DashboardFilters, DashboardModel } from "./dashboard";
+import { currentParisMonth, FIRST_MONTH, hasDemoData, loadDashboard } from "./dashboard.server";
 
 export interface ReportRecord {
   id: number;
@@ -171,4 +175,48 @@ export async function listReports(
 export async function findReport(db: Kysely<Database>, id: number): Promise<ReportRecord | null> {
   const row = await db.selectFrom("kpi_report").select(reportColumns).where("id", "=", id).executeTakeFirst();
   return row ? toRecord(row) : null;
+}
+
+/** The report for the filters on screen, rendered now and not archived (the dashboard's PDF button). */
+export async function renderReportForFilters(
+  db: Kysely<Database>,
+  filters: DashboardFilters,
+  today: string,
+): Promise<Buffer> {
+  const [model, demo] = await Promise.all([loadDashboard(db, filters, today), hasDemoData(db)]);
+  const { pdf } = await renderKpiReport(model, { period: filters.to, generatedAt: new Date(), demo });
+  return pdf;
+}
+
+/** The bytes of an archived report, or null when its file is gone. */
+export async function readReportFile(reportsDir: string, report: ReportRecord): Promise<Buffer | null> {
+  const file = path.join(reportsFolder(reportsDir), path.basename(report.fileName));
+  return readFile(file).catch(() => null);
+}
+
+/**
+ * Asks the worker for a report now (kpi-report queue). A double click within a minute adds nothing
+ * (singleton key per user); returns false then.
+ */
+export async function requestReport(
+  db: Kysely<Database>,
+  boss: PgBoss,
+  actor: AuditActor,
+  period: string,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const id = await boss.send(
+      QUEUES.kpiReport,
+      { trigger: "manual", period, requestedBy: actor.userId },
+      { singletonKey: `manual:${actor.userId ?? "system"}`, singletonSeconds: 60, db: bossDb<Database>(trx) },
+    );
+    if (id) {
+      await writeAudit(trx, actor, {
+        action: "kpi.report.request",
+        objectType: "kpi_report",
+        details: { period, job: id },
+      });
+    }
+    return Boolean(id);
+  });
 }

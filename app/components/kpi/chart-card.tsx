@@ -1,0 +1,225 @@
+import { useEffect, useId, useState } from "react";
+import {
+  Area,
+  Bar,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import { type ChartTable, chartPoints, presentRows } from "~/domain/kpi/chart-tables";
+import { formatCompactFr, formatMonthShortFr, formatNumberFr, formatPercentFr } from "~/domain/kpi/format";
+
+/** recharts measures the DOM: render it only in the browser, after hydration; the table is the SSR view. */
+function useMounted(): boolean {
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
+  return mounted;
+}
+
+const COLORS = ["#000091", "#6a6af4", "#e1000f", "#18753c", "#b34000"];
+
+function Chart({ table, target }: { table: ChartTable; target?: { value: number; label: string } | null }) {
+  const data = chartPoints(table).map((p) => ({
+    ...p,
+    tick: table.rowHeader === "Mois" ? formatMonthShortFr(String(p.key)) : String(p.label),
+  }));
+  const percent = table.columns[0]?.unit === "percent";
+  const formatY = (v: number) => (percent ? formatPercentFr(v, 0) : formatCompactFr(v));
+  const formatTip = (v: unknown) =>
+    typeof v === "number" ? (percent ? formatPercentFr(v) : formatNumberFr(v)) : "< 10 ou absent";
+  const key = (k: string) => table.columns.find((c) => c.key === k)?.label ?? k;
+  const series = () => {
+    switch (table.id) {
+      case "documents-years":
+        return [
+          <Bar key="a" dataKey="actual" name={key("actual")} fill="#000091" />,
+          <Bar key="p" dataKey="projected" name={key("projected")} fill="#9a9aff" />,
+          <Line
+            key="t"
+            dataKey="target"
+            name={key("target")}
+            stroke="#e1000f"
+            strokeWidth={2}
+            connectNulls
+            dot={{ r: 4 }}
+          />,
+        ];
+      case "vendors":
+        return [
+          <Area
+            key="r"
+            dataKey="referenced"
+            name={key("referenced")}
+            stackId="v"
+            fill="#000091"
+            stroke="#000091"
+            fillOpacity={0.8}
+          />,
+          <Area
+            key="p"
+            dataKey="inProgress"
+            name={key("inProgress")}
+            stackId="v"
+            fill="#9a9aff"
+            stroke="#6a6af4"
+            fillOpacity={0.8}
+          />,
+          <Line key="t" dataKey="total" name={key("total")} stroke="#e1000f" dot={false} strokeWidth={2} />,
+        ];
+      case "documents-trajectory":
+      case "doctors":
+        return [
+          <Line
+            key="v"
+            dataKey={table.columns[0].key}
+            name={table.columns[0].label}
+            stroke="#000091"
+            dot={false}
+            strokeWidth={2}
+          />,
+          <Line
+            key="p"
+            dataKey="projected"
+            name={key("projected")}
+            stroke="#6a6af4"
+            strokeDasharray="6 4"
+            dot={false}
+            strokeWidth={2}
+          />,
+          <Line
+            key="t"
+            dataKey="target"
+            name={key("target")}
+            stroke="#e1000f"
+            strokeDasharray="3 3"
+            dot={false}
+          />,
+        ];
+      case "helpline":
+        return [<Bar key="c" dataKey="cases" name={key("cases")} fill="#000091" />];
+      default:
+        return table.columns.map((c, i) => (
+          <Line
+            key={c.key}
+            dataKey={c.key}
+            name={c.label}
+            stroke={COLORS[i % COLORS.length]}
+            dot={false}
+            strokeWidth={2}
+          />
+        ));
+    }
+  };
+  return (
+    <div
+      className="kpi-chart"
+      role="img"
+      aria-label={`Graphique : ${table.title}. Les valeurs sont dans la vue tableau.`}
+    >
+      <ResponsiveContainer width="100%" height="100%">
+        <ComposedChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+          <CartesianGrid stroke="#eee" vertical={false} />
+          <XAxis dataKey="tick" tick={{ fontSize: 12 }} minTickGap={12} />
+          <YAxis
+            tickFormatter={formatY}
+            tick={{ fontSize: 12 }}
+            width={64}
+            domain={percent ? [0, 100] : [0, "auto"]}
+          />
+          <Tooltip formatter={formatTip} />
+          <Legend />
+          {target ? (
+            <ReferenceLine y={target.value} stroke="#e1000f" strokeDasharray="4 4" label={target.label} />
+          ) : null}
+          {series()}
+        </ComposedChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+function DataTable({ table, captionId }: { table: ChartTable; captionId: string }) {
+  const rows = presentRows(table);
+  return (
+    <div className="table-wrap kpi-table">
+      <table className="table">
+        <caption className="sr-only" id={captionId}>
+          {table.title}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">{table.rowHeader}</th>
+            {table.columns.map((c) => (
+              <th key={c.key} scope="col" className="num">
+                {c.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.label}>
+              <th scope="row">{r.label}</th>
+              {r.cells.map((c, i) => (
+                <td key={table.columns[i].key} className="num">
+                  {c}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** One chart with its table view toggle and its CSV download. */
+export function ChartCard({
+  table,
+  csvHref,
+  note,
+  target,
+}: {
+  table: ChartTable;
+  csvHref: string;
+  note?: string;
+  target?: { value: number; label: string } | null;
+}) {
+  const mounted = useMounted();
+  const [view, setView] = useState<"chart" | "table">("chart");
+  const titleId = useId();
+  const showChart = mounted && view === "chart";
+  return (
+    <section className="card kpi-card" aria-labelledby={titleId} data-chart={table.id}>
+      <div className="kpi-card-header">
+        <h2 id={titleId}>{table.title}</h2>
+        <div className="kpi-card-actions">
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            aria-pressed={view === "table"}
+            onClick={() => setView(view === "chart" ? "table" : "chart")}
+            disabled={!mounted}
+          >
+            {view === "chart" ? "Afficher le tableau" : "Afficher le graphique"}
+          </button>
+          <a className="button button-secondary button-small" href={csvHref} download>
+            Télécharger en CSV
+          </a>
+        </div>
+      </div>
+      {showChart ? (
+        <Chart table={table} target={target} />
+      ) : (
+        <DataTable table={table} captionId={`${titleId}-caption`} />
+      )}
+      {note ? <p className="hint">{note}</p> : null}
+    </section>
+  );
+}

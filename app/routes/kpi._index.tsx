@@ -1,0 +1,211 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { ChartCard } from "~/components/kpi/chart-card";
+import { requirePermission } from "~/domain/auth/guards.server";
+import { chartTables } from "~/domain/kpi/chart-tables";
+import {
+  currentParisMonth,
+  filtersQuery,
+  hasDemoData,
+  loadDashboard,
+  parseDashboardFilters,
+} from "~/domain/kpi/dashboard.server";
+import { formatMonthFr, formatPercentFr } from "~/domain/kpi/format";
+import { STATUS_LABELS, type TargetStatus } from "~/domain/kpi/status";
+import { presentCell } from "~/domain/kpi/suppression";
+
+export const meta: MetaFunction = () => [{ title: "Indicateurs de la feuille de route — mes-ops" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, context, "kpi:read");
+  const today = currentParisMonth();
+  const filters = parseDashboardFilters(new URL(request.url).searchParams, today);
+  const [model, demo] = await Promise.all([
+    loadDashboard(context.db, filters, today),
+    hasDemoData(context.db),
+  ]);
+  return {
+    filters,
+    today,
+    query: filtersQuery(filters),
+    demo,
+    canWrite: user.permissions.has("kpi:write"),
+    tables: chartTables(model),
+    keyFigures: model.keyFigures,
+    notes: model.notes,
+    doctorsTarget: model.doctors.target,
+    trend: model.documents.trend,
+    breakdownGroups: model.indicators
+      .filter((i) => i.breakdowns.length > 0 && i.code !== "vendors_in_progress")
+      .map((i) => ({
+        label:
+          i.code === "vendors_referenced"
+            ? `Éditeurs Ségur — ${i.breakdownLabel}`
+            : `Documents — ${i.breakdownLabel}`,
+        values: i.breakdowns,
+      })),
+    departments: model.departments,
+  };
+}
+
+const BADGE: Record<TargetStatus, string> = {
+  on_track: "badge badge-success",
+  at_risk: "badge badge-warning",
+  off_track: "badge badge-error",
+};
+
+export function StatusBadge({ status }: { status: TargetStatus | null }) {
+  if (!status) return null;
+  return <span className={BADGE[status]}>{STATUS_LABELS[status]}</span>;
+}
+
+export default function KpiDashboard() {
+  const data = useLoaderData<typeof loader>();
+  const navigation = useNavigation();
+  const busy = navigation.state === "loading" && navigation.location?.pathname === "/kpi";
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Indicateurs de la feuille de route</h1>
+          <p className="muted">
+            Mon espace santé : usage par les professionnels, référencement Ségur et campagne de déploiement,
+            de {formatMonthFr(data.filters.from)} à {formatMonthFr(data.filters.to)}.
+          </p>
+        </div>
+        <div className="kpi-card-actions">
+          <a className="button" href={`/kpi/report?${data.query}`} download>
+            Télécharger le rapport PDF
+          </a>
+          <Link className="button button-secondary" to="/kpi/reports">
+            Rapports mensuels
+          </Link>
+          {data.canWrite ? (
+            <Link className="button button-secondary" to="/kpi/targets">
+              Cibles
+            </Link>
+          ) : null}
+        </div>
+      </div>
+      {data.demo ? (
+        <output className="alert alert-warning">
+          Données de démonstration : les séries affichées sont générées et ne sont pas des chiffres réels.
+        </output>
+      ) : null}
+
+      <Form method="get" className="card toolbar" aria-label="Filtres du tableau de bord">
+        <div className="field">
+          <label htmlFor="kpi-from">Du mois</label>
+          <input
+            id="kpi-from"
+            name="from"
+            type="month"
+            defaultValue={data.filters.from}
+            min="2000-01"
+            max={data.today}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="kpi-to">Au mois</label>
+          <input
+            id="kpi-to"
+            name="to"
+            type="month"
+            defaultValue={data.filters.to}
+            min="2000-01"
+            max={data.today}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="kpi-breakdown">Ventilation</label>
+          <select id="kpi-breakdown" name="breakdown" defaultValue={data.filters.breakdown}>
+            <option value="">Toutes (total)</option>
+            {data.breakdownGroups.map((g) => (
+              <optgroup key={g.label} label={g.label}>
+                {g.values.map((v) => (
+                  <option key={v.code} value={v.code}>
+                    {v.label}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="kpi-department">Département (campagne)</label>
+          <select id="kpi-department" name="department" defaultValue={data.filters.department}>
+            <option value="">France entière</option>
+            {data.departments.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className="button" disabled={busy}>
+          {busy ? "Mise à jour…" : "Appliquer les filtres"}
+        </button>
+        <Link to="/kpi" className="button button-secondary">
+          Réinitialiser
+        </Link>
+      </Form>
+
+      <section aria-labelledby="kpi-key-figures">
+        <h2 id="kpi-key-figures">Chiffres clés</h2>
+        <div className="grid">
+          {data.keyFigures.map((k) => (
+            <div key={k.code} className="stat">
+              <div className="stat-label">{k.label}</div>
+              <div className="stat-value">{presentCell(k.value, k.unit).text}</div>
+              {k.target !== null ? (
+                <div className="hint">
+                  Cible {k.targetYear} : {presentCell(k.target, k.unit).text}
+                  {k.projected !== null ? ` — projection : ${presentCell(k.projected, k.unit).text}` : ""}
+                  {k.attainment !== null ? ` (${formatPercentFr(k.attainment * 100, 0)} de la cible)` : ""}
+                </div>
+              ) : k.period ? (
+                <div className="hint">Jusqu'à {formatMonthFr(k.period)}</div>
+              ) : null}
+              <StatusBadge status={k.status} />
+            </div>
+          ))}
+        </div>
+        <p className="hint kpi-status-rule">{data.notes.status}</p>
+      </section>
+
+      <div className="kpi-charts">
+        {data.tables.map((table) => (
+          <ChartCard
+            key={table.id}
+            table={table}
+            csvHref={`/kpi/export?chart=${table.id}&${data.query}`}
+            target={
+              table.id === "doctors" && data.doctorsTarget !== null
+                ? { value: data.doctorsTarget, label: `Cible ${formatPercentFr(data.doctorsTarget, 0)}` }
+                : null
+            }
+            note={
+              table.id === "documents-years" || table.id === "documents-trajectory" || table.id === "doctors"
+                ? data.notes.projection
+                : table.id === "funnel"
+                  ? data.notes.suppression
+                  : undefined
+            }
+          />
+        ))}
+      </div>
+
+      <section className="card" aria-labelledby="kpi-method">
+        <h2 id="kpi-method">Méthode et sources</h2>
+        <p>{data.notes.projection}</p>
+        <p>{data.notes.status}</p>
+        <p>{data.notes.suppression}</p>
+        <ul>
+          {data.notes.sources.map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ul>
+      </section>
+    </>
+  );
+}

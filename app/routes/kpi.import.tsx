@@ -1,0 +1,196 @@
+import {
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  unstable_createMemoryUploadHandler,
+  unstable_parseMultipartFormData,
+} from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useCsrfToken } from "~/components/csrf";
+import { actorOf, requirePermission } from "~/domain/auth/guards.server";
+import { loadCatalogue } from "~/domain/kpi/catalogue.server";
+import { formatNumberFr } from "~/domain/kpi/format";
+import { importObservationFile } from "~/domain/kpi/ingest.server";
+
+export const meta: MetaFunction = () => [{ title: "Import d'indicateurs — mes-ops" }];
+
+const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, context, "kpi:write");
+  const catalogue = await loadCatalogue(context.db);
+  return { indicators: catalogue.filter((i) => !i.computed) };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requirePermission(request, context, "kpi:write");
+  let form: FormData;
+  try {
+    form = await unstable_parseMultipartFormData(
+      request,
+      unstable_createMemoryUploadHandler({ maxPartSize: MAX_FILE_BYTES }),
+    );
+  } catch {
+    return { kind: "unreadable" as const, message: "fichier trop volumineux (5 Mo au plus)", fileName: null };
+  }
+  const file = form.get("file");
+  if (!(file instanceof File) || file.size === 0) {
+    return { kind: "unreadable" as const, message: "choisissez un fichier CSV non vide", fileName: null };
+  }
+  const outcome = await importObservationFile(context.db, actorOf(user, context), {
+    bytes: Buffer.from(await file.arrayBuffer()),
+    fileName: file.name,
+    source: "upload",
+  });
+  return { ...outcome, fileName: file.name };
+}
+
+export default function KpiImport() {
+  const { indicators } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const csrf = useCsrfToken();
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting";
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Import d'indicateurs</h1>
+          <p className="muted">
+            Chiffres mensuels transmis par les partenaires (fichier CSV). Un chiffre renvoyé pour un mois
+            remplace le précédent (nouvelle révision, historique conservé) : il n'est jamais compté deux fois.
+          </p>
+        </div>
+      </div>
+
+      {result?.kind === "imported" ? (
+        <section className="alert alert-success" aria-live="polite" aria-label="Résultat de l'import">
+          <p>
+            <strong>{result.fileName}</strong> importé : {formatNumberFr(result.result.rows)} ligne(s) —{" "}
+            {formatNumberFr(result.result.created)} nouvelle(s), {formatNumberFr(result.result.revised)}{" "}
+            révisée(s), {formatNumberFr(result.result.unchanged)} inchangée(s).
+          </p>
+          {result.assumed ? <p className="hint">Lecture : {result.assumed}.</p> : null}
+          {result.result.revisions.length > 0 ? (
+            <ul>
+              {result.result.revisions.slice(0, 20).map((r) => (
+                <li key={r.key}>
+                  {r.key} : {formatNumberFr(r.previous, 1)} → {formatNumberFr(r.value, 1)} (révision{" "}
+                  {r.revision})
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </section>
+      ) : null}
+      {result?.kind === "unreadable" ? (
+        <p className="alert alert-error" role="alert">
+          Fichier refusé{result.fileName ? ` (${result.fileName})` : ""} : {result.message}. Rien n'a été
+          importé.
+        </p>
+      ) : null}
+      {result?.kind === "rejected" ? (
+        <div className="alert alert-error" role="alert">
+          <p>
+            <strong>{result.fileName}</strong> refusé : {result.rejects.length} erreur(s) sur {result.rows}{" "}
+            ligne(s). Rien n'a été importé ; corrigez le fichier et recommencez.
+          </p>
+          {result.assumed ? <p className="hint">Lecture : {result.assumed}.</p> : null}
+          <div className="table-wrap">
+            <table className="table">
+              <caption className="sr-only">Lignes refusées</caption>
+              <thead>
+                <tr>
+                  <th scope="col" className="num">
+                    Ligne
+                  </th>
+                  <th scope="col">Champ</th>
+                  <th scope="col">Valeur</th>
+                  <th scope="col">Motif</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.rejects.slice(0, 200).map((r) => (
+                  <tr key={`${r.line}-${r.field}`}>
+                    <td className="num">{r.line}</td>
+                    <td>{r.field}</td>
+                    <td className="mono">{r.value}</td>
+                    <td>{r.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      ) : null}
+
+      <Form
+        method="post"
+        encType="multipart/form-data"
+        action={`/kpi/import?_csrf=${encodeURIComponent(csrf)}`}
+        className="card stack"
+      >
+        <div className="field">
+          <label htmlFor="kpi-file">Fichier CSV des chiffres mensuels</label>
+          <input
+            id="kpi-file"
+            name="file"
+            type="file"
+            accept=".csv,text/csv"
+            required
+            aria-describedby="kpi-file-hint"
+          />
+          <p className="hint" id="kpi-file-hint">
+            UTF-8 ou Windows-1252, séparateur « ; » ou « , », 5 Mo au plus. Le fichier est accepté en entier
+            ou refusé en entier.
+          </p>
+        </div>
+        <div>
+          <button type="submit" className="button" disabled={busy}>
+            {busy ? "Import en cours…" : "Importer"}
+          </button>
+        </div>
+      </Form>
+
+      <section className="card" aria-labelledby="kpi-format">
+        <h2 id="kpi-format">Format du fichier</h2>
+        <p>
+          En-tête : <code>indicateur;periode;valeur;unite;ventilation;departement</code> (unité, ventilation
+          et département facultatifs). Période au format AAAA-MM, valeur positive (virgule décimale acceptée).
+        </p>
+        <pre className="mono">
+          {
+            "indicateur;periode;valeur;unite;ventilation\ndocuments_deposited;2024-03;12 500 000;nombre;hopitaux\ndoctors_daily_pct;2024-03;31,5;%;\nvendors_referenced;2024-03;24;nombre;lgc"
+          }
+        </pre>
+        <div className="table-wrap">
+          <table className="table">
+            <caption>Indicateurs acceptés</caption>
+            <thead>
+              <tr>
+                <th scope="col">Code</th>
+                <th scope="col">Libellé</th>
+                <th scope="col">Unité</th>
+                <th scope="col">Ventilation</th>
+              </tr>
+            </thead>
+            <tbody>
+              {indicators.map((i) => (
+                <tr key={i.code}>
+                  <td className="mono">{i.code}</td>
+                  <td>{i.label}</td>
+                  <td>{i.unit === "percent" ? "%" : "nombre"}</td>
+                  <td>
+                    {i.breakdowns.length > 0
+                      ? `${i.breakdownLabel} (obligatoire) : ${i.breakdowns.map((b) => `${b.code} = ${b.label}`).join(", ")}`
+                      : "aucune"}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </>
+  );
+}
