@@ -1,3 +1,5 @@
+import { caseCodeSms } from "./case-code-sms";
+import { caseRouting } from "./case-routing";
 import { deadlineCatchup } from "./deadline-catchup";
 import { deadlinePlanner } from "./deadline-planner";
 import { deadlineSweep } from "./deadline-sweep";
@@ -5,6 +7,10 @@ import { heartbeat } from "./heartbeat";
 import type { JobHandler } from "./job-context";
 import { kpiCampaign } from "./kpi-campaign";
 import { kpiReport } from "./kpi-report";
+import { slaDeadline } from "./sla-deadline";
+import { slaSweep } from "./sla-sweep";
+import { waveBatch } from "./wave-batch";
+import { wavePlan } from "./wave-plan";
 
 /** Every handler the worker runs; add one line per queue. (`handle` is a method, so handlers of any
  * payload type fit this list.) */
@@ -15,4 +21,10 @@ export const HANDLERS: JobHandler[] = [
   deadlineSweep,
   deadlinePlanner,
   deadlineCatchup,
+  caseRouting,
+  caseCodeSms,
+  slaDeadline,
+  slaSweep,
+  wavePlan,
+  waveBatch,
 ];

@@ -20,11 +20,27 @@ export const QUEUES = {
   kpiCampaignDead: "kpi-campaign-dead",
   kpiReport: "kpi-report",
   kpiReportDead: "kpi-report-dead",
+  // waves: materialise a scheduled wave, then one job per batch (stately: one queued + one running per batch)
+  wavePlan: "wave-plan",
+  waveBatch: "wave-batch",
+  waveBatchDead: "wave-batch-dead",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
+  { name: QUEUES.waveBatchDead },
+  { name: QUEUES.wavePlan, policy: "stately", retryLimit: 5, retryDelay: 10, retryBackoff: true },
+  {
+    name: QUEUES.waveBatch,
+    policy: "stately",
+    retryLimit: 8,
+    retryDelay: 30,
+    retryBackoff: true,
+    // A batch of 5 000 emails at a modest hourly capacity can take a while; the batch lease guards overlap.
+    expireInSeconds: 4 * 3600,
+    deadLetter: QUEUES.waveBatchDead,
+  },
   { name: QUEUES.heartbeatDead },
   {
     name: QUEUES.heartbeat,

@@ -1,0 +1,11 @@
+import { deliverResetBySms } from "../app/domain/helpline/person-actions.server";
+import type { JobHandler } from "./job-context";
+import { QUEUES } from "./queues";
+
+/** Issues and sends a reset provisional code by SMS (never stored or logged in clear). */
+export const caseCodeSms: JobHandler<{ resetId: number }> = {
+  queue: QUEUES.caseCodeSms,
+  async handle(jobs, { db, config }) {
+    for (const job of jobs) await deliverResetBySms(db, config, job.data.resetId);
+  },
+};

@@ -1,0 +1,11 @@
+import { applySlaDeadline, type SlaJobData } from "../app/domain/helpline/sla.server";
+import type { JobHandler } from "./job-context";
+import { QUEUES } from "./queues";
+
+/** One SLA deadline of one case (warning at 80 %, escalation at breach); stale versions do nothing. */
+export const slaDeadline: JobHandler<SlaJobData> = {
+  queue: QUEUES.slaDeadline,
+  async handle(jobs, { db, boss }) {
+    for (const job of jobs) await applySlaDeadline(db, boss, job.data);
+  },
+};
