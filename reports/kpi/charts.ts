@@ -7,6 +7,8 @@ export interface ChartSeries {
   values: Array<number | null>;
   kind: "bar" | "line" | "dashed" | "area";
   color: string;
+  /** Join the points across missing values (a target set for a few years only). */
+  connectGaps?: boolean;
 }
 
 export interface ChartSpec {
@@ -66,7 +68,8 @@ export function drawChart(doc: PDFKit.PDFDocument, box: Box, spec: ChartSpec, fo
   }
   const every = Math.max(1, Math.ceil(n / 12));
   spec.categories.forEach((c, i) => {
-    if (i % every !== 0 && i !== n - 1) return;
+    const lastApart = i === n - 1 && (n - 1) % every >= every / 2;
+    if (i % every !== 0 && !lastApart) return;
     doc.text(c, xOf(i) - 24, bottom + 4, { width: 48, align: "center", lineBreak: false });
   });
 
@@ -100,7 +103,7 @@ export function drawChart(doc: PDFKit.PDFDocument, box: Box, spec: ChartSpec, fo
     let points = 0;
     s.values.forEach((v, i) => {
       if (v === null) {
-        drawing = false;
+        if (!s.connectGaps) drawing = false;
         return;
       }
       if (drawing) doc.lineTo(xOf(i), yOf(v));
@@ -114,7 +117,8 @@ export function drawChart(doc: PDFKit.PDFDocument, box: Box, spec: ChartSpec, fo
     s.values.forEach((v, i) => {
       const prev = s.values[i - 1] ?? null;
       const next = s.values[i + 1] ?? null;
-      if (v !== null && prev === null && next === null) doc.circle(xOf(i), yOf(v), 2.5).fill(s.color);
+      if (v !== null && ((prev === null && next === null) || s.connectGaps))
+        doc.circle(xOf(i), yOf(v), 2.5).fill(s.color);
     });
   }
 

@@ -62,7 +62,13 @@ function chartSpec(table: ChartTable): ChartSpec {
             kind: "bar",
             color: "#9a9aff",
           },
-          { label: "Cible", values: valuesOf(col("target")), kind: "line", color: "#e1000f" },
+          {
+            label: "Cible",
+            values: valuesOf(col("target")),
+            kind: "line",
+            color: "#e1000f",
+            connectGaps: true,
+          },
         ],
       };
     case "documents-trajectory":
@@ -109,32 +115,26 @@ function heading(doc: PDFKit.PDFDocument, text: string) {
 
 function drawTable(doc: PDFKit.PDFDocument, header: string[], rows: string[][], widths: number[]) {
   const x0 = doc.page.margins.left;
-  const rowH = 13;
-  const limit = () => doc.page.height - doc.page.margins.bottom - rowH;
   const line = (cells: string[], bold: boolean) => {
-    if (doc.y > limit()) doc.addPage();
+    doc.font(bold ? "Bold" : "Regular").fontSize(8);
+    // Long labels wrap: the row is as tall as its tallest cell.
+    const height = Math.max(...cells.map((c, i) => doc.heightOfString(c, { width: widths[i] - 4 }))) + 4;
+    if (doc.y + height > doc.page.height - doc.page.margins.bottom) doc.addPage();
     const y = doc.y;
     let x = x0;
-    doc
-      .font(bold ? "Bold" : "Regular")
-      .fontSize(8)
-      .fillColor("#222");
+    doc.fillColor("#222");
     cells.forEach((c, i) => {
-      doc.text(c, x + 2, y + 2, {
-        width: widths[i] - 4,
-        align: i === 0 ? "left" : "right",
-        lineBreak: false,
-      });
+      doc.text(c, x + 2, y + 2, { width: widths[i] - 4, align: i === 0 ? "left" : "right" });
       x += widths[i];
     });
     doc
-      .moveTo(x0, y + rowH)
-      .lineTo(x, y + rowH)
+      .moveTo(x0, y + height)
+      .lineTo(x, y + height)
       .lineWidth(0.3)
       .strokeColor(bold ? "#000" : "#ccc")
       .stroke();
     doc.x = x0;
-    doc.y = y + rowH;
+    doc.y = y + height;
   };
   line(header, true);
   for (const r of rows) line(r, false);
@@ -202,7 +202,7 @@ export async function renderKpiReport(
       k.attainment === null ? "–" : formatPercentFr(k.attainment * 100, 0),
       k.status ? STATUS_LABELS[k.status] : "–",
     ]),
-    [190, 70, 85, 60, 40, 50],
+    [165, 70, 85, 65, 50, 60],
   );
   doc.font("Regular").fontSize(8.5).fillColor("#444").text(model.notes.status, { width });
 
@@ -210,9 +210,11 @@ export async function renderKpiReport(
   for (const table of chartTables(model)) {
     doc.addPage();
     heading(doc, table.title);
-    drawChart(doc, { x: 50, y: doc.y, width, height: 250 }, chartSpec(table), "Regular");
-    doc.y += 262;
+    const chartTop = doc.y;
+    drawChart(doc, { x: 50, y: chartTop, width, height: 250 }, chartSpec(table), "Regular");
+    // pdfkit's text() moves the cursor: put it back under the chart.
     doc.x = 50;
+    doc.y = chartTop + 262;
     const cols = table.columns.length;
     const first = 110;
     drawTable(
