@@ -3,14 +3,13 @@ import type { AppConfig } from "../../app/config/config.server";
 import type { Database } from "../schema";
 import { helplineSeeder } from "./helpline";
 import { kpiDemoSeeder } from "./kpi";
-import { kpiDemoSeeder } from "./kpi";
 import type { Seeder } from "./seeder";
 import { demoUsersSeeder } from "./users";
 
 export { DEMO_PASSWORD, DEMO_USERS } from "./users";
 
 /** Demo data, in order; each seeder runs once per database, in its own transaction. */
-export const SEEDERS: Seeder[] = [demoUsersSeeder, helplineSeeder, kpiDemoSeeder, kpiDemoSeeder];
+export const SEEDERS: Seeder[] = [demoUsersSeeder, helplineSeeder, kpiDemoSeeder];
 
 export async function seedDemo(db: Kysely<Database>, config: AppConfig): Promise<string[]> {
   const applied: string[] = [];
