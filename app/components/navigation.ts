@@ -20,6 +20,11 @@ export const NAVIGATION: NavSection[] = [
     label: "Campagne",
     items: [
       // rolls, persons, waves, deadlines, funnel: added by their contexts
+      // lifecycle: paper oppositions are a bulk file import by campaign staff (same trust as a roll import;
+      // campaign managers do not hold persons:oppose, which is the helpline's one-person action)
+      { to: "/deadlines", label: "Échéances", permission: "deadlines:write" },
+      { to: "/funnel", label: "Entonnoir", permission: "funnel:read" },
+      { to: "/oppositions/upload", label: "Oppositions papier", permission: "rolls:import" },
     ],
   },
   {

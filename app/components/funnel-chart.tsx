@@ -1,0 +1,104 @@
+import { useEffect, useState } from "react";
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { FunnelDay } from "~/domain/funnel/funnel";
+
+const SERIES: Array<{ key: keyof Omit<FunnelDay, "day">; label: string; color: string }> = [
+  { key: "notified", label: "Notifications", color: "#000091" },
+  { key: "activated", label: "Activations", color: "#18753c" },
+  { key: "opposed", label: "Oppositions", color: "#e1000f" },
+  { key: "auto_created", label: "Créations automatiques", color: "#6a6af4" },
+  { key: "closed", label: "Clôtures", color: "#b34000" },
+];
+
+function DayTable({ series }: { series: FunnelDay[] }) {
+  if (series.length === 0) return <p className="empty">Aucun mouvement sur la période choisie.</p>;
+  return (
+    <div className="table-wrap funnel-table">
+      <table className="table">
+        <caption className="sr-only">Mouvements par jour</caption>
+        <thead>
+          <tr>
+            <th scope="col">Jour</th>
+            {SERIES.map((s) => (
+              <th key={s.key} scope="col" className="num">
+                {s.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {series.map((d) => (
+            <tr key={d.day}>
+              <th scope="row">{d.day.split("-").reverse().join("/")}</th>
+              {SERIES.map((s) => (
+                <td key={s.key} className="num">
+                  {d[s.key].toLocaleString("fr-FR")}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The daily series: a chart once hydrated (recharts measures the DOM), a table on the server and on demand. */
+export function FunnelChart({ series, csvHref }: { series: FunnelDay[]; csvHref: string }) {
+  const [mounted, setMounted] = useState(false);
+  const [view, setView] = useState<"chart" | "table">("chart");
+  useEffect(() => setMounted(true), []);
+  const data = series.map((d) => ({ ...d, tick: d.day.slice(8, 10) + "/" + d.day.slice(5, 7) }));
+  return (
+    <section className="card" aria-labelledby="funnel-series-title">
+      <div className="page-header">
+        <h2 id="funnel-series-title">Mouvements par jour</h2>
+        <div className="toolbar">
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            aria-pressed={view === "table"}
+            onClick={() => setView(view === "chart" ? "table" : "chart")}
+            disabled={!mounted}
+          >
+            {view === "chart" ? "Afficher le tableau" : "Afficher le graphique"}
+          </button>
+          <a className="button button-secondary button-small" href={csvHref} download>
+            Télécharger en CSV
+          </a>
+        </div>
+      </div>
+      {mounted && view === "chart" && series.length > 0 ? (
+        <div
+          className="funnel-chart"
+          role="img"
+          aria-label="Graphique des mouvements par jour ; les valeurs sont dans la vue tableau."
+        >
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+              <CartesianGrid stroke="#eee" vertical={false} />
+              <XAxis dataKey="tick" tick={{ fontSize: 12 }} minTickGap={12} />
+              <YAxis tick={{ fontSize: 12 }} width={64} allowDecimals={false} />
+              <Tooltip
+                formatter={(v: unknown) => (typeof v === "number" ? v.toLocaleString("fr-FR") : String(v))}
+              />
+              <Legend />
+              {SERIES.map((s) => (
+                <Line
+                  key={s.key}
+                  dataKey={s.key}
+                  name={s.label}
+                  stroke={s.color}
+                  dot={false}
+                  strokeWidth={2}
+                />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      ) : (
+        <DayTable series={series} />
+      )}
+    </section>
+  );
+}

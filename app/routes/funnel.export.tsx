@@ -1,0 +1,19 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { requirePermission } from "~/domain/auth/guards.server";
+import { parseFunnelFilters } from "~/domain/funnel/filters";
+import { funnelCsv } from "~/domain/funnel/funnel";
+import { loadFunnel } from "~/domain/funnel/funnel.server";
+
+/** GET /funnel/export?department&wave&from&to — the funnel table and daily series as CSV (aggregates only). */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, context, "funnel:read");
+  const filters = parseFunnelFilters(new URL(request.url).searchParams);
+  const model = await loadFunnel(context.db, filters);
+  return new Response(funnelCsv(model.rows, model.series), {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="entonnoir-${filters.from}-${filters.to}.csv"`,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}

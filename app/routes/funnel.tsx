@@ -1,0 +1,179 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { FunnelChart } from "~/components/funnel-chart";
+import { requirePermission } from "~/domain/auth/guards.server";
+import { parseFunnelFilters } from "~/domain/funnel/filters";
+import { FUNNEL_LABELS, formatRateFr, rate } from "~/domain/funnel/funnel";
+import { loadFunnel } from "~/domain/funnel/funnel.server";
+
+export const meta: MetaFunction = () => [{ title: "Entonnoir de la campagne — mes-ops" }];
+
+const PAGE_SIZE = 50;
+
+/** Aggregates only (ministry may read it): counts per department and wave, never a person. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, context, "funnel:read");
+  const params = new URL(request.url).searchParams;
+  const filters = parseFunnelFilters(params);
+  const model = await loadFunnel(context.db, filters);
+  const pages = Math.max(1, Math.ceil(model.rows.length / PAGE_SIZE));
+  const page = Math.min(pages, Math.max(1, Number(params.get("page")) || 1));
+  return {
+    filters,
+    totals: model.totals,
+    rows: model.rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
+    rowCount: model.rows.length,
+    page,
+    pages,
+    series: model.series,
+    departments: model.departments,
+    waves: model.waves,
+  };
+}
+
+const n = (v: number) => v.toLocaleString("fr-FR");
+
+export default function FunnelPage() {
+  const data = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const { totals, filters } = data;
+  const exportParams = new URLSearchParams(params);
+  exportParams.delete("page");
+  const pageHref = (p: number) => {
+    const q = new URLSearchParams(params);
+    q.set("page", String(p));
+    return `?${q.toString()}`;
+  };
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Entonnoir de la campagne</h1>
+          <p className="muted">
+            Notifiés, activés, opposés, créés automatiquement et clôturés, par département et par vague.
+            Chiffres agrégés, à jour à chaque transition.
+          </p>
+        </div>
+      </div>
+
+      <Form method="get" className="toolbar card" aria-label="Filtres de l'entonnoir">
+        <div className="field">
+          <label htmlFor="department">Département</label>
+          <select id="department" name="department" defaultValue={filters.department ?? ""}>
+            <option value="">Tous</option>
+            {data.departments.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="wave">Vague</label>
+          <select id="wave" name="wave" defaultValue={filters.waveId ?? ""}>
+            <option value="">Toutes</option>
+            {data.waves.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="from">Du</label>
+          <input id="from" name="from" type="date" defaultValue={filters.from} />
+        </div>
+        <div className="field">
+          <label htmlFor="to">Au</label>
+          <input id="to" name="to" type="date" defaultValue={filters.to} />
+        </div>
+        <button type="submit" className="button">
+          Filtrer
+        </button>
+      </Form>
+
+      <section className="grid" aria-label="Totaux">
+        {(["reached", "notified", "activated", "opposed", "auto_created", "closed"] as const).map((k) => (
+          <div key={k} className="stat" data-stat={k}>
+            <div className="stat-label">{FUNNEL_LABELS[k]}</div>
+            <div className="stat-value">{n(totals[k])}</div>
+            {k !== "reached" ? (
+              <div className="hint">{formatRateFr(rate(totals[k], totals))} des notifiés</div>
+            ) : null}
+          </div>
+        ))}
+      </section>
+
+      <section className="card" aria-labelledby="funnel-table-title">
+        <h2 id="funnel-table-title">Par département et par vague</h2>
+        {data.rowCount === 0 ? (
+          <p className="empty">Aucun assuré notifié pour ces filtres.</p>
+        ) : (
+          <>
+            <div className="table-wrap">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Département</th>
+                    <th scope="col">Vague</th>
+                    <th scope="col" className="num">
+                      Notifiés
+                    </th>
+                    <th scope="col" className="num">
+                      Dans la fenêtre
+                    </th>
+                    <th scope="col" className="num">
+                      Activés
+                    </th>
+                    <th scope="col" className="num">
+                      Opposés
+                    </th>
+                    <th scope="col" className="num">
+                      Créés auto.
+                    </th>
+                    <th scope="col" className="num">
+                      Clôturés
+                    </th>
+                    <th scope="col" className="num">
+                      Taux d'activation
+                    </th>
+                    <th scope="col" className="num">
+                      Taux d'opposition
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.rows.map((r) => (
+                    <tr key={`${r.department}/${r.waveId}`}>
+                      <th scope="row">{r.department}</th>
+                      <td>{r.waveName}</td>
+                      <td className="num">{n(r.reached)}</td>
+                      <td className="num">{n(r.notified)}</td>
+                      <td className="num">{n(r.activated)}</td>
+                      <td className="num">{n(r.opposed)}</td>
+                      <td className="num">{n(r.auto_created)}</td>
+                      <td className="num">{n(r.closed)}</td>
+                      <td className="num">{formatRateFr(rate(r.activated, r))}</td>
+                      <td className="num">{formatRateFr(rate(r.opposed, r))}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {data.pages > 1 ? (
+              <nav className="pagination" aria-label="Pagination">
+                {data.page > 1 ? <Link to={pageHref(data.page - 1)}>Page précédente</Link> : null}
+                <span>
+                  Page {data.page} sur {data.pages}
+                </span>
+                {data.page < data.pages ? <Link to={pageHref(data.page + 1)}>Page suivante</Link> : null}
+              </nav>
+            ) : null}
+          </>
+        )}
+      </section>
+
+      <FunnelChart series={data.series} csvHref={`/funnel/export?${exportParams.toString()}`} />
+    </>
+  );
+}
