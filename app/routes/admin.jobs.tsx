@@ -163,7 +163,12 @@ export default function AdminJobs() {
                   <tr key={q.name}>
                     <th scope="row" className="mono">
                       {q.name}
-                      {q.deadLetter ? <span className="hint"> → lettres mortes : {q.deadLetter}</span> : null}
+                      {q.deadLetter ? (
+                        <>
+                          <br />
+                          <span className="hint">lettres mortes : {q.deadLetter}</span>
+                        </>
+                      ) : null}
                     </th>
                     <td>{q.policy}</td>
                     {JOB_STATES.map((s) => (
@@ -248,7 +253,7 @@ export default function AdminJobs() {
                         {f.retryCount + 1} / {f.retryLimit + 1}
                       </td>
                       <td>
-                        <details className="details">
+                        <details>
                           <summary>{f.error.split("\n")[0]}</summary>
                           <pre className="job-error">{f.error}</pre>
                         </details>

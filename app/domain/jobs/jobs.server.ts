@@ -64,6 +64,7 @@ export async function queueOverview(db: Kysely<Database>, boss: PgBoss): Promise
     byQueue.set(row.name, counts);
   }
   return queues
+    .filter((q) => !q.name.startsWith("__pgboss__")) // pg-boss's own internal queues
     .map((q) => {
       const counts = byQueue.get(q.name) ?? emptyCounts();
       return {
