@@ -1,0 +1,124 @@
+import { type Kysely, sql } from "kysely";
+import type PgBoss from "pg-boss";
+import type { Database } from "../../../db/schema";
+import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
+import { enqueueBatches } from "./batch-queue.server";
+import { type Calendar, planBatches, planCalendar } from "./calendar";
+import { countSegment, segmentSql } from "./segment.server";
+import { segmentSchema, settingsSchema, type WaveSegment, type WaveSettings } from "./wave";
+
+export function parseWaveDefinition(row: { segment: unknown; settings: unknown }): {
+  segment: WaveSegment;
+  settings: WaveSettings;
+} {
+  return { segment: segmentSchema.parse(row.segment), settings: settingsSchema.parse(row.settings) };
+}
+
+export interface MaterialiseResult {
+  members: number;
+  letters: number;
+  emails: number;
+  batches: number;
+  calendar: Calendar;
+}
+
+/**
+ * Materialises a scheduled wave (the `wave-plan` job): counts the segment, lays out the calendar, creates
+ * the batches, inserts every member in one INSERT … SELECT (ordinal by postal code per channel; each
+ * member's batch found with width_bucket over the batches' first ordinals), and enqueues one job per batch
+ * — all in one transaction. A person already in another active wave is skipped by the partial unique index
+ * (ON CONFLICT DO NOTHING). Idempotent: a wave already materialised is left alone.
+ */
+export async function materialiseWave(
+  db: Kysely<Database>,
+  boss: PgBoss,
+  waveId: number,
+  now = new Date(),
+): Promise<MaterialiseResult | null> {
+  return db.transaction().execute(async (trx) => {
+    const wave = await trx
+      .selectFrom("wave")
+      .select(["id", "status", "segment", "settings", "planned_at"])
+      .where("id", "=", waveId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!wave || wave.status !== "scheduled" || wave.planned_at) return null;
+    const { segment, settings } = parseWaveDefinition(wave);
+    const counts = await countSegment(trx, segment, settings.forceLetters, now);
+    const calendar = planCalendar(counts, settings);
+    const planned = planBatches(calendar, settings);
+
+    const batchRows =
+      planned.length === 0
+        ? []
+        : await trx
+            .insertInto("wave_batch")
+            .values(
+              planned.map((b, i) => ({
+                wave_id: waveId,
+                kind: "regular" as const,
+                channel: b.channel,
+                number: i + 1,
+                day: b.day,
+                not_before: b.notBefore,
+                planned_count: b.size,
+              })),
+            )
+            .returning(["id", "channel", "not_before"])
+            .execute();
+    // First ordinal of each batch, per channel, in planned order (width_bucket needs ascending thresholds).
+    const bounds = {
+      letter: { ids: [] as number[], firsts: [] as number[] },
+      email: { ids: [] as number[], firsts: [] as number[] },
+    };
+    const next = { letter: 1, email: 1 };
+    planned.forEach((b, i) => {
+      bounds[b.channel].ids.push(batchRows[i].id);
+      bounds[b.channel].firsts.push(next[b.channel]);
+      next[b.channel] += b.size;
+    });
+    const inserted = await sql<{ n: number }>`
+      WITH eligible AS (
+        SELECT s.id, s.channel,
+          row_number() OVER (PARTITION BY s.channel ORDER BY s.postal_code NULLS LAST, s.id) AS ordinal
+        FROM ${segmentSql(segment, settings.forceLetters, now)} s
+        WHERE s.exclusion IS NULL
+      ), ins AS (
+        INSERT INTO wave_member (wave_id, person_id, channel, ordinal, batch_id)
+        SELECT ${waveId}::bigint, e.id, e.channel, e.ordinal,
+          CASE e.channel
+            WHEN 'letter' THEN (${bounds.letter.ids}::bigint[])[width_bucket(e.ordinal, ${bounds.letter.firsts}::int[])]
+            ELSE (${bounds.email.ids}::bigint[])[width_bucket(e.ordinal, ${bounds.email.firsts}::int[])]
+          END
+        FROM eligible e
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+      )
+      SELECT count(*)::int AS n FROM ins
+    `.execute(trx);
+    const members = inserted.rows[0]?.n ?? 0;
+    await trx
+      .updateTable("wave")
+      .set({
+        calendar: JSON.stringify(calendar),
+        exclusions: JSON.stringify({ ...counts.exclusions, matched: counts.matched }),
+        member_count: members,
+        planned_at: now,
+        updated_at: now,
+      })
+      .where("id", "=", waveId)
+      .execute();
+    await enqueueBatches(
+      trx,
+      boss,
+      batchRows.map((b) => ({ id: b.id, notBefore: b.not_before })),
+    );
+    await writeAudit(trx, SYSTEM_ACTOR, {
+      action: "wave.materialised",
+      objectType: "wave",
+      objectId: waveId,
+      details: { members, letters: counts.letters, emails: counts.emails, batches: batchRows.length },
+    });
+    return { members, letters: counts.letters, emails: counts.emails, batches: batchRows.length, calendar };
+  });
+}

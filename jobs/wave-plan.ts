@@ -1,0 +1,18 @@
+import { materialiseWave } from "../app/domain/waves/plan.server";
+import type { JobHandler } from "./job-context";
+import { QUEUES } from "./queues";
+
+/** Materialises a scheduled wave: members, batches and one `wave-batch` job per batch, in one transaction. */
+export const wavePlan: JobHandler<{ waveId: number }> = {
+  queue: QUEUES.wavePlan,
+  async handle(jobs, { db, boss, logger }) {
+    for (const job of jobs) {
+      const result = await materialiseWave(db, boss, job.data.waveId);
+      if (result)
+        logger.info(
+          { waveId: job.data.waveId, members: result.members, batches: result.batches },
+          "wave materialised",
+        );
+    }
+  },
+};

@@ -1,0 +1,215 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import type { Writable } from "node:stream";
+import PDFDocument from "pdfkit";
+
+/**
+ * Notification letters: A4, one page per person, many letters per PDF (the font is embedded once per file).
+ * Data in, bytes out: this module never touches the database.
+ */
+
+export interface LetterData {
+  sequence: number;
+  firstName: string;
+  lastName: string;
+  addressLine: string | null;
+  postalCode: string | null;
+  city: string | null;
+  /** The clear provisional code: exists only in the memory of the job rendering the batch. */
+  code: string;
+  windowEnd: Date;
+  codeExpiresAt: Date;
+}
+
+export interface LetterBatchInfo {
+  /** Printed in every footer, e.g. "V12-L0003". */
+  batchLabel: string;
+  /** Date printed at the top of the letter. */
+  issuedAt: Date;
+  /** Do not compress content streams (tests read the operators). */
+  compress?: boolean;
+}
+
+const require = createRequire(import.meta.url);
+let fonts: { regular: Buffer; bold: Buffer } | null = null;
+
+/** DejaVu Sans covers Ł, ř, ş, ễ, Đ…: pdfkit's standard fonts are WinAnsi only. Read from disk once. */
+function letterFonts(): { regular: Buffer; bold: Buffer } {
+  if (!fonts) {
+    const dir = path.join(path.dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
+    fonts = {
+      regular: readFileSync(path.join(dir, "DejaVuSans.ttf")),
+      bold: readFileSync(path.join(dir, "DejaVuSans-Bold.ttf")),
+    };
+  }
+  return fonts;
+}
+
+const dateLong = new Intl.DateTimeFormat("fr-FR", {
+  timeZone: "Europe/Paris",
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+});
+const dateShort = new Intl.DateTimeFormat("fr-FR", {
+  timeZone: "Europe/Paris",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+});
+
+/** "lundi 17 mars 2022": the end of the window written out, as the letter states it. */
+export function frenchLongDate(at: Date): string {
+  return dateLong.format(at);
+}
+
+const MM = 72 / 25.4;
+const PAGE = { width: 595.28, height: 841.89 };
+const MARGIN = 20 * MM;
+// Standard French window envelope (DL/C5-6): window 100 × 45 mm, 20 mm from the right, ~50 mm from the top.
+const ADDRESS = { x: PAGE.width - 20 * MM - 95 * MM, y: 52 * MM, width: 90 * MM };
+
+export function createLetterDocument(info: LetterBatchInfo): PDFKit.PDFDocument {
+  const doc = new PDFDocument({
+    size: "A4",
+    margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
+    autoFirstPage: false,
+    compress: info.compress ?? true,
+    info: {
+      Title: `Mon espace santé — lot ${info.batchLabel}`,
+      Author: "Assurance Maladie",
+      Producer: "mes-ops",
+    },
+  });
+  const f = letterFonts();
+  doc.registerFont("body", f.regular);
+  doc.registerFont("bold", f.bold);
+  return doc;
+}
+
+/** Draws one letter on a new page of `doc`. Everything stays inside the margins: exactly one page. */
+export function drawLetter(doc: PDFKit.PDFDocument, info: LetterBatchInfo, letter: LetterData): void {
+  doc.addPage();
+  const left = MARGIN;
+  const width = PAGE.width - 2 * MARGIN;
+  const until = frenchLongDate(letter.windowEnd);
+
+  doc
+    .font("bold")
+    .fontSize(15)
+    .fillColor("#0c419a")
+    .text("l'Assurance Maladie", left, MARGIN, { lineBreak: false });
+  doc.font("body").fontSize(8.5).fillColor("#333333");
+  doc.text("Agir ensemble, protéger chacun", left, MARGIN + 19, { lineBreak: false });
+  doc.text("Service Mon espace santé — TSA 90000 — 75948 Paris Cedex 19", left, MARGIN + 31, {
+    lineBreak: false,
+  });
+
+  doc.font("body").fontSize(10.5).fillColor("#000000");
+  const name = `${letter.firstName} ${letter.lastName.toUpperCase()}`;
+  const lines = [
+    name,
+    letter.addressLine ?? "",
+    `${letter.postalCode ?? ""} ${(letter.city ?? "").toUpperCase()}`.trim(),
+  ];
+  doc.text(lines.filter(Boolean).join("\n"), ADDRESS.x, ADDRESS.y, { width: ADDRESS.width, lineGap: 1 });
+
+  let y = 105 * MM;
+  doc.fontSize(9.5).text(`Le ${dateShort.format(info.issuedAt)}`, left, y, { width, align: "right" });
+  y += 18;
+  doc.font("bold").fontSize(11).text("Objet : votre profil Mon espace santé", left, y, { width });
+  y = doc.y + 10;
+  doc.font("body").fontSize(10).text("Madame, Monsieur,", left, y, { width });
+  const para = (text: string) => {
+    doc.text(text, left, doc.y + 6, { width, align: "justify", lineGap: 1.2 });
+  };
+  para(
+    "L'Assurance Maladie et le ministère chargé de la Santé vous proposent Mon espace santé, un service public, gratuit et sécurisé, pour stocker et partager vos documents et données de santé : ordonnances, résultats d'examens, comptes rendus d'hospitalisation, vaccinations. Vous choisissez ce que vous partagez avec les professionnels de santé qui vous suivent, et pouvez échanger avec eux par une messagerie sécurisée.",
+  );
+  para(
+    "Pour activer votre espace, rendez-vous sur monespacesante.fr, munissez-vous de votre carte Vitale et saisissez le code provisoire personnel ci-dessous :",
+  );
+
+  const boxY = doc.y + 10;
+  const boxW = 110 * MM;
+  const boxX = left + (width - boxW) / 2;
+  doc
+    .lineWidth(1.5)
+    .strokeColor("#0c419a")
+    .rect(boxX, boxY, boxW, 24 * MM)
+    .stroke();
+  doc
+    .font("body")
+    .fontSize(8.5)
+    .text("Votre code provisoire", boxX, boxY + 7, { width: boxW, align: "center" });
+  doc
+    .font("bold")
+    .fontSize(18)
+    .text(letter.code, boxX, boxY + 22, { width: boxW, align: "center", characterSpacing: 1 });
+  doc
+    .font("body")
+    .fontSize(8.5)
+    .text(`valable jusqu'au ${dateShort.format(letter.codeExpiresAt)}`, boxX, boxY + 50, {
+      width: boxW,
+      align: "center",
+    });
+  doc.y = boxY + 24 * MM + 4;
+
+  doc.fontSize(10);
+  para(
+    `Vous ne souhaitez pas de Mon espace santé ? Vous pouvez vous y opposer jusqu'au ${until} inclus, en ligne sur monespacesante.fr avec ce même code, ou en appelant le 34\u00a022 (service gratuit + prix d'un appel), du lundi au vendredi de 8\u00a0h\u00a030 à 17\u00a0h\u00a030.`,
+  );
+  para(
+    `Sans démarche de votre part, votre espace sera créé automatiquement après le ${until}. Vous pourrez ensuite, à tout moment, le fermer ou vous y opposer.`,
+  );
+  para(
+    "Ce code est personnel et confidentiel. L'Assurance Maladie ne vous le demandera jamais par téléphone, par SMS ou par e-mail.",
+  );
+  para("Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.");
+  doc.font("bold").text("Votre caisse d'Assurance Maladie", left, doc.y + 10, { width, align: "right" });
+
+  // Footer: placed with lineBreak false so it can never push a second page.
+  doc
+    .font("body")
+    .fontSize(7.5)
+    .fillColor("#555555")
+    .text(`Lot ${info.batchLabel} — n° ${letter.sequence}`, left, PAGE.height - MARGIN - 4, {
+      lineBreak: false,
+    });
+  doc.fillColor("#000000");
+}
+
+/** Renders a batch of letters into `out` (a file stream, a buffer collector). Resolves when flushed. */
+export async function renderLetters(
+  info: LetterBatchInfo,
+  letters: Iterable<LetterData>,
+  out: Writable,
+): Promise<number> {
+  const doc = createLetterDocument(info);
+  const done = new Promise<void>((resolve, reject) => {
+    out.on("finish", resolve);
+    out.on("error", reject);
+    doc.on("error", reject);
+  });
+  doc.pipe(out);
+  let count = 0;
+  for (const letter of letters) {
+    drawLetter(doc, info, letter);
+    count++;
+  }
+  doc.end();
+  await done;
+  return count;
+}
+
+/** The same, into memory (preview, tests). */
+export async function renderLettersToBuffer(info: LetterBatchInfo, letters: LetterData[]): Promise<Buffer> {
+  const { PassThrough } = await import("node:stream");
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on("data", (c: Buffer) => chunks.push(c));
+  await renderLetters(info, letters, sink);
+  return Buffer.concat(chunks);
+}

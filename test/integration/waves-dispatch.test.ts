@@ -1,0 +1,175 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { sql } from "kysely";
+import type PgBoss from "pg-boss";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../app/config/logger.server";
+import { verifyCode } from "../../app/domain/codes/codes.server";
+import { windowEnd } from "../../app/domain/lifecycle/window";
+import type { CrashPoint } from "../../app/domain/waves/dispatch.server";
+import { letterNotifiedAt } from "../../app/domain/waves/wave";
+import { createBoss, startBoss } from "../../jobs/boss.server";
+import { insertPersons } from "../factories";
+import { setupTestDatabase } from "../setup/database";
+import {
+  activeCodesPerPerson,
+  CODE_IN_TEXT,
+  deps,
+  outboxFiles,
+  pdfFiles,
+  pdfPages,
+  runWave,
+  scheduledWave,
+  waveConfig,
+} from "./waves-support";
+
+const t = setupTestDatabase();
+let boss: PgBoss;
+
+beforeAll(async () => {
+  boss = createBoss(t.url, createLogger({ level: "silent" }));
+  await startBoss(boss);
+}, 60_000);
+afterAll(async () => {
+  await boss?.stop({ graceful: false, wait: true });
+});
+
+let offset = 0;
+async function persons(count: number, departments: string[], emailShare = 0.5) {
+  const ids = await insertPersons(t.db, { count, departments, emailShare, offset, seed: offset + 7 });
+  offset += count;
+  return ids;
+}
+
+/** Every letter and email of a wave, with the code each carries, mapped to the person it went to. */
+async function deliveredCodes(config: ReturnType<typeof waveConfig>, waveId: number) {
+  const letters: Array<{ page: string; code: string }> = [];
+  for (const file of pdfFiles(config, waveId)) {
+    for (const page of await pdfPages(file)) letters.push({ page, code: CODE_IN_TEXT.exec(page)?.[0] ?? "" });
+  }
+  const emails = outboxFiles(config).map((f) => {
+    const text = readFileSync(path.join(config.outboxDir, f), "utf8");
+    return { to: /^To: (.*)$/m.exec(text)?.[1]?.trim() ?? "", code: CODE_IN_TEXT.exec(text)?.[0] ?? "" };
+  });
+  return { letters, emails };
+}
+
+describe("a wave from materialisation to notification", () => {
+  it("prints letters, sends emails, notifies everyone once with a valid code", async () => {
+    const config = waveConfig();
+    const ids = await persons(40, ["31", "44", "80"]);
+    const waveId = await scheduledWave(t.db, boss, { departments: ["31", "44", "80"] }, { batchSize: 7 });
+    const d = deps(t.db, boss, config);
+    await runWave(d, waveId);
+
+    const wave = await t.db.selectFrom("wave").selectAll().where("id", "=", waveId).executeTakeFirstOrThrow();
+    expect(wave.status).toBe("completed");
+    expect(wave.member_count).toBe(40);
+    const members = await t.db.selectFrom("wave_member").selectAll().where("wave_id", "=", waveId).execute();
+    expect(members.every((m) => !m.active)).toBe(true);
+    const letters = members.filter((m) => m.channel === "letter");
+    const emails = members.filter((m) => m.channel === "email");
+    expect(letters.length + emails.length).toBe(40);
+    expect(letters.every((m) => m.status === "handed_off")).toBe(true);
+    expect(emails.every((m) => m.status === "sent")).toBe(true);
+
+    const { letters: printed, emails: mailed } = await deliveredCodes(config, waveId);
+    expect(printed).toHaveLength(letters.length);
+    expect(mailed).toHaveLength(emails.length);
+    const people = await t.db.selectFrom("person").selectAll().where("id", "in", ids).execute();
+    for (const p of people) {
+      expect(p.state).toBe("notified");
+      const m = members.find((x) => x.person_id === p.id);
+      if (!m) throw new Error("member missing");
+      if (m.channel === "letter") {
+        // Notified at presumed reception; window ends 42 days later at 23:59:59 Paris.
+        expect(p.window_ends_at?.toISOString()).toBe(
+          windowEnd(letterNotifiedAt(m.rendered_at as Date, 3), 42).toISOString(),
+        );
+      }
+    }
+    // Each delivered code is valid for exactly its person; nobody has two active codes.
+    for (const e of mailed) {
+      const p = people.find((x) => x.email === e.to);
+      expect(p).toBeDefined();
+      expect(await verifyCode(t.db, config, { personId: p?.id ?? 0, code: e.code })).toBe("valid");
+    }
+    const active = await activeCodesPerPerson(t.db, ids);
+    expect([...active.values()].every((n) => n === 1)).toBe(true);
+    expect(active.size).toBe(40);
+    const events = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM person_event WHERE wave_id = ${waveId} AND type = 'notify' AND source = 'job'
+    `.execute(t.db);
+    expect(events.rows[0].n).toBe(40);
+    // Letters carry name, address and the window end written out in French; one page each.
+    expect(printed[0].page).toMatch(/monespacesante\.fr/);
+    expect(printed[0].page).toMatch(/34\s22/);
+    expect(printed[0].page).toMatch(
+      /(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+\d{1,2}\s+\S+\s+\d{4}/,
+    );
+  });
+
+  it("skips people already in an active wave and says why", async () => {
+    await persons(10, ["2A"]);
+    const first = await scheduledWave(t.db, boss, { departments: ["2A"] });
+    const second = await scheduledWave(t.db, boss, { departments: ["2A"] });
+    const w1 = await t.db.selectFrom("wave").selectAll().where("id", "=", first).executeTakeFirstOrThrow();
+    const w2 = await t.db.selectFrom("wave").selectAll().where("id", "=", second).executeTakeFirstOrThrow();
+    expect(w1.member_count).toBe(10);
+    expect(w2.member_count).toBe(0);
+    expect(w2.exclusions).toMatchObject({ in_active_wave: 10 });
+  });
+});
+
+const LETTER_POINTS: CrashPoint[] = ["materialised", "codes_stored", "pdf_written", "rendered", "handed_off"];
+const EMAIL_POINTS: CrashPoint[] = ["materialised", "codes_stored", "email_accepted", "sent"];
+
+describe("crash at each batch state, then rerun", () => {
+  for (const [channel, points] of [
+    ["letter", LETTER_POINTS],
+    ["email", EMAIL_POINTS],
+  ] as const) {
+    for (const point of points) {
+      it(`${channel}: crash after ${point} → exactly one valid code and one ${channel} per person`, async () => {
+        const config = waveConfig();
+        const dept = String(10 + offset / 12).slice(0, 2);
+        const ids = await persons(12, [dept], channel === "email" ? 1 : 0);
+        const waveId = await scheduledWave(t.db, boss, { departments: [dept] }, { batchSize: 5 });
+        const d = deps(t.db, boss, config);
+        let crashed = 0;
+        await expect(
+          runWave(d, waveId, {
+            crashAt: (p) => {
+              if (p === point && crashed++ === 0) throw new Error(`simulated crash after ${p}`);
+            },
+          }),
+        ).rejects.toThrow(/simulated crash/);
+        await runWave(d, waveId);
+        const { letters, emails } = await deliveredCodes(config, waveId);
+        const delivered = channel === "letter" ? letters : emails;
+        expect(delivered).toHaveLength(12);
+        const active = await activeCodesPerPerson(t.db, ids);
+        expect(active.size).toBe(12);
+        expect([...active.values()].every((n) => n === 1)).toBe(true);
+        // Every code that left is the stored, valid one of some person of the wave.
+        let valid = 0;
+        for (const item of delivered) {
+          for (const id of ids)
+            if ((await verifyCode(t.db, config, { personId: id, code: item.code })) === "valid") valid++;
+        }
+        if (valid !== 12) {
+          const codes =
+            await sql`SELECT c.person_id, c.revoked_reason, c.used_at, c.expires_at, c.revoked_at FROM provisional_code c WHERE person_id = ANY(${ids}::bigint[]) ORDER BY person_id, id`.execute(
+              t.db,
+            );
+          console.log(JSON.stringify(codes.rows), JSON.stringify(delivered));
+        }
+        expect(valid).toBe(12);
+        const events = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM person_event WHERE wave_id = ${waveId} AND type = 'notify'
+        `.execute(t.db);
+        expect(events.rows[0].n).toBe(12);
+      });
+    }
+  }
+});
