@@ -16,8 +16,18 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   return pool;
 }
 
+const pools = new WeakMap<DB, pg.Pool>();
+
 export function createDb(connectionString: string, max = 10): { db: DB; pool: pg.Pool } {
   const pool = createPool(connectionString, max);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
   return { db, pool };
+}
+
+/** The pg pool behind a handle made by createDb: for what Kysely cannot do (COPY streams). */
+export function poolOf(db: DB): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error("poolOf: this Kysely handle was not made by createDb (a transaction?)");
+  return pool;
 }

@@ -1,11 +1,11 @@
 import type { Migration } from "kysely";
 import * as foundation from "./2026_11_23_1200_foundation";
+import * as authExtras from "./2026_11_23_1250_auth_extras";
+import * as rolls from "./2026_11_23_1300_rolls";
 import * as waves from "./2026_11_23_1400_waves";
 import * as lifecycle from "./2026_11_23_1500_lifecycle";
 import * as helpline from "./2026_11_23_1600_helpline";
-import * as authExtras from "./2026_11_23_1250_auth_extras";
 import * as kpi from "./2026_11_23_1700_kpi";
-import * as rolls from "./2026_11_23_1300_rolls";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the

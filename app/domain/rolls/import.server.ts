@@ -1,0 +1,577 @@
+import { once } from "node:events";
+import { stat } from "node:fs/promises";
+import { sql } from "kysely";
+import { from as copyFrom } from "pg-copy-streams";
+import { type DB, poolOf } from "../../../db/connection";
+import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
+import type { ColumnMap } from "./columns";
+import { checkedSource } from "./parse-source";
+import { reasonLabel } from "./reasons";
+import { exceedsThreshold, type RollOutcome, type RollProgress, type RollTimings } from "./roll";
+import { EncodingError, inspectRollFile, type RollFormat } from "./roll-file";
+import { REJECT_COLUMNS, STAGING_COLUMNS } from "./row-checker";
+
+/**
+ * The import of one roll, as the job and the CLI run it:
+ *   parsing (worker thread → COPY into an UNLOGGED staging table, rejects COPY'd alongside)
+ *   → set-based checks (duplicates within the file, dependants' holders)
+ *   → validated → held_for_review | merging → merged (one transaction) | refused.
+ * Re-running it is safe at any point: a roll found in `merging` re-runs the merge from its staging table
+ * (rebuilt from the file if it is gone); anything earlier starts over.
+ */
+export interface ImportOptions {
+  onProgress?: (progress: RollProgress) => void;
+  /** Parse on the calling thread instead of a worker thread. */
+  inline?: boolean;
+  actor?: AuditActor;
+}
+
+export const stagingTable = (rollId: number) => `roll_staging_${Math.trunc(rollId)}`;
+
+interface RollRow {
+  id: number;
+  state: string;
+  file_path: string;
+  file_name: string;
+  sha256: string | null;
+  force: boolean;
+  dry_run: boolean;
+  threshold_pct: number;
+  rows_valid: number | null;
+  columns: unknown;
+  delimiter: string | null;
+}
+
+async function loadRoll(db: DB, rollId: number): Promise<RollRow> {
+  const roll = await db
+    .selectFrom("roll")
+    .select([
+      "id",
+      "state",
+      "file_path",
+      "file_name",
+      "sha256",
+      "force",
+      "dry_run",
+      "threshold_pct",
+      "rows_valid",
+      "columns",
+      "delimiter",
+    ])
+    .where("id", "=", rollId)
+    .executeTakeFirst();
+  if (!roll) throw new Error(`fichier d'assurés ${rollId} introuvable`);
+  return { ...roll, threshold_pct: Number(roll.threshold_pct) };
+}
+
+export async function importRoll(db: DB, rollId: number, opts: ImportOptions = {}): Promise<RollOutcome> {
+  const started = performance.now();
+  const actor = opts.actor ?? SYSTEM_ACTOR;
+  let roll = await loadRoll(db, rollId);
+  if (
+    roll.state === "merged" ||
+    roll.state === "refused" ||
+    roll.state === "discarded" ||
+    roll.state === "held_for_review"
+  )
+    return rollOutcome(db, rollId);
+  if (roll.dry_run && roll.state === "validated") return rollOutcome(db, rollId);
+  const timings: RollTimings = {};
+  if (roll.state !== "merging" || !(await stagingIsComplete(db, roll))) {
+    const parsed = await parseRoll(db, roll, opts, timings);
+    if (!parsed) return rollOutcome(db, rollId);
+    roll = await loadRoll(db, rollId);
+    if (roll.state !== "merging") return rollOutcome(db, rollId, performance.now() - started);
+  }
+  opts.onProgress?.({ bytesRead: 0, sizeBytes: 0, rows: roll.rows_valid ?? 0, phase: "merging" });
+  const mergeStarted = performance.now();
+  await mergeRoll(db, roll, actor);
+  timings.mergeMs = performance.now() - mergeStarted;
+  timings.totalMs = performance.now() - started;
+  await db
+    .updateTable("roll")
+    .set({ timings: sql`timings || ${JSON.stringify(timings)}::jsonb` as never })
+    .where("id", "=", rollId)
+    .execute();
+  await sql.raw(`DROP TABLE IF EXISTS ${stagingTable(rollId)}`).execute(db);
+  opts.onProgress?.({ bytesRead: 0, sizeBytes: 0, rows: roll.rows_valid ?? 0, phase: "done" });
+  return rollOutcome(db, rollId, performance.now() - started);
+}
+
+async function stagingIsComplete(db: DB, roll: RollRow): Promise<boolean> {
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass(${stagingTable(roll.id)}) AS t`.execute(
+    db,
+  );
+  if (!exists.rows[0]?.t) return false;
+  const count = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM ${sql.table(stagingTable(roll.id))}`.execute(db);
+  return count.rows[0]?.n === roll.rows_valid;
+}
+
+async function refuse(db: DB, rollId: number, message: string, actor: AuditActor): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("roll")
+      .set({ state: "refused", refusal: message, finished_at: new Date(), updated_at: new Date() })
+      .where("id", "=", rollId)
+      .execute();
+    await writeAudit(trx, actor, {
+      action: "roll.refused",
+      objectType: "roll",
+      objectId: rollId,
+      details: { reason: message },
+    });
+  });
+  await sql.raw(`DROP TABLE IF EXISTS ${stagingTable(rollId)}`).execute(db);
+}
+
+async function alreadyMerged(
+  db: DB,
+  sha256: string,
+  rollId: number,
+): Promise<{ id: number; finished_at: Date | null } | undefined> {
+  return db
+    .selectFrom("roll")
+    .select(["id", "finished_at"])
+    .where("sha256", "=", sha256)
+    .where("state", "=", "merged")
+    .where("id", "<>", rollId)
+    .executeTakeFirst();
+}
+
+function duplicateMessage(other: { id: number; finished_at: Date | null }): string {
+  const when = other.finished_at
+    ? ` le ${other.finished_at.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}`
+    : "";
+  return `fichier déjà importé (fichier n° ${other.id}${when}, même empreinte SHA-256) : relancez avec --force (ou cochez « forcer ») pour l'importer à nouveau`;
+}
+
+/** Phase 1: file → staging + rejects, then the set-based checks. Returns false when the roll was refused. */
+async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: RollTimings): Promise<boolean> {
+  const actor = opts.actor ?? SYSTEM_ACTOR;
+  const rollId = roll.id;
+  const size = (await stat(roll.file_path).catch(() => null))?.size;
+  if (size === undefined) {
+    await refuse(db, rollId, `fichier introuvable sur le serveur (${roll.file_name})`, actor);
+    return false;
+  }
+  if (roll.sha256 && !roll.force) {
+    const other = await alreadyMerged(db, roll.sha256, rollId);
+    if (other) {
+      await refuse(db, rollId, duplicateMessage(other), actor);
+      return false;
+    }
+  }
+  const staging = stagingTable(rollId);
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("roll_reject").where("roll_id", "=", rollId).execute();
+    await trx
+      .updateTable("roll")
+      .set({
+        state: "parsing",
+        size_bytes: size,
+        bytes_read: 0,
+        rows_read: 0,
+        started_at: new Date(),
+        updated_at: new Date(),
+      })
+      .where("id", "=", rollId)
+      .execute();
+  });
+  await sql
+    .raw(
+      `DROP TABLE IF EXISTS ${staging};
+       CREATE UNLOGGED TABLE ${staging} (
+         line integer NOT NULL, nir char(15) NOT NULL, last_name text NOT NULL, first_name text NOT NULL,
+         birth_date date NOT NULL, department varchar(3) NOT NULL, address_line text, postal_code varchar(5),
+         city text, email text, phone text, holder_nir char(15)
+       ) WITH (autovacuum_enabled = false)`,
+    )
+    .execute(db);
+
+  const inspected = await inspectRollFile(roll.file_path);
+  if (!inspected.ok) {
+    await refuse(db, rollId, inspected.message, actor);
+    return false;
+  }
+  const format = inspected.format;
+  await db
+    .updateTable("roll")
+    .set({
+      encoding: format.encoding,
+      delimiter: format.delimiter,
+      has_bom: format.hasBom,
+      line_ending: format.lineEnding,
+      columns: JSON.stringify({ header: format.header, map: format.columns, ignored: format.ignoredColumns }),
+    })
+    .where("id", "=", rollId)
+    .execute();
+
+  const copied = await copyRoll(db, rollId, roll.file_path, format, size, opts, timings);
+  if (!copied.ok) {
+    await refuse(db, rollId, copied.message, actor);
+    return false;
+  }
+  const { sha256, rows } = copied;
+  if (!roll.force) {
+    const other = await alreadyMerged(db, sha256, rollId);
+    if (other) {
+      await db.updateTable("roll").set({ sha256 }).where("id", "=", rollId).execute();
+      await refuse(db, rollId, duplicateMessage(other), actor);
+      return false;
+    }
+  }
+  opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows, phase: "checking" });
+  const checksStarted = performance.now();
+  await setBasedChecks(db, rollId, format);
+  timings.checksMs = performance.now() - checksStarted;
+
+  const counts = await db
+    .selectFrom("roll_reject")
+    .select([
+      sql<number>`count(*) FILTER (WHERE severity = 'error')::int`.as("rejected"),
+      sql<number>`count(*) FILTER (WHERE severity = 'warning')::int`.as("warnings"),
+    ])
+    .where("roll_id", "=", rollId)
+    .executeTakeFirstOrThrow();
+  const valid = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(staging)}`.execute(db))
+    .rows[0].n;
+  const held = exceedsThreshold(counts.rejected, rows, roll.threshold_pct);
+  const next = roll.dry_run ? "validated" : held ? "held_for_review" : "merging";
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("roll")
+      .set({
+        state: next,
+        sha256,
+        rows_total: rows,
+        rows_valid: valid,
+        rows_rejected: counts.rejected,
+        warnings: counts.warnings,
+        bytes_read: size,
+        rows_read: rows,
+        validated_at: new Date(),
+        finished_at: next === "merging" ? null : new Date(),
+        updated_at: new Date(),
+        timings: JSON.stringify(timings),
+      })
+      .where("id", "=", rollId)
+      .execute();
+    if (next === "held_for_review")
+      await writeAudit(trx, actor, {
+        action: "roll.held_for_review",
+        objectType: "roll",
+        objectId: rollId,
+        details: { rows, rejected: counts.rejected, thresholdPct: roll.threshold_pct },
+      });
+  });
+  if (roll.dry_run) {
+    await recordDryRunCounts(db, rollId);
+    await sql.raw(`DROP TABLE IF EXISTS ${staging}`).execute(db);
+  }
+  return true;
+}
+
+type CopyResult = { ok: true; sha256: string; rows: number } | { ok: false; message: string };
+
+/** Streams the worker's COPY text into the staging table and roll_reject, reporting progress by bytes. */
+async function copyRoll(
+  db: DB,
+  rollId: number,
+  path: string,
+  format: RollFormat,
+  size: number,
+  opts: ImportOptions,
+  timings: RollTimings,
+): Promise<CopyResult> {
+  const pool = poolOf(db);
+  const stagingClient = await pool.connect();
+  const rejectClient = await pool.connect();
+  const source = checkedSource(path, format, rollId, opts.inline);
+  const copyStarted = performance.now();
+  let bytesRead = 0;
+  let rows = 0;
+  let parseMs = 0;
+  let validateMs = 0;
+  let lastReport = 0;
+  let reporting: Promise<unknown> = Promise.resolve();
+  try {
+    const stagingCopy = stagingClient.query(
+      copyFrom(`COPY ${stagingTable(rollId)} (${STAGING_COLUMNS.join(", ")}) FROM STDIN`),
+    );
+    const rejectCopy = rejectClient.query(
+      copyFrom(`COPY roll_reject (${REJECT_COLUMNS.join(", ")}) FROM STDIN`),
+    );
+    let copyError: Error | null = null;
+    for (const stream of [stagingCopy, rejectCopy])
+      stream.on("error", (error: Error) => {
+        copyError ??= error;
+      });
+    const write = async (stream: NodeJS.WritableStream, text: string) => {
+      if (copyError) throw copyError;
+      if (text && !stream.write(text)) await Promise.race([once(stream, "drain"), once(stream, "error")]);
+      if (copyError) throw copyError;
+    };
+    try {
+      for await (const batch of source.batches) {
+        await Promise.all([write(stagingCopy, batch.staging), write(rejectCopy, batch.rejects)]);
+        bytesRead += batch.bytes;
+        rows += batch.rows;
+        parseMs += batch.parseMs;
+        validateMs += batch.validateMs;
+        const now = performance.now();
+        if (now - lastReport > 500) {
+          lastReport = now;
+          opts.onProgress?.({ bytesRead, sizeBytes: size, rows, phase: "parsing" });
+          // Progress goes to the roll row without waiting: the page polls it.
+          reporting = reporting.then(() =>
+            db
+              .updateTable("roll")
+              .set({ bytes_read: bytesRead, rows_read: rows, updated_at: new Date() })
+              .where("id", "=", rollId)
+              .execute(),
+          );
+        }
+      }
+    } catch (error) {
+      stagingCopy.destroy();
+      rejectCopy.destroy();
+      if (error instanceof EncodingError) return { ok: false, message: error.message };
+      throw error;
+    }
+    const finished = Promise.all([once(stagingCopy, "finish"), once(rejectCopy, "finish")]);
+    stagingCopy.end();
+    rejectCopy.end();
+    await finished;
+    if (copyError) throw copyError;
+    await reporting;
+    const end = await source.end();
+    timings.parseMs = parseMs;
+    timings.validateMs = validateMs;
+    timings.copyMs = performance.now() - copyStarted;
+    opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows, phase: "parsing" });
+    return { ok: true, sha256: end.sha256, rows };
+  } finally {
+    await source.stop();
+    stagingClient.release();
+    rejectClient.release();
+  }
+}
+
+/** The text of a staging row in the file's own column order (for rejects found after loading). */
+function rawExpression(format: RollFormat): string {
+  const byIndex = new Map<number, string>();
+  for (const [field, index] of Object.entries(format.columns as ColumnMap)) {
+    if (index !== undefined) byIndex.set(index, field);
+  }
+  const d = format.delimiter === "\t" ? "E'\\t'" : `'${format.delimiter}'`;
+  const cells: string[] = [];
+  for (let i = 0; i < format.header.length; i++) {
+    const field = byIndex.get(i);
+    if (!field) {
+      cells.push("''");
+      continue;
+    }
+    const value =
+      field === "birth_date" ? "to_char(s.birth_date, 'DD/MM/YYYY')" : `coalesce(s.${field}::text, '')`;
+    cells.push(
+      `CASE WHEN ${value} ~ ('["\\n\\r' || ${d} || ']') THEN '"' || replace(${value}, '"', '""') || '"' ELSE ${value} END`,
+    );
+  }
+  return cells.join(` || ${d} || `);
+}
+
+/**
+ * Checks that need the whole file, done in SQL on the staging table: the same NIR twice (the later row is
+ * refused and points at the earlier line), and dependants whose holder is neither in the roll nor in the
+ * database (repeated, since refusing a holder orphans its dependants).
+ */
+async function setBasedChecks(db: DB, rollId: number, format: RollFormat): Promise<void> {
+  const s = stagingTable(rollId);
+  const raw = rawExpression(format);
+  await sql.raw(`ANALYZE ${s}`).execute(db);
+  await db.transaction().execute(async (trx) => {
+    await bulkPlanning(trx);
+    await sql
+      .raw(
+        `WITH d AS (SELECT nir, min(line) AS first_line FROM ${s} GROUP BY nir HAVING count(*) > 1),
+         gone AS (DELETE FROM ${s} s USING d WHERE s.nir = d.nir AND s.line > d.first_line
+                  RETURNING s.*, d.first_line, ${raw} AS raw)
+         INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
+         SELECT ${rollId}, line, 'nir', 'duplicate_nir', 'error',
+                'NIR déjà présent ligne ' || regexp_replace(first_line::text, '\\B(?=(\\d{3})+$)', ' ', 'g'), first_line, raw
+         FROM gone`,
+      )
+      .execute(trx);
+    if (format.columns.holder_nir === undefined) return;
+    for (let pass = 0; pass < 5; pass++) {
+      const result = await sql
+        .raw(
+          `WITH gone AS (
+             DELETE FROM ${s} s
+             WHERE s.holder_nir IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM ${s} h WHERE h.nir = s.holder_nir)
+               AND NOT EXISTS (SELECT 1 FROM person p WHERE p.nir = s.holder_nir)
+             RETURNING s.*, ${raw} AS raw)
+           INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
+           SELECT ${rollId}, g.line, 'holder_nir', 'holder_not_found', 'error',
+                  'ouvrant droit introuvable : son NIR n''est ni dans le fichier (sur une ligne valide) ni dans la base',
+                  NULL, g.raw
+           FROM gone g`,
+        )
+        .execute(trx);
+      if (Number(result.numAffectedRows ?? 0) === 0) break;
+    }
+  });
+}
+
+/**
+ * Every join here is bulk against bulk: hash joins with enough memory. A nested loop (chosen when the
+ * statistics still describe an empty person table) turns a second-long merge into minutes.
+ */
+async function bulkPlanning(trx: DB): Promise<void> {
+  await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+  await sql`SET LOCAL enable_nestloop = off`.execute(trx);
+}
+
+const CONTACT = ["department", "address_line", "postal_code", "city", "email", "phone"] as const;
+
+/**
+ * Phase 2, one transaction: insert new persons, update changed contact data (previous values kept in
+ * person_contact_history), never touch the lifecycle state, link dependants to their holder, mark the
+ * roll merged with its counts. A crash before COMMIT leaves nothing; rerunning repeats it exactly.
+ */
+async function mergeRoll(db: DB, roll: RollRow, actor: AuditActor): Promise<void> {
+  const s = stagingTable(roll.id);
+  const id = roll.id;
+  const tuple = (alias: string) => `(${CONTACT.map((c) => `${alias}.${c}`).join(", ")})`;
+  await db.transaction().execute(async (trx) => {
+    const locked = await trx
+      .selectFrom("roll")
+      .select(["state", "sha256", "force"])
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (locked?.state !== "merging") return;
+    if (locked.sha256 && !locked.force) {
+      // Two copies of one file merging at once: the second waits here, then sees the first merged.
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${`roll-sha:${locked.sha256}`}))`.execute(trx);
+      const other = await alreadyMerged(trx, locked.sha256, id);
+      if (other) {
+        await trx
+          .updateTable("roll")
+          .set({
+            state: "refused",
+            refusal: duplicateMessage(other),
+            finished_at: new Date(),
+            updated_at: new Date(),
+          })
+          .where("id", "=", id)
+          .execute();
+        return;
+      }
+    }
+    await bulkPlanning(trx);
+    const merged = await sql
+      .raw<{ inserted: number; updated: number }>(
+        `WITH prev AS (
+           SELECT p.id, p.department, p.address_line, p.postal_code, p.city, p.email, p.phone
+           FROM person p JOIN ${s} s ON s.nir = p.nir
+           WHERE ${tuple("p")} IS DISTINCT FROM ${tuple("s")}
+         ),
+         hist AS (
+           INSERT INTO person_contact_history (person_id, roll_id, department, address_line, postal_code, city, email, phone)
+           SELECT id, ${id}, department, address_line, postal_code, city, email, phone FROM prev
+         ),
+         up AS (
+           INSERT INTO person AS p (nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, last_roll_id)
+           SELECT nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, ${id} FROM ${s}
+           ON CONFLICT (nir) DO UPDATE SET
+             department = EXCLUDED.department, address_line = EXCLUDED.address_line, postal_code = EXCLUDED.postal_code,
+             city = EXCLUDED.city, email = EXCLUDED.email, phone = EXCLUDED.phone,
+             email_bounced_at = CASE WHEN p.email IS DISTINCT FROM EXCLUDED.email THEN NULL ELSE p.email_bounced_at END,
+             last_roll_id = EXCLUDED.last_roll_id, updated_at = now()
+           WHERE ${tuple("p")} IS DISTINCT FROM ${tuple("EXCLUDED")}
+           RETURNING (xmax = 0) AS inserted
+         )
+         SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`,
+      )
+      .execute(trx);
+    await sql
+      .raw(
+        `UPDATE person p SET holder_id = h.id, updated_at = now()
+         FROM ${s} s JOIN person h ON h.nir = s.holder_nir
+         WHERE s.holder_nir IS NOT NULL AND p.nir = s.nir AND p.holder_id IS DISTINCT FROM h.id`,
+      )
+      .execute(trx);
+    const { inserted, updated } = merged.rows[0];
+    const valid = roll.rows_valid ?? 0;
+    await trx
+      .updateTable("roll")
+      .set({
+        state: "merged",
+        inserted,
+        updated,
+        unchanged: valid - inserted - updated,
+        finished_at: new Date(),
+        updated_at: new Date(),
+      })
+      .where("id", "=", id)
+      .execute();
+    await writeAudit(trx, actor, {
+      action: "roll.merged",
+      objectType: "roll",
+      objectId: id,
+      details: { inserted, updated, unchanged: valid - inserted - updated },
+    });
+  });
+}
+
+/** A dry run stops before the merge; it still says what the merge would do. */
+async function recordDryRunCounts(db: DB, rollId: number): Promise<void> {
+  const s = stagingTable(rollId);
+  const tuple = (alias: string) => `(${CONTACT.map((c) => `${alias}.${c}`).join(", ")})`;
+  const r = await sql
+    .raw<{ inserted: number; updated: number; unchanged: number }>(
+      `SELECT count(*) FILTER (WHERE p.id IS NULL)::int AS inserted,
+              count(*) FILTER (WHERE p.id IS NOT NULL AND ${tuple("p")} IS DISTINCT FROM ${tuple("s")})::int AS updated,
+              count(*) FILTER (WHERE p.id IS NOT NULL AND ${tuple("p")} IS NOT DISTINCT FROM ${tuple("s")})::int AS unchanged
+       FROM ${s} s LEFT JOIN person p ON p.nir = s.nir`,
+    )
+    .execute(db);
+  await db.updateTable("roll").set(r.rows[0]).where("id", "=", rollId).execute();
+}
+
+/** The summary of a roll as it stands (CLI output, job result). */
+export async function rollOutcome(db: DB, rollId: number, durationMs?: number): Promise<RollOutcome> {
+  const r = await db.selectFrom("roll").selectAll().where("id", "=", rollId).executeTakeFirstOrThrow();
+  const groups = await sql<{ reason: string; severity: "error" | "warning"; count: number; lines: number[] }>`
+    SELECT reason, severity, count(*)::int AS count, (array_agg(line ORDER BY line))[1:20] AS lines
+    FROM roll_reject WHERE roll_id = ${rollId} GROUP BY reason, severity ORDER BY severity, count(*) DESC, reason
+  `.execute(db);
+  const columns = (r.columns ?? null) as { ignored?: string[] } | null;
+  const timings = (r.timings ?? {}) as RollTimings;
+  return {
+    rollId,
+    state: r.state,
+    dryRun: r.dry_run,
+    refusal: r.refusal,
+    file: r.file_name,
+    encoding: r.encoding,
+    delimiter: r.delimiter,
+    hasBom: r.has_bom,
+    lineEnding: r.line_ending,
+    ignoredColumns: columns?.ignored ?? [],
+    rows: r.rows_total ?? 0,
+    valid: r.rows_valid ?? 0,
+    rejected: r.rows_rejected ?? 0,
+    warnings: r.warnings ?? 0,
+    inserted: r.inserted ?? 0,
+    updated: r.updated ?? 0,
+    unchanged: r.unchanged ?? 0,
+    rejectsByReason: groups.rows.map((g) => ({ ...g, label: reasonLabel(g.reason) })),
+    durationMs: durationMs ?? timings.totalMs ?? 0,
+    timings,
+  };
+}

@@ -1,0 +1,173 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { type ColumnMap, mapHeader } from "./columns";
+import { CsvRecordSplitter } from "./csv-records";
+import { type CheckedChunk, emptyChunk, RowChecker } from "./row-checker";
+
+/** What the importer found out about a file before loading anything (stated on the roll page). */
+export interface RollFormat {
+  encoding: "utf-8" | "windows-1252";
+  hasBom: boolean;
+  delimiter: ";" | "," | "\t";
+  lineEnding: "CRLF" | "LF";
+  header: string[];
+  columns: ColumnMap;
+  ignoredColumns: string[];
+}
+
+export type FormatCheck = { ok: true; format: RollFormat } | { ok: false; message: string };
+
+const SNIFF_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Encoding: a UTF-8 BOM, or the first MBs decoding as strict UTF-8, means UTF-8; anything else is taken
+ * as Windows-1252 (the legacy systems' encoding). Delimiter: the most frequent of `;` `,` tab in the
+ * header line. A header lacking a required column refuses the file here, before any row is read.
+ */
+export async function inspectRollFile(path: string): Promise<FormatCheck> {
+  const handle = await open(path, "r");
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (head.length === 0) return { ok: false, message: "fichier vide : aucun en-tête ni aucune ligne" };
+  const hasBom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  let encoding: RollFormat["encoding"] = "utf-8";
+  if (!hasBom) {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true });
+    } catch {
+      encoding = "windows-1252";
+    }
+  }
+  const text = new TextDecoder(encoding).decode(head, { stream: true });
+  const firstLine = /^[\s]*([^\n]*)(\n?)/.exec(text);
+  const headerLine = (firstLine?.[1] ?? "").replace(/\r$/, "");
+  if (headerLine.trim() === "") return { ok: false, message: "fichier vide : aucun en-tête ni aucune ligne" };
+  const lineEnding = /\r\n/.test(text.slice(0, 65536)) ? "CRLF" : "LF";
+  const delimiter = detectDelimiter(headerLine);
+  const splitter = new CsvRecordSplitter(delimiter);
+  let header: string[] = [];
+  splitter.push(`${headerLine}\n`, (fields) => {
+    header = fields.map((h) => h.trim());
+  });
+  const mapped = mapHeader(header);
+  if (!mapped.ok) return { ok: false, message: mapped.message };
+  return {
+    ok: true,
+    format: {
+      encoding,
+      hasBom,
+      delimiter,
+      lineEnding,
+      header,
+      columns: mapped.columns,
+      ignoredColumns: mapped.ignored,
+    },
+  };
+}
+
+export function detectDelimiter(headerLine: string): RollFormat["delimiter"] {
+  let inQuotes = false;
+  const counts = { ";": 0, ",": 0, "\t": 0 };
+  for (const ch of headerLine) {
+    if (ch === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && (ch === ";" || ch === "," || ch === "\t")) counts[ch]++;
+  }
+  if (counts["\t"] > counts[";"] && counts["\t"] > counts[","]) return "\t";
+  return counts[","] > counts[";"] ? "," : ";";
+}
+
+export interface CheckedFileChunk extends CheckedChunk {
+  bytes: number;
+  rows: number;
+  parseMs: number;
+  validateMs: number;
+}
+
+export interface CheckedFileEnd {
+  sha256: string;
+  bytes: number;
+  rows: number;
+  lines: number;
+}
+
+export class EncodingError extends Error {}
+
+/**
+ * Reads, decodes, splits and validates a roll file chunk by chunk: memory stays bounded by the chunk size
+ * whatever the file size. Yields COPY text; returns the file's SHA-256 and totals.
+ */
+export async function* checkRollFile(
+  path: string,
+  format: RollFormat,
+  rollId: number,
+): AsyncGenerator<CheckedFileChunk, CheckedFileEnd> {
+  const hash = createHash("sha256");
+  const decoder = new TextDecoder(format.encoding, { fatal: format.encoding === "utf-8" });
+  const splitter = new CsvRecordSplitter(format.delimiter);
+  const checker = new RowChecker(format.columns, format.header.length, rollId);
+  let headerSeen = false;
+  let bytes = 0;
+  let rows = 0;
+  let out = emptyChunk();
+  let chunkRows = 0;
+  let validateMs = 0;
+  let tail = false;
+  // Validation time is sampled (one record in 32) so that timing does not cost more than it measures.
+  const sink = (fields: string[], line: number, raw: string) => {
+    if (!headerSeen) {
+      headerSeen = true;
+      return;
+    }
+    chunkRows++;
+    if ((chunkRows & 31) === 0) {
+      const t = performance.now();
+      checker.check(fields, line, raw, out, tail);
+      validateMs += (performance.now() - t) * 32;
+    } else checker.check(fields, line, raw, out, tail);
+  };
+  const emit = (byteCount: number, started: number): CheckedFileChunk => {
+    const total = performance.now() - started;
+    const v = Math.min(validateMs, total);
+    const chunk = { ...out, bytes: byteCount, rows: chunkRows, parseMs: total - v, validateMs: v };
+    rows += chunkRows;
+    out = emptyChunk();
+    chunkRows = 0;
+    validateMs = 0;
+    return chunk;
+  };
+  const stream = createReadStream(path, { highWaterMark: 262144 });
+  for await (const buf of stream as AsyncIterable<Buffer>) {
+    hash.update(buf);
+    const started = performance.now();
+    let text: string;
+    try {
+      text = decoder.decode(buf, { stream: true });
+    } catch {
+      throw new EncodingError(
+        `encodage incohérent : le début du fichier est en UTF-8 mais l'octet ${bytes + 1} et suivants ne le sont pas (fichier mélangeant UTF-8 et Windows-1252 ?)`,
+      );
+    }
+    bytes += buf.length;
+    splitter.push(text, sink);
+    yield emit(buf.length, started);
+  }
+  const started = performance.now();
+  const rest = decoder.decode();
+  if (rest) splitter.push(rest, sink);
+  // A last record without final newline and with too few fields is the file cut short.
+  tail = true;
+  const cut = splitter.end(sink);
+  if (cut && headerSeen) {
+    checker.truncated(out, { line: cut.line, raw: cut.raw }, null);
+    chunkRows++;
+  }
+  yield emit(0, started);
+  return { sha256: hash.digest("hex"), bytes, rows, lines: splitter.linesSeen };
+}

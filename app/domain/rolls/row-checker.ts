@@ -1,0 +1,241 @@
+import { checkNir, describeNirProblem } from "../persons/nir";
+import type { ColumnMap, RollField } from "./columns";
+import type { RejectReason } from "./reasons";
+import {
+  departmentOfPostalCode,
+  nirBirthMismatch,
+  parseBirthDate,
+  parseDepartment,
+  parseEmail,
+  parseName,
+  parsePhone,
+  parsePostalCode,
+  parseText,
+} from "./rules";
+
+/**
+ * Validates records and writes them as PostgreSQL COPY text: valid rows for the roll's staging table,
+ * refused rows and warnings for `roll_reject`. Pure: strings in, strings out, so it runs the same in a
+ * worker thread or inline.
+ *
+ * Staging columns: line, nir, last_name, first_name, birth_date, department, address_line, postal_code,
+ * city, email, phone, holder_nir. Reject columns: roll_id, line, field, reason, severity, message,
+ * ref_line, raw.
+ */
+export const STAGING_COLUMNS = [
+  "line",
+  "nir",
+  "last_name",
+  "first_name",
+  "birth_date",
+  "department",
+  "address_line",
+  "postal_code",
+  "city",
+  "email",
+  "phone",
+  "holder_nir",
+] as const;
+export const REJECT_COLUMNS = [
+  "roll_id",
+  "line",
+  "field",
+  "reason",
+  "severity",
+  "message",
+  "ref_line",
+  "raw",
+] as const;
+
+export interface CheckedChunk {
+  staging: string;
+  rejects: string;
+  valid: number;
+  rejected: number;
+  warnings: number;
+}
+
+const SPECIAL = /[\\\t\n\r]/;
+function esc(s: string): string {
+  if (!SPECIAL.test(s)) return s;
+  return s.replace(/[\\\t\n\r]/g, (c) =>
+    c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
+  );
+}
+const NULL = "\\N";
+
+export class RowChecker {
+  private readonly c: Required<
+    Pick<
+      ColumnMap,
+      "nir" | "last_name" | "first_name" | "birth_date" | "address_line" | "postal_code" | "city"
+    >
+  > &
+    ColumnMap;
+  private readonly rollTag: string;
+  private readonly today = new Date().toISOString().slice(0, 10);
+
+  constructor(
+    columns: ColumnMap,
+    private readonly width: number,
+    rollId: number,
+  ) {
+    this.c = columns as RowChecker["c"];
+    this.rollTag = String(rollId);
+  }
+
+  private reject(
+    out: CheckedChunk,
+    rec: { line: number; raw: string },
+    field: RollField | null,
+    reason: RejectReason,
+    message: string,
+    severity: "error" | "warning" = "error",
+  ): void {
+    out.rejects += `${this.rollTag}\t${rec.line}\t${field ?? NULL}\t${reason}\t${severity}\t${esc(message)}\t${NULL}\t${esc(rec.raw)}\n`;
+    if (severity === "error") out.rejected++;
+    else out.warnings++;
+  }
+
+  /** A record the file ended in the middle of: refused with its line, never loaded. */
+  truncated(out: CheckedChunk, rec: { line: number; raw: string }, found: number | null): void {
+    const detail = found === null ? "guillemet non refermé" : `${found} champs sur ${this.width}`;
+    this.reject(out, rec, null, "truncated", `enregistrement tronqué en fin de fichier (${detail})`);
+  }
+
+  /** One record; `isTail`: the file's last record, which had no final newline. */
+  check(f: string[], line: number, raw: string, out: CheckedChunk, isTail = false): void {
+    const c = this.c;
+    const rec = { line, raw };
+    {
+      if (f.length !== this.width) {
+        if (isTail && f.length < this.width) this.truncated(out, rec, f.length);
+        else
+          this.reject(
+            out,
+            rec,
+            null,
+            "column_count",
+            `${f.length} champs lus, ${this.width} attendus (délimiteur ou guillemets à vérifier)`,
+          );
+        return;
+      }
+      const rawNir = f[c.nir];
+      if (rawNir.trim() === "") {
+        this.reject(out, rec, "nir", "nir_missing", "NIR absent");
+        return;
+      }
+      const nir = checkNir(rawNir);
+      if (!nir.ok) {
+        this.reject(
+          out,
+          rec,
+          "nir",
+          nir.problem.kind === "key" ? "nir_key" : "nir_invalid",
+          describeNirProblem(nir.problem),
+        );
+        return;
+      }
+      const last = parseName(f[c.last_name], "nom");
+      if (!last.ok) {
+        this.reject(out, rec, "last_name", "name_invalid", last.message);
+        return;
+      }
+      const first = parseName(f[c.first_name], "prénom");
+      if (!first.ok) {
+        this.reject(out, rec, "first_name", "name_invalid", first.message);
+        return;
+      }
+      const birth = parseBirthDate(f[c.birth_date], this.today);
+      if (!birth.ok) {
+        this.reject(out, rec, "birth_date", "birth_date_invalid", birth.message);
+        return;
+      }
+      const address = parseText(f[c.address_line], "adresse", 200);
+      if (!address.ok) {
+        this.reject(out, rec, "address_line", "address_invalid", address.message);
+        return;
+      }
+      const postal = parsePostalCode(f[c.postal_code]);
+      if (!postal.ok) {
+        this.reject(out, rec, "postal_code", "postal_code_invalid", postal.message);
+        return;
+      }
+      const city = parseText(f[c.city], "commune", 100);
+      if (!city.ok) {
+        this.reject(out, rec, "city", "address_invalid", city.message);
+        return;
+      }
+      const postalDepartment = departmentOfPostalCode(postal.value);
+      let department = postalDepartment;
+      if (c.department !== undefined) {
+        const d = parseDepartment(f[c.department]);
+        if (!d.ok) {
+          this.reject(out, rec, "department", "department_invalid", d.message);
+          return;
+        }
+        department = d.value;
+      }
+      let email: string | null = null;
+      if (c.email !== undefined) {
+        const e = parseEmail(f[c.email]);
+        if (!e.ok) {
+          this.reject(out, rec, "email", "email_invalid", e.message);
+          return;
+        }
+        email = e.value;
+      }
+      let phone: string | null = null;
+      if (c.phone !== undefined) {
+        const p = parsePhone(f[c.phone]);
+        if (!p.ok) {
+          this.reject(out, rec, "phone", "phone_invalid", p.message);
+          return;
+        }
+        phone = p.value;
+      }
+      let holder: string | null = null;
+      if (c.holder_nir !== undefined && f[c.holder_nir].trim() !== "") {
+        const h = checkNir(f[c.holder_nir]);
+        if (!h.ok) {
+          this.reject(
+            out,
+            rec,
+            "holder_nir",
+            "holder_nir_invalid",
+            `NIR de l'ouvrant droit : ${describeNirProblem(h.problem)}`,
+          );
+          return;
+        }
+        if (h.nir === nir.nir) {
+          this.reject(
+            out,
+            rec,
+            "holder_nir",
+            "holder_nir_invalid",
+            "le NIR de l'ouvrant droit est celui de l'assuré lui-même",
+          );
+          return;
+        }
+        holder = h.nir;
+      }
+      const mismatch = nirBirthMismatch(nir.nir, birth.value);
+      if (mismatch) this.reject(out, rec, "birth_date", "nir_birth_mismatch", mismatch, "warning");
+      if (department !== postalDepartment && !(department.length === 3 && postalDepartment === department))
+        this.reject(
+          out,
+          rec,
+          "department",
+          "department_postal_mismatch",
+          `département ${department} différent de celui du code postal ${postal.value} (${postalDepartment})`,
+          "warning",
+        );
+      out.staging += `${rec.line}\t${nir.nir}\t${esc(last.value)}\t${esc(first.value)}\t${birth.value}\t${department}\t${esc(address.value)}\t${postal.value}\t${esc(city.value)}\t${email === null ? NULL : esc(email)}\t${phone ?? NULL}\t${holder ?? NULL}\n`;
+      out.valid++;
+    }
+  }
+}
+
+export function emptyChunk(): CheckedChunk {
+  return { staging: "", rejects: "", valid: 0, rejected: 0, warnings: 0 };
+}
