@@ -10,7 +10,7 @@ import { CsrfInput } from "~/components/csrf";
 import { ShownOnce } from "~/components/shown-once";
 import { actorOf, requireUser } from "~/domain/auth/guards.server";
 import { activeSessions, changeOwnPassword } from "~/domain/auth/password-change.server";
-import { MIN_PASSWORD_LENGTH, PASSWORD_PROBLEM_LABELS } from "~/domain/auth/password-policy";
+import { MIN_PASSWORD_LENGTH, PASSWORD_PROBLEM_LABELS } from "~/domain/auth/password-rules.server";
 import {
   confirmEnrolment,
   disableTwoFactor,
@@ -33,6 +33,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const sessions = await activeSessions(context.db, { userId: user.id, currentSessionId: user.sessionId });
   return {
     email: user.email,
+    // Passed as data: the policy module reads a word list on the server and cannot ship to the browser.
+    minPasswordLength: MIN_PASSWORD_LENGTH,
     mustChangePassword: user.mustChangePassword,
     twoFactorRequired: context.config.require2fa,
     status: {
@@ -66,7 +68,7 @@ const PasswordForm = z
     newPassword: z
       .string()
       .min(1, "Saisissez le nouveau mot de passe.")
-      .max(256, PASSWORD_PROBLEM_LABELS.too_long),
+      .max(256, "Le mot de passe ne peut dépasser 256 caractères."),
     confirmation: z.string().max(256),
   })
   .refine((v) => v.newPassword === v.confirmation, {
@@ -260,13 +262,13 @@ export default function AccountSecurity() {
                 type="password"
                 autoComplete="new-password"
                 required
-                minLength={MIN_PASSWORD_LENGTH}
+                minLength={data.minPasswordLength}
                 aria-invalid={pwErrors.newPassword ? true : undefined}
                 aria-describedby={`newPassword-hint${pwErrors.newPassword ? " newPassword-error" : ""}`}
               />
               <span id="newPassword-hint" className="hint">
-                Au moins {MIN_PASSWORD_LENGTH} caractères ; les mots de passe les plus courants sont refusés.
-                Une phrase de plusieurs mots est un bon choix.
+                Au moins {data.minPasswordLength} caractères ; les mots de passe les plus courants sont
+                refusés. Une phrase de plusieurs mots est un bon choix.
               </span>
               <FieldError id="newPassword-error" message={pwErrors.newPassword} />
             </div>
@@ -365,12 +367,11 @@ export default function AccountSecurity() {
             </>
           ) : data.pending ? (
             <>
-              <ol className="stack-list">
-                <li>
-                  Dans votre application d'authentification (FreeOTP, Google Authenticator, Microsoft
-                  Authenticator…), ajoutez un compte en scannant ce QR code :
-                </li>
-              </ol>
+              <p>
+                Dans votre application d'authentification (FreeOTP, Google Authenticator, Microsoft
+                Authenticator…), ajoutez un compte en scannant ce QR code, puis saisissez le code qu'elle
+                affiche.
+              </p>
               <img
                 className="qr-code"
                 src={data.pending.qrDataUrl}

@@ -194,7 +194,7 @@ export default function AdminUser() {
         </section>
       ) : null}
 
-      <div className="grid">
+      <div className="grid account-grid">
         <section className="card" aria-labelledby="account-title">
           <h2 id="account-title">Compte</h2>
           <dl className="facts">

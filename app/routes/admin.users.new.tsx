@@ -1,18 +1,19 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "~/components/csrf";
 import { ShownOnce } from "~/components/shown-once";
 import { RoleCheckboxes } from "~/components/staff-user";
 import { fieldErrors, formObject, NewUserForm } from "~/domain/admin/user-forms";
 import { createStaffUser } from "~/domain/admin/users.server";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
-import { MIN_PASSWORD_LENGTH, PASSWORD_PROBLEM_LABELS } from "~/domain/auth/password-policy";
+import { MIN_PASSWORD_LENGTH, PASSWORD_PROBLEM_LABELS } from "~/domain/auth/password-rules.server";
 
 export const meta: MetaFunction = () => [{ title: "Créer un utilisateur — mes-ops" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "users:admin");
-  return null;
+  // Passed as data: the policy module reads a word list on the server and cannot ship to the browser.
+  return { minPasswordLength: MIN_PASSWORD_LENGTH };
 }
 
 type ActionData =
@@ -52,6 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs): Promise<
 }
 
 export default function NewUser() {
+  const { minPasswordLength } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const navigation = useNavigation();
   if (data?.ok) {
@@ -137,13 +139,13 @@ export default function NewUser() {
             name="password"
             type="password"
             autoComplete="new-password"
-            minLength={MIN_PASSWORD_LENGTH}
+            minLength={minPasswordLength}
             aria-invalid={errors.password ? true : undefined}
             aria-describedby={`password-hint${errors.password ? " password-error" : ""}`}
           />
           <span id="password-hint" className="hint">
             Laissez vide pour générer un mot de passe provisoire, affiché une seule fois. Sinon : au moins{" "}
-            {MIN_PASSWORD_LENGTH} caractères, hors mots de passe courants. Dans les deux cas, l'utilisateur
+            {minPasswordLength} caractères, hors mots de passe courants. Dans les deux cas, l'utilisateur
             devra le changer à sa première connexion.
           </span>
           {errors.password ? (
