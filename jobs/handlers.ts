@@ -7,6 +7,7 @@ import { heartbeat } from "./heartbeat";
 import type { JobHandler } from "./job-context";
 import { kpiCampaign } from "./kpi-campaign";
 import { kpiReport } from "./kpi-report";
+import { rollImport } from "./roll-import";
 import { slaDeadline } from "./sla-deadline";
 import { slaSweep } from "./sla-sweep";
 import { waveBatch } from "./wave-batch";
@@ -18,6 +19,7 @@ export const HANDLERS: JobHandler[] = [
   kpiCampaign,
   kpiReport,
   heartbeat,
+  rollImport,
   deadlineSweep,
   deadlinePlanner,
   deadlineCatchup,

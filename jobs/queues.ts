@@ -4,6 +4,9 @@ import type PgBoss from "pg-boss";
 export const QUEUES = {
   heartbeat: "heartbeat",
   heartbeatDead: "heartbeat-dead",
+  // rolls: one import per roll (singleton key roll-import:<id>); the handler resumes where a crash left it
+  rollImport: "roll-import",
+  rollImportDead: "roll-import-dead",
   // lifecycle: one sweep per Paris day (singleton key deadline:YYYY-MM-DD), its planner and the catch-up
   deadlineSweep: "deadline-sweep",
   deadlineSweepDead: "deadline-sweep-dead",
@@ -29,6 +32,16 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
+  { name: QUEUES.rollImportDead },
+  {
+    name: QUEUES.rollImport,
+    policy: "standard",
+    retryLimit: 3,
+    retryDelay: 15,
+    // A national roll of several GB takes minutes; a crashed worker's job comes back after this.
+    expireInSeconds: 3 * 3600,
+    deadLetter: QUEUES.rollImportDead,
+  },
   { name: QUEUES.waveBatchDead },
   { name: QUEUES.wavePlan, policy: "stately", retryLimit: 5, retryDelay: 10, retryBackoff: true },
   {

@@ -1,0 +1,28 @@
+import { importRoll } from "../app/domain/rolls/import.server";
+import type { JobHandler } from "./job-context";
+import { QUEUES } from "./queues";
+
+export interface RollImportJob {
+  rollId: number;
+}
+
+/**
+ * Imports one roll (parse → checks → merge). Idempotent: a retry after a crash resumes from the roll's
+ * state (a roll in `merging` re-runs its one-transaction merge; earlier states start over).
+ */
+export const rollImport: JobHandler<RollImportJob> = {
+  queue: QUEUES.rollImport,
+  options: { batchSize: 1 },
+  async handle(jobs, { db, logger }) {
+    for (const job of jobs) {
+      const outcome = await importRoll(db, job.data.rollId);
+      logger.info(
+        { rollId: outcome.rollId, state: outcome.state, rows: outcome.rows, rejected: outcome.rejected },
+        "roll import finished",
+      );
+    }
+  },
+};
+
+/** Enqueue options: one job per roll, whatever the number of clicks. */
+export const rollImportKey = (rollId: number) => ({ singletonKey: `roll-import:${rollId}` });
