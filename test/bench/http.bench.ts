@@ -59,6 +59,9 @@ export const httpBench: Bench = {
     const seconds = Number(args.get("seconds") ?? 5);
     const connections = Number(args.get("connections") ?? 50);
     ensureBuild();
+    // React picks its production or development runtime from process.env when the build is first imported.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
     const database = await benchDatabase();
     const dataDir = mkdtempSync(path.join(tmpdir(), "mes-ops-bench-http-"));
     const runtime = await startRuntime({
@@ -79,6 +82,7 @@ export const httpBench: Bench = {
         PORTAL_WEBHOOK_SECRET: "bench-portal-secret-0123456789-abcdefghijk",
         TELEPHONY_WEBHOOK_SECRET: "bench-telephony-secret-0123456789-abcdefgh",
         KPI_API_SECRET: "bench-kpi-api-secret-0123456789-abcdefghijk",
+        EMAIL_WEBHOOK_SECRET: "bench-email-webhook-secret-0123456789-abcdef",
       },
     });
     try {
@@ -115,6 +119,8 @@ export const httpBench: Bench = {
     } finally {
       await runtime.stop();
       await database.drop();
+      if (nodeEnv === undefined) Reflect.deleteProperty(process.env, "NODE_ENV");
+      else process.env.NODE_ENV = nodeEnv;
       rmSync(dataDir, { recursive: true, force: true });
     }
   },
