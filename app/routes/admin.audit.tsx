@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { auditVocabulary, readAuditLog } from "~/domain/admin/audit-log.server";
 import { requirePermission } from "~/domain/auth/guards.server";
-import { formatDateTime } from "~/domain/lifecycle/paris-time";
+import { PARIS } from "~/domain/lifecycle/paris-time";
 
 export const meta: MetaFunction = () => [{ title: "Journal d'audit — mes-ops" }];
 
@@ -45,6 +45,17 @@ const Filters = z
     message: "Précisez le type d'objet pour filtrer par identifiant.",
   });
 
+// To the second: several entries often share a minute.
+const AT_FORMAT = new Intl.DateTimeFormat("fr-FR", {
+  timeZone: PARIS,
+  day: "2-digit",
+  month: "2-digit",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+
 const FILTER_KEYS = ["user", "action", "objectType", "objectId", "from", "to"] as const;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -82,14 +93,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     page.kind === "page"
       ? page.rows.map((r) => ({
           id: r.id,
-          at: formatDateTime(r.at),
+          at: AT_FORMAT.format(r.at),
           actor: r.actorLabel,
           action: r.action,
           objectType: r.objectType,
           objectId: r.objectId,
           ip: r.ip,
           requestId: r.requestId,
-          details: r.details === "{}" ? "" : r.details,
+          // jsonb::text spaces its punctuation; re-serialised compact for the narrow column.
+          details: r.details === "{}" ? "" : JSON.stringify(JSON.parse(r.details)),
         }))
       : [];
   return {
@@ -228,14 +240,19 @@ export default function AuditLog() {
                   <td className="nowrap">{r.at}</td>
                   <td>{r.actor}</td>
                   <td className="mono">{r.action}</td>
-                  <td className="mono">
+                  <td className="mono nowrap">
                     {r.objectType}
                     {r.objectId ? ` #${r.objectId}` : ""}
                   </td>
                   <td className="mono audit-details">{r.details}</td>
                   <td className="mono">
                     {r.ip ?? "—"}
-                    {r.requestId ? <span className="hint"> · {r.requestId}</span> : null}
+                    {r.requestId ? (
+                      <span className="hint" title={`Requête ${r.requestId}`}>
+                        {" "}
+                        · {r.requestId.slice(0, 8)}
+                      </span>
+                    ) : null}
                   </td>
                 </tr>
               ))}
