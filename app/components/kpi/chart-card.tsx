@@ -38,8 +38,14 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
     switch (table.id) {
       case "documents-years":
         return [
-          <Bar key="a" dataKey="actual" name={key("actual")} fill="#000091" />,
-          <Bar key="p" dataKey="projected" name={key("projected")} fill="#9a9aff" />,
+          <Bar isAnimationActive={false} key="a" dataKey="actual" name={key("actual")} fill="#000091" />,
+          <Bar
+            isAnimationActive={false}
+            key="p"
+            dataKey="projected"
+            name={key("projected")}
+            fill="#9a9aff"
+          />,
           <Line
             key="t"
             dataKey="target"
@@ -70,7 +76,15 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
             stroke="#6a6af4"
             fillOpacity={0.8}
           />,
-          <Line key="t" dataKey="total" name={key("total")} stroke="#e1000f" dot={false} strokeWidth={2} />,
+          <Line
+            isAnimationActive={false}
+            key="t"
+            dataKey="total"
+            name={key("total")}
+            stroke="#e1000f"
+            dot={false}
+            strokeWidth={2}
+          />,
         ];
       case "documents-trajectory":
       case "doctors":
@@ -102,7 +116,7 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
           />,
         ];
       case "helpline":
-        return [<Bar key="c" dataKey="cases" name={key("cases")} fill="#000091" />];
+        return [<Bar isAnimationActive={false} key="c" dataKey="cases" name={key("cases")} fill="#000091" />];
       default:
         return table.columns.map((c, i) => (
           <Line
@@ -147,7 +161,9 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
 function DataTable({ table, captionId }: { table: ChartTable; captionId: string }) {
   const rows = presentRows(table);
   return (
-    <div className="table-wrap kpi-table">
+    // A scrollable region must be reachable with the keyboard (axe: scrollable-region-focusable).
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: keyboard users scroll the table with the arrow keys
+    <section className="table-wrap kpi-table" tabIndex={0} aria-labelledby={captionId}>
       <table className="table">
         <caption className="sr-only" id={captionId}>
           {table.title}
@@ -175,7 +191,7 @@ function DataTable({ table, captionId }: { table: ChartTable; captionId: string 
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

@@ -1,0 +1,132 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { setupTestApp } from "./support/app";
+import { browserAvailable, expectAccessible, login, screenshot, setupBrowser } from "./support/browser";
+
+describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", () => {
+  const app = setupTestApp();
+  const ui = setupBrowser();
+
+  it("opens the dashboard, filters, shows a chart as a table, downloads the CSV and the PDF", async () => {
+    const context = await ui.browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1400, height: 1000 },
+    });
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "ministere@demo.mes-ops.fr");
+    await page
+      .getByRole("navigation", { name: "Navigation principale" })
+      .getByRole("link", { name: "Indicateurs" })
+      .click();
+    await page.waitForURL(/\/kpi$/);
+    expect(await page.locator("h1").innerText()).toBe("Indicateurs de la feuille de route");
+    // Charts render after hydration (recharts measures the DOM); the server sent the tables.
+    await page.locator('[data-chart="documents-years"] .recharts-surface').first().waitFor();
+    await page.locator('[data-chart="vendors"] .recharts-surface').first().waitFor();
+    expect(await page.getByText("Données de démonstration").first().isVisible()).toBe(true);
+    expect(await page.getByText("Règle : valeur projetée").first().isVisible()).toBe(true);
+    expect(await page.locator(".stat .badge").count()).toBeGreaterThanOrEqual(3);
+    await screenshot(page, "kpi-dashboard");
+    await expectAccessible(page);
+
+    // Filters: a department and a document source, from 2024.
+    await page.getByLabel("Du mois").fill("2024-01");
+    await page.getByLabel("Département (campagne)").selectOption("31");
+    await page.getByLabel("Ventilation").selectOption("hopitaux");
+    await page.getByRole("button", { name: "Appliquer les filtres" }).click();
+    await page.waitForURL(/department=31/);
+    expect(page.url()).toContain("breakdown=hopitaux");
+    expect(page.url()).toContain("from=2024-01");
+    await page.getByRole("heading", { name: "Documents déposés par an — Hôpitaux" }).waitFor();
+    await page.getByRole("heading", { name: "Campagne : parcours des assurés — département 31" }).waitFor();
+    await page.locator('[data-chart="funnel"] .recharts-surface').first().waitFor();
+    await screenshot(page, "kpi-dashboard-filtered");
+
+    // The funnel chart as its accessible table.
+    const funnel = page.locator('[data-chart="funnel"]');
+    await funnel.getByRole("button", { name: "Afficher le tableau" }).click();
+    const table = funnel.getByRole("table");
+    await table.waitFor();
+    expect(
+      await funnel.getByRole("button", { name: "Afficher le graphique" }).getAttribute("aria-pressed"),
+    ).toBe("true");
+    expect(await table.locator("thead th").allInnerTexts()).toEqual([
+      "Mois",
+      "Notifiés",
+      "Activés",
+      "Oppositions",
+      "Créés automatiquement",
+      "Clôturés",
+    ]);
+    expect(await table.locator("tbody tr").first().locator("th").innerText()).toBe("janvier 2024");
+    await funnel.scrollIntoViewIfNeeded();
+    await screenshot(page, "kpi-funnel-table");
+    await expectAccessible(page);
+
+    // CSV: UTF-8 with BOM, `;`, decimal comma, small cells suppressed.
+    const [csvDownload] = await Promise.all([
+      page.waitForEvent("download"),
+      funnel.getByRole("link", { name: "Télécharger en CSV" }).click(),
+    ]);
+    const csv = await readFile((await csvDownload.path()) as string);
+    expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = csv.toString("utf8").slice(1).split("\r\n");
+    expect(lines[0]).toBe("Mois;Notifiés;Activés;Oppositions;Créés automatiquement;Clôturés");
+    expect(lines[1]).toMatch(/^janvier 2024;(\d+|< 10);(\d+|< 10);(\d+|< 10);(\d+|< 10);(\d+|< 10)$/);
+    const doctors = page.locator('[data-chart="doctors"]');
+    const [pctDownload] = await Promise.all([
+      page.waitForEvent("download"),
+      doctors.getByRole("link", { name: "Télécharger en CSV" }).click(),
+    ]);
+    const pct = (await readFile((await pctDownload.path()) as string)).toString("utf8");
+    expect(pct).toMatch(/\r\njanvier 2024;\d+,\d;/);
+
+    // The PDF for the filters on screen.
+    const [pdfDownload] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Télécharger le rapport PDF" }).click(),
+    ]);
+    const pdf = await readFile((await pdfDownload.path()) as string);
+    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(pdf.length).toBeGreaterThan(20_000);
+    await context.close();
+  });
+
+  it("asks for a monthly report, finds it in the archive and downloads it", async () => {
+    const context = await ui.browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "ministere@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/kpi/reports`);
+    await page.getByRole("button", { name: /Générer le rapport de .* maintenant/ }).click();
+    await page.getByText("Rapport demandé").waitFor();
+    // The worker of the test app generates it: reload until it is listed.
+    const link = page.getByRole("link", { name: /Télécharger le PDF/ }).first();
+    for (let i = 0; i < 40 && !(await link.isVisible()); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      await page.goto(`${app.baseUrl}/kpi/reports`);
+    }
+    expect(await page.getByRole("cell", { name: "À la demande" }).count()).toBe(1);
+    await screenshot(page, "kpi-reports");
+    await expectAccessible(page);
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    const pdf = await readFile((await download.path()) as string);
+    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+    await context.close();
+  });
+
+  it("never shows a person to the ministry viewer (403), nor the import page", async () => {
+    const context = await ui.browser.newContext();
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "ministere@demo.mes-ops.fr");
+    // The person page belongs to the rolls context; until it exists, another person-revealing page stands in.
+    const personPage = existsSync("app/routes/persons.$personId.tsx") ? "/persons/1" : "/helpline/cases/1";
+    const response = await page.goto(`${app.baseUrl}${personPage}`);
+    expect(response?.status()).toBe(403);
+    expect(await page.locator("h1").innerText()).toBe("Accès refusé (403)");
+    await screenshot(page, "kpi-ministry-person-403");
+    expect((await page.goto(`${app.baseUrl}/kpi/import`))?.status()).toBe(403);
+    expect(await page.getByRole("link", { name: "Import d'indicateurs" }).count()).toBe(0);
+    await context.close();
+  });
+});
