@@ -31,7 +31,10 @@ export const NAVIGATION: NavSection[] = [
     id: "helpline",
     label: "34 22",
     items: [
-      // helpline console, board, routing, forecast: added by the helpline context
+      { to: "/helpline", label: "Console", permission: "cases:work" },
+      { to: "/helpline/board", label: "Supervision", permission: "helpline:supervise" },
+      { to: "/helpline/routing", label: "Routage", permission: "cases:route" },
+      { to: "/helpline/forecast", label: "Prévision", permission: "helpline:supervise" },
     ],
   },
   {

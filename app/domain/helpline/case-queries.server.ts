@@ -2,22 +2,8 @@ import { type Kysely, sql } from "kysely";
 import type { Database, PersonState } from "../../../db/schema";
 import { activeCodeOf } from "../codes/codes.server";
 import { formatNir, maskNir } from "../persons/nir";
-import type { AgentPresence, CaseState, CaseType, SlaStatus } from "./case";
+import type { AgentPresence, CaseState, CaseSummary, CaseType, SlaStatus } from "./case";
 import { resetsLeft } from "./person-actions.server";
-
-export interface CaseSummary {
-  id: number;
-  type: CaseType;
-  state: CaseState;
-  queueName: string;
-  priority: number;
-  department: string | null;
-  createdAt: string;
-  slaStatus: SlaStatus;
-  slaDueAt: string | null;
-  personName: string | null;
-  assignedName: string | null;
-}
 
 function summaryQuery(db: Kysely<Database>) {
   return db

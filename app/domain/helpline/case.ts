@@ -92,3 +92,18 @@ export const MANUAL_STATE_CHANGES: Record<CaseState, CaseState[]> = {
 export function isCaseType(value: string): value is CaseType {
   return (CASE_TYPES as readonly string[]).includes(value);
 }
+
+/** A case as lists show it (serialisable). */
+export interface CaseSummary {
+  id: number;
+  type: CaseType;
+  state: CaseState;
+  queueName: string;
+  priority: number;
+  department: string | null;
+  createdAt: string;
+  slaStatus: SlaStatus;
+  slaDueAt: string | null;
+  personName: string | null;
+  assignedName: string | null;
+}

@@ -5,7 +5,7 @@ import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { CASE_STATE_LABELS, type CaseState, type CaseType, MANUAL_STATE_CHANGES } from "./case";
 import { HelplineError, withTransaction } from "./errors";
 import { recordHistory } from "./history.server";
-import { resolveQueue, routeForAgent, routeWaitingCases } from "./routing.server";
+import { claimCase, resolveQueue, routeForAgent, routeWaitingCases } from "./routing.server";
 import { pauseClock, resumeClock, type SlaClock } from "./sla";
 import { armSla } from "./sla.server";
 
@@ -24,6 +24,8 @@ export interface NewCase {
   externalCallId?: string | null;
   createdBy?: number | null;
   at?: Date;
+  /** Opened by an agent during a call: the agent keeps it (if under capacity) instead of routing. */
+  claimedBy?: number | null;
 }
 
 /**
@@ -100,7 +102,12 @@ export async function createCase(
     });
     return { caseId: inserted.id, created: true };
   });
-  if (result.created && !db.isTransaction) await routeWaitingCases(db, { caseIds: [result.caseId] });
+  if (result.created && !db.isTransaction) {
+    const claimed = input.claimedBy
+      ? await claimCase(db, { userId: input.claimedBy, caseId: result.caseId })
+      : false;
+    if (!claimed) await routeWaitingCases(db, { caseIds: [result.caseId] });
+  }
   return result;
 }
 

@@ -343,6 +343,63 @@ export async function takeNextCase(
   });
 }
 
+/**
+ * The agent who opened a case during a call takes it, if under capacity (the case must still be waiting).
+ * Returns false when it cannot (the case is then routed like any other).
+ */
+export async function claimCase(
+  db: Kysely<Database>,
+  params: { userId: number; caseId: number; now?: Date },
+): Promise<boolean> {
+  const now = params.now ?? new Date();
+  return withTransaction(db, async (trx) => {
+    const agent = await lockAgent(trx, params.userId);
+    const load = (await loadsOf(trx, [params.userId])).get(params.userId) ?? 0;
+    if (load >= agent.capacity) return false;
+    const taken = await trx
+      .updateTable("helpline_case")
+      .set({
+        assigned_user_id: params.userId,
+        assigned_at: now,
+        updated_at: now,
+        routing_waiting_since: null,
+      })
+      .where("id", "=", params.caseId)
+      .where("assigned_user_id", "is", null)
+      .where("state", "=", "new")
+      .executeTakeFirst();
+    if (Number(taken.numUpdatedRows) !== 1) return false;
+    await trx
+      .insertInto("helpline_routing_decision")
+      .values({
+        case_id: params.caseId,
+        at: now,
+        mode: "next_case",
+        agent_user_id: params.userId,
+        actor_user_id: params.userId,
+        reason: "dossier ouvert par le conseiller pendant l'appel",
+      })
+      .execute();
+    await recordHistory(trx, [
+      {
+        caseId: params.caseId,
+        kind: "assignment",
+        actorUserId: params.userId,
+        to: params.userId,
+        at: now,
+        details: { mode: "claim" },
+      },
+    ]);
+    await startWork(trx, { caseId: params.caseId, from: "new", userId: params.userId, now });
+    await trx
+      .updateTable("helpline_agent")
+      .set({ idle_since: now })
+      .where("user_id", "=", params.userId)
+      .execute();
+    return true;
+  });
+}
+
 async function startWork(
   trx: Kysely<Database>,
   p: { caseId: number; from: string; userId: number; now: Date },
