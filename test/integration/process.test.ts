@@ -51,6 +51,8 @@ async function query<T>(url: string, text: string): Promise<T[]> {
 
 const stop = stopApp;
 
+const DEMO_USER_COUNT = "SELECT count(*)::int AS n FROM app_user WHERE email LIKE '%@demo.mes-ops.fr'";
+
 function oneLine(text: string): string[] {
   return text.trim().split("\n").filter(Boolean);
 }
@@ -61,6 +63,7 @@ describe("npm start on a fresh machine (embedded PostgreSQL)", () => {
   let base = "";
   let cookie = "";
   let seedMarker = "";
+  let demoUsers = 0;
   let app: AppProcess | null = null;
 
   afterAll(async () => {
@@ -89,6 +92,8 @@ describe("npm start on a fresh machine (embedded PostgreSQL)", () => {
     );
     seedMarker = marker[0]?.value.at;
     expect(seedMarker).toBeTruthy();
+    demoUsers = (await query<{ n: number }>(url, DEMO_USER_COUNT))[0]?.n ?? 0;
+    expect(demoUsers).toBeGreaterThanOrEqual(5);
     expect(processesMentioning(path.join(dataDir, "pg")).length).toBeGreaterThan(0);
 
     expect(await stop(app)).toBe(0);
@@ -104,11 +109,8 @@ describe("npm start on a fresh machine (embedded PostgreSQL)", () => {
       "SELECT value FROM app_setting WHERE key = 'seed.demo-users'",
     );
     expect(marker[0]?.value.at).toBe(seedMarker);
-    const users = await query<{ n: number }>(
-      url,
-      "SELECT count(*)::int AS n FROM app_user WHERE email LIKE '%@demo.mes-ops.fr'",
-    );
-    expect(users[0]?.n).toBe(5);
+    const users = await query<{ n: number }>(url, DEMO_USER_COUNT);
+    expect(users[0]?.n).toBe(demoUsers);
     const logins = await query<{ n: number }>(
       url,
       "SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.login'",
