@@ -24,8 +24,16 @@ export interface AppConfig {
   reportsDir: string;
   rollRejectThresholdPct: number;
   codeGraceDays: number;
-  secrets: { session: string; codeHmac: string; portalWebhook: string; telephonyWebhook: string; kpiApi: string };
-  email: { url: string | undefined; token: string | undefined; webhookSecret: string | undefined };
+  secrets: {
+    session: string;
+    codeHmac: string;
+    portalWebhook: string;
+    telephonyWebhook: string;
+    kpiApi: string;
+    emailWebhook: string;
+  };
+  /** webhookSecret: EMAIL_WEBHOOK_SECRET, generated like the other secrets outside production. */
+  email: { url: string | undefined; token: string | undefined; webhookSecret: string };
   sms: { url: string | undefined; token: string | undefined };
 }
 
@@ -36,6 +44,7 @@ const SECRET_VARS: Record<SecretName, keyof RawEnv> = {
   portalWebhook: "PORTAL_WEBHOOK_SECRET",
   telephonyWebhook: "TELEPHONY_WEBHOOK_SECRET",
   kpiApi: "KPI_API_SECRET",
+  emailWebhook: "EMAIL_WEBHOOK_SECRET",
 };
 
 /**
@@ -54,7 +63,10 @@ function resolveSecrets(raw: RawEnv, dataDir: string, production: boolean): AppC
       out[name] = fromEnv;
       continue;
     }
-    if (production) throw new EnvError(`variable d'environnement ${SECRET_VARS[name]} requise en production`);
+    // The email webhook secret is only required in production when a real provider is configured.
+    const optional = name === "emailWebhook" && !raw.EMAIL_PROVIDER_URL;
+    if (production && !optional)
+      throw new EnvError(`variable d'environnement ${SECRET_VARS[name]} requise en production`);
     if (!stored[name]) {
       stored[name] = randomBytes(32).toString("base64url");
       changed = true;
@@ -77,6 +89,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw = parseEnv(source);
   const production = raw.NODE_ENV === "production";
   const dataDir = path.resolve(raw.DATA_DIR);
+  const secrets = resolveSecrets(raw, dataDir, production);
   return {
     env: raw.NODE_ENV,
     production,
@@ -98,11 +111,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionMaxHours: raw.SESSION_MAX_HOURS,
     logLevel: raw.LOG_LEVEL,
     workerConcurrency: raw.WORKER_CONCURRENCY,
-    secrets: resolveSecrets(raw, dataDir, production),
+    secrets,
     email: {
       url: raw.EMAIL_PROVIDER_URL,
       token: raw.EMAIL_PROVIDER_TOKEN,
-      webhookSecret: raw.EMAIL_WEBHOOK_SECRET,
+      webhookSecret: secrets.emailWebhook,
     },
     sms: { url: raw.SMS_GATEWAY_URL, token: raw.SMS_GATEWAY_TOKEN },
   };

@@ -128,14 +128,14 @@ class HttpEmailProvider implements EmailProvider {
       }
       if (response.status === 429) {
         lastProblem = "limite de débit du fournisseur (429)";
-        await response.body?.cancel();
+        await response.text().catch(() => "");
         const wait = retryAfterMs(response.headers.get("retry-after")) ?? this.backoff(attempt);
         await this.sleep(Math.min(wait, this.maxWaitMs));
         continue;
       }
       if (response.status >= 500) {
         lastProblem = `erreur du fournisseur (${response.status})`;
-        await response.body?.cancel();
+        await response.text().catch(() => "");
         await this.sleep(this.backoff(attempt));
         continue;
       }
@@ -168,14 +168,14 @@ class HttpEmailProvider implements EmailProvider {
           },
         );
         if (response.status === 404) {
-          await response.body?.cancel();
+          await response.text().catch(() => "");
           return null;
         }
         if (response.ok) {
           const body = (await response.json()) as { id: string; accepted_at: string };
           return { messageId: body.id, acceptedAt: new Date(body.accepted_at) };
         }
-        await response.body?.cancel();
+        await response.text().catch(() => "");
       } catch {
         // retried below
       }

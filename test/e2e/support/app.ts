@@ -40,6 +40,7 @@ export function setupTestApp(env: Record<string, string> = {}): TestApp {
         PORTAL_WEBHOOK_SECRET: "e2e-portal-secret-0123456789-abcdefghijkl",
         TELEPHONY_WEBHOOK_SECRET: "e2e-telephony-secret-0123456789-abcdefghi",
         KPI_API_SECRET: "e2e-kpi-api-secret-0123456789-abcdefghijkl",
+        EMAIL_WEBHOOK_SECRET: "e2e-email-webhook-secret-0123456789-abcdef",
         ...env,
       },
     });
