@@ -89,17 +89,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       RETURN NULL;
     END $$;
 
+    -- Current counts need no pairing of old and new rows: -old +new per key cancels for untouched rows.
+    -- Only the daily transitions (from → to) join the two transition tables, on the rows whose state moved.
     CREATE FUNCTION lifecycle_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       INSERT INTO funnel_current (department, wave_id, state, n)
         SELECT department, wave_id, state, sum(d) FROM (
-          SELECT o.department, coalesce(o.wave_id, 0) AS wave_id, o.state, -1 AS d
-            FROM old_rows o JOIN new_rows n ON n.id = o.id
-            WHERE o.state <> n.state OR o.department <> n.department OR o.wave_id IS DISTINCT FROM n.wave_id
+          SELECT department, coalesce(wave_id, 0) AS wave_id, state, -count(*) AS d FROM old_rows GROUP BY 1, 2, 3
           UNION ALL
-          SELECT n.department, coalesce(n.wave_id, 0), n.state, 1
-            FROM old_rows o JOIN new_rows n ON n.id = o.id
-            WHERE o.state <> n.state OR o.department <> n.department OR o.wave_id IS DISTINCT FROM n.wave_id
+          SELECT department, coalesce(wave_id, 0), state, count(*) FROM new_rows GROUP BY 1, 2, 3
         ) moves
         GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
       ON CONFLICT (department, wave_id, state) DO UPDATE SET n = funnel_current.n + EXCLUDED.n;
@@ -113,17 +111,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
       INSERT INTO deadline_pending (day, department, wave_id, n)
         SELECT day, department, wave_id, sum(d) FROM (
-          SELECT (o.window_ends_at AT TIME ZONE 'Europe/Paris')::date AS day, o.department, coalesce(o.wave_id, 0) AS wave_id, -1 AS d
-            FROM old_rows o JOIN new_rows n ON n.id = o.id
-            WHERE o.state = 'notified' AND o.window_ends_at IS NOT NULL
-              AND (n.state <> 'notified' OR n.window_ends_at IS DISTINCT FROM o.window_ends_at
-                   OR n.department <> o.department OR n.wave_id IS DISTINCT FROM o.wave_id)
+          SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date AS day, department, coalesce(wave_id, 0) AS wave_id,
+                 -count(*) AS d
+            FROM old_rows WHERE state = 'notified' AND window_ends_at IS NOT NULL GROUP BY 1, 2, 3
           UNION ALL
-          SELECT (n.window_ends_at AT TIME ZONE 'Europe/Paris')::date, n.department, coalesce(n.wave_id, 0), 1
-            FROM old_rows o JOIN new_rows n ON n.id = o.id
-            WHERE n.state = 'notified' AND n.window_ends_at IS NOT NULL
-              AND (o.state <> 'notified' OR o.window_ends_at IS DISTINCT FROM n.window_ends_at
-                   OR n.department <> o.department OR n.wave_id IS DISTINCT FROM o.wave_id)
+          SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), count(*)
+            FROM new_rows WHERE state = 'notified' AND window_ends_at IS NOT NULL GROUP BY 1, 2, 3
         ) moves
         GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
       ON CONFLICT (day, department, wave_id) DO UPDATE SET n = deadline_pending.n + EXCLUDED.n;
@@ -165,6 +158,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE TRIGGER person_notify_wave BEFORE UPDATE OF state, notified_at ON person
       FOR EACH ROW WHEN (NEW.state = 'notified' AND NEW.notified_at IS DISTINCT FROM OLD.notified_at)
       EXECUTE FUNCTION person_notify_wave();
+
+    -- Transition tables carry no statistics: wild estimates would make every bulk statement pay for JIT.
+    ALTER FUNCTION lifecycle_rollup_insert() SET jit = off;
+    ALTER FUNCTION lifecycle_rollup_update() SET jit = off;
+    ALTER FUNCTION lifecycle_rollup_delete() SET jit = off;
 
     CREATE TRIGGER person_rollup_insert AFTER INSERT ON person
       REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_rollup_insert();

@@ -94,7 +94,7 @@ export async function sweepBatch(
       FOR UPDATE SKIP LOCKED
     ), moved AS (
       UPDATE person p SET state = 'auto_created', state_changed_at = p.window_ends_at, updated_at = now()
-      FROM batch WHERE p.id = batch.id AND p.state = 'notified'
+      WHERE p.id = ANY(ARRAY(SELECT id FROM batch)) AND p.state = 'notified'
       RETURNING p.id, p.window_ends_at, p.wave_id
     ), events AS (
       INSERT INTO person_event (person_id, type, at, source, wave_id, from_state, to_state, details)
