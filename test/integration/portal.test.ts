@@ -166,6 +166,18 @@ describe("verify-code", () => {
     });
   });
 
+  it("evaluates at most 5 guesses for one NIR even when 30 arrive at once", async () => {
+    const p = await notifiedPerson();
+    await codeFor(p.id);
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        verifyPortalCode(t.db, t.config, { nir: p.nir, code: "ABCD-EFGH-JKMNP" }),
+      ),
+    );
+    expect(outcomes.filter((o) => o.kind === "checked")).toHaveLength(5);
+    expect(outcomes.filter((o) => o.kind === "locked")).toHaveLength(25);
+  });
+
   it("counts failures for unknown NIRs too (no enumeration by brute force)", async () => {
     const unknown = buildNir({ sex: 2, year: 1979, month: 8, department: "2A", commune: 123, order: 456 });
     for (let i = 0; i < 5; i++) await verifyPortalCode(t.db, t.config, { nir: unknown, code: "X" });

@@ -34,14 +34,17 @@ export async function verifyPortalSignature(
     .update(request.headers.get(SIGNATURE_HEADER)?.trim() ?? "")
     .digest("hex");
   const expiresAt = new Date((checked.timestamp + MAX_SKEW_SECONDS + 60) * 1000);
-  const inserted = await sql`
-    INSERT INTO portal_signature (signature_hash, expires_at) VALUES (${hash}, ${expiresAt})
-    ON CONFLICT (signature_hash) DO NOTHING
+  // One round trip: remember this signature and drop a few expired ones.
+  const inserted = await sql<{ fresh: boolean }>`
+    WITH purge AS (
+      DELETE FROM portal_signature WHERE signature_hash IN (
+        SELECT signature_hash FROM portal_signature WHERE expires_at < now() LIMIT 4 FOR UPDATE SKIP LOCKED)
+    ), ins AS (
+      INSERT INTO portal_signature (signature_hash, expires_at) VALUES (${hash}, ${expiresAt})
+      ON CONFLICT (signature_hash) DO NOTHING RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM ins) AS fresh
   `.execute(db);
-  await sql`
-    DELETE FROM portal_signature WHERE signature_hash IN (
-      SELECT signature_hash FROM portal_signature WHERE expires_at < now() LIMIT 4 FOR UPDATE SKIP LOCKED)
-  `.execute(db);
-  if (Number(inserted.numAffectedRows ?? 0) === 0) return { ok: false, problem: "replayed" };
+  if (!inserted.rows[0]?.fresh) return { ok: false, problem: "replayed" };
   return { ok: true };
 }

@@ -21,9 +21,13 @@ function guardKey(secret: string, nir: string): string {
 
 /**
  * The portal asks whether a NIR + code pair is usable. The answer is one word and an unknown NIR answers
- * `invalid` like a wrong code, so the API cannot be used to learn who is insured. Attempts for one NIR are
- * serialised on its guard row; 5 failures within 15 minutes lock verification for that NIR for 15 minutes
- * (audited). A success clears the counter. Verification does not consume the code (see docs/lifecycle.md).
+ * `invalid` like a wrong code, so the API cannot be used to learn who is insured.
+ *
+ * Lockout without a long transaction: each attempt first RESERVES a slot with one atomic upsert on the
+ * NIR's guard row (the counter restarts when the 15-minute window or a lock has expired). A reservation
+ * beyond the 5th, or a row still locked, is refused before any code is checked — so even 1 000 parallel
+ * guesses for one NIR get at most 5 evaluated. A success deletes the row; the 5th failure locks the NIR
+ * for 15 minutes (audited). Verification does not consume the code (see docs/lifecycle.md).
  */
 export async function verifyPortalCode(
   db: Kysely<Database>,
@@ -34,47 +38,45 @@ export async function verifyPortalCode(
   if (!checked.ok) return { kind: "bad_nir" };
   const key = guardKey(config.secrets.codeHmac, checked.nir);
   const now = params.now ?? new Date();
-  return db.transaction().execute(async (trx) => {
-    await sql`
-      INSERT INTO portal_verify_guard (nir_hash, failures, first_failure_at) VALUES (${key}, 0, ${now})
-      ON CONFLICT (nir_hash) DO NOTHING
-    `.execute(trx);
-    const guard = await trx
-      .selectFrom("portal_verify_guard")
-      .select(["failures", "first_failure_at", "locked_until"])
-      .where("nir_hash", "=", key)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    if (guard.locked_until && guard.locked_until.getTime() > now.getTime()) {
-      return {
-        kind: "locked",
-        retryAfterSeconds: Math.ceil((guard.locked_until.getTime() - now.getTime()) / 1000),
-      };
-    }
-    const person = await trx
-      .selectFrom("person")
-      .select("id")
-      .where("nir", "=", checked.nir)
-      .executeTakeFirst();
-    const result: CodeCheck = person
-      ? await verifyCode(trx, config, { personId: person.id, code: params.code, now })
-      : "invalid";
-    if (result === "valid") {
-      await trx.deleteFrom("portal_verify_guard").where("nir_hash", "=", key).execute();
-      return { kind: "checked", result };
-    }
-    const windowStart = now.getTime() - LOCK_MINUTES * 60_000;
-    const fresh =
-      guard.failures === 0 || guard.first_failure_at.getTime() < windowStart || guard.locked_until !== null;
-    const failures = fresh ? 1 : guard.failures + 1;
-    const lockedUntil =
-      failures >= MAX_FAILED_ATTEMPTS ? new Date(now.getTime() + LOCK_MINUTES * 60_000) : null;
-    await trx
-      .updateTable("portal_verify_guard")
-      .set({ failures, first_failure_at: fresh ? now : guard.first_failure_at, locked_until: lockedUntil })
-      .where("nir_hash", "=", key)
-      .execute();
-    if (lockedUntil) {
+  const windowStart = new Date(now.getTime() - LOCK_MINUTES * 60_000);
+  const reserved = await sql<{ failures: number; locked_until: Date | null }>`
+    INSERT INTO portal_verify_guard AS g (nir_hash, failures, first_failure_at) VALUES (${key}, 1, ${now})
+    ON CONFLICT (nir_hash) DO UPDATE SET
+      failures = CASE
+        WHEN g.locked_until > ${now} THEN g.failures
+        WHEN g.locked_until IS NOT NULL OR g.first_failure_at < ${windowStart} THEN 1
+        ELSE g.failures + 1 END,
+      first_failure_at = CASE
+        WHEN g.locked_until > ${now} THEN g.first_failure_at
+        WHEN g.locked_until IS NOT NULL OR g.first_failure_at < ${windowStart} THEN ${now}
+        ELSE g.first_failure_at END,
+      locked_until = CASE WHEN g.locked_until > ${now} THEN g.locked_until ELSE NULL END
+    RETURNING failures, locked_until
+  `.execute(db);
+  const slot = reserved.rows[0];
+  if (slot.locked_until && slot.locked_until.getTime() > now.getTime()) {
+    return {
+      kind: "locked",
+      retryAfterSeconds: Math.ceil((slot.locked_until.getTime() - now.getTime()) / 1000),
+    };
+  }
+  if (slot.failures > MAX_FAILED_ATTEMPTS) return { kind: "locked", retryAfterSeconds: LOCK_MINUTES * 60 };
+  const person = await db.selectFrom("person").select("id").where("nir", "=", checked.nir).executeTakeFirst();
+  const result: CodeCheck = person
+    ? await verifyCode(db, config, { personId: person.id, code: params.code, now })
+    : "invalid";
+  if (result === "valid") {
+    await db.deleteFrom("portal_verify_guard").where("nir_hash", "=", key).execute();
+    return { kind: "checked", result };
+  }
+  if (slot.failures === MAX_FAILED_ATTEMPTS) {
+    const lockedUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("portal_verify_guard")
+        .set({ locked_until: lockedUntil })
+        .where("nir_hash", "=", key)
+        .execute();
       await writeAudit(
         trx,
         { ...SYSTEM_ACTOR, label: "portail" },
@@ -82,10 +84,14 @@ export async function verifyPortalCode(
           action: "portal.verify_locked",
           objectType: "person",
           objectId: person?.id ?? null,
-          details: { failures, locked_until: lockedUntil.toISOString(), known_person: Boolean(person) },
+          details: {
+            failures: slot.failures,
+            locked_until: lockedUntil.toISOString(),
+            known_person: Boolean(person),
+          },
         },
       );
-    }
-    return { kind: "checked", result };
-  });
+    });
+  }
+  return { kind: "checked", result };
 }
