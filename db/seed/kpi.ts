@@ -106,11 +106,18 @@ export function buildDemoKpiRows(lastMonth: string): Row[] {
   const codes = [KPI.notified, KPI.activated, KPI.opposed, KPI.autoCreated, KPI.closed];
   monthRange(START, lastMonth).forEach((period, t) => {
     const figures = national(period, t);
+    // The national row is the sum of the departments (as the kpi-campaign job writes it).
+    const totals = figures.map(() => 0);
     for (const [department, w] of weights) {
       figures.forEach((f, i) => {
-        push(codes[i], period, Math.round(f * w * wiggle(t, w * 100 + i, 0.05)), "", department);
+        const value = Math.round(f * w * wiggle(t, w * 100 + i, 0.05));
+        totals[i] += value;
+        push(codes[i], period, value, "", department);
       });
     }
+    totals.forEach((total, i) => {
+      push(codes[i], period, total);
+    });
     const cases =
       period === "2022-02"
         ? 450_000

@@ -16,18 +16,22 @@ export interface CampaignResult {
 
 /**
  * Computes the campaign's own indicators (notified, activated, opposed, auto-created, closed per Paris
- * month and department; helpline cases per month) set-based, from the lifecycle's rollup table
+ * month, per department and for the whole country — department '' — so that the dashboard reads one row
+ * per month instead of summing 101 departments; helpline cases per month) set-based, from the lifecycle's rollup table
  * `funnel_daily` when it exists (small, kept by triggers), else from the raw `person_event` rows. Written as
  * observations of source `campaign` through the same revision rule as every other figure, so running it
  * twice changes nothing. `from` (YYYY-MM) limits the work to recent months (the daily run).
  */
 export async function computeCampaignIndicators(
   trx: Kysely<Database>,
-  opts: { from?: string | null } = {},
+  opts: {
+    from?: string | null /** Force the raw basis (tests, or a rebuild that distrusts the rollups). */;
+    basis?: "person_event";
+  } = {},
 ): Promise<CampaignResult> {
   const from = opts.from ?? null;
   const fromDate = from ? `${from}-01` : "1900-01-01";
-  const basis = (await tableExists(trx, "funnel_daily")) ? "funnel_daily" : "person_event";
+  const basis = opts.basis ?? ((await tableExists(trx, "funnel_daily")) ? "funnel_daily" : "person_event");
   const imported = await trx
     .insertInto("kpi_import")
     .values({ source: "campaign", file_name: null, user_id: null })
@@ -48,18 +52,18 @@ export async function computeCampaignIndicators(
       ? // A day's transitions into a state; a re-notification (notified → notified) is not a new notification.
         sql`
           SELECT m.indicator_code, date_trunc('month', f.day)::date AS period, ''::text AS breakdown,
-                 f.department::text AS department, sum(f.n)::numeric AS value
+                 coalesce(f.department::text, '') AS department, sum(f.n)::numeric AS value
           FROM funnel_daily f JOIN ${stateMapping} USING (state_to)
           WHERE f.day >= ${fromDate}::date AND f.state_from IS DISTINCT FROM f.state_to
-          GROUP BY 1, 2, 4`
+          GROUP BY GROUPING SETS ((1, 2, f.department), (1, 2))`
       : sql`
           SELECT m.indicator_code, date_trunc('month', e.at AT TIME ZONE 'Europe/Paris')::date AS period,
-                 ''::text AS breakdown, p.department::text AS department, count(*)::numeric AS value
+                 ''::text AS breakdown, coalesce(p.department::text, '') AS department, count(*)::numeric AS value
           FROM person_event e
           JOIN ${mapping} USING (type)
           JOIN person p ON p.id = e.person_id
           WHERE e.at >= (${fromDate}::date::timestamp AT TIME ZONE 'Europe/Paris')
-          GROUP BY 1, 2, 4`;
+          GROUP BY GROUPING SETS ((1, 2, p.department), (1, 2))`;
   const result = await upsertObservations(trx, incoming, "campaign", imported.id);
   let created = result.created;
   let revised = result.revised;

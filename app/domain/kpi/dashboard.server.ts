@@ -30,8 +30,9 @@ export function parseDashboardFilters(params: URLSearchParams, today: string): D
 }
 
 /**
- * Reads every series the dashboard needs in one query over the current figures (kpi_observation: months ×
- * breakdowns × departments, a few hundred thousand rows at most), then builds the model in memory.
+ * Reads every series the dashboard needs in one query over the current figures: one row per indicator,
+ * month and breakdown value (national rows for the campaign are kept by the kpi-campaign job), so a
+ * ten-year dashboard reads a few thousand rows through the primary key; the model is built in memory.
  */
 export async function loadDashboard(
   db: Kysely<Database>,
@@ -54,7 +55,8 @@ export async function loadDashboard(
     FROM kpi_observation
     WHERE period BETWEEN ${`${start}-01`}::date AND ${`${filters.to}-01`}::date
       AND (indicator_code <> ALL(${withBreakdown}::text[]) OR breakdown = ${filters.breakdown})
-      AND (indicator_code <> ALL(${byDepartment}::text[]) OR ${filters.department} = '' OR department = ${filters.department})
+      -- Department '' is the whole country: stored as its own row (a rollup), never summed here.
+      AND department = CASE WHEN indicator_code = ANY(${byDepartment}::text[]) THEN ${filters.department} ELSE '' END
     GROUP BY indicator_code, period
     ORDER BY indicator_code, period
   `.execute(db);
