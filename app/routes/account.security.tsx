@@ -7,6 +7,7 @@ import {
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { CsrfInput } from "~/components/csrf";
+import { Field } from "~/components/field";
 import { ShownOnce } from "~/components/shown-once";
 import { actorOf, requireUser } from "~/domain/auth/guards.server";
 import { activeSessions, changeOwnPassword } from "~/domain/auth/password-change.server";
@@ -185,14 +186,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-function FieldError({ id, message }: { id: string; message?: string }) {
-  return message ? (
-    <span id={id} className="field-error">
-      {message}
-    </span>
-  ) : null;
-}
-
 export default function AccountSecurity() {
   const data = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -241,50 +234,35 @@ export default function AccountSecurity() {
           <Form method="post" className="stack" noValidate>
             <CsrfInput />
             <input type="hidden" name="intent" value="password" />
-            <div className="field">
-              <label htmlFor="currentPassword">Mot de passe actuel</label>
-              <input
-                id="currentPassword"
-                name="currentPassword"
-                type="password"
-                autoComplete="current-password"
-                required
-                aria-invalid={pwErrors.currentPassword ? true : undefined}
-                aria-describedby={pwErrors.currentPassword ? "currentPassword-error" : undefined}
-              />
-              <FieldError id="currentPassword-error" message={pwErrors.currentPassword} />
-            </div>
-            <div className="field">
-              <label htmlFor="newPassword">Nouveau mot de passe</label>
-              <input
-                id="newPassword"
-                name="newPassword"
-                type="password"
-                autoComplete="new-password"
-                required
-                minLength={data.minPasswordLength}
-                aria-invalid={pwErrors.newPassword ? true : undefined}
-                aria-describedby={`newPassword-hint${pwErrors.newPassword ? " newPassword-error" : ""}`}
-              />
-              <span id="newPassword-hint" className="hint">
-                Au moins {data.minPasswordLength} caractères ; les mots de passe les plus courants sont
-                refusés. Une phrase de plusieurs mots est un bon choix.
-              </span>
-              <FieldError id="newPassword-error" message={pwErrors.newPassword} />
-            </div>
-            <div className="field">
-              <label htmlFor="confirmation">Confirmation du nouveau mot de passe</label>
-              <input
-                id="confirmation"
-                name="confirmation"
-                type="password"
-                autoComplete="new-password"
-                required
-                aria-invalid={pwErrors.confirmation ? true : undefined}
-                aria-describedby={pwErrors.confirmation ? "confirmation-error" : undefined}
-              />
-              <FieldError id="confirmation-error" message={pwErrors.confirmation} />
-            </div>
+            <Field
+              id="currentPassword"
+              name="currentPassword"
+              type="password"
+              label="Mot de passe actuel"
+              autoComplete="current-password"
+              required
+              error={pwErrors.currentPassword}
+            />
+            <Field
+              id="newPassword"
+              name="newPassword"
+              type="password"
+              label="Nouveau mot de passe"
+              autoComplete="new-password"
+              required
+              minLength={data.minPasswordLength}
+              error={pwErrors.newPassword}
+              hint={`Au moins ${data.minPasswordLength} caractères ; les mots de passe les plus courants sont refusés. Une phrase de plusieurs mots est un bon choix.`}
+            />
+            <Field
+              id="confirmation"
+              name="confirmation"
+              type="password"
+              label="Confirmation du nouveau mot de passe"
+              autoComplete="new-password"
+              required
+              error={pwErrors.confirmation}
+            />
             <p className="hint">Vos autres sessions ouvertes seront fermées.</p>
             <div>
               <button type="submit" className="button" disabled={busy}>
@@ -311,19 +289,15 @@ export default function AccountSecurity() {
                 <Form method="post" className="stack" noValidate>
                   <CsrfInput />
                   <input type="hidden" name="intent" value="regenerate" />
-                  <div className="field">
-                    <label htmlFor="regenerate-password">Mot de passe (confirmation)</label>
-                    <input
-                      id="regenerate-password"
-                      name="password"
-                      type="password"
-                      autoComplete="current-password"
-                      required
-                      aria-invalid={regenErrors.password ? true : undefined}
-                      aria-describedby={regenErrors.password ? "regenerate-password-error" : undefined}
-                    />
-                    <FieldError id="regenerate-password-error" message={regenErrors.password} />
-                  </div>
+                  <Field
+                    id="regenerate-password"
+                    name="password"
+                    type="password"
+                    label="Mot de passe (confirmation)"
+                    autoComplete="current-password"
+                    required
+                    error={regenErrors.password}
+                  />
                   <div>
                     <button type="submit" className="button button-secondary" disabled={busy}>
                       Générer 10 nouveaux codes
@@ -343,19 +317,15 @@ export default function AccountSecurity() {
                       Votre compte ne sera plus protégé que par son mot de passe ; vos codes de secours seront
                       invalidés.
                     </p>
-                    <div className="field">
-                      <label htmlFor="disable-password">Mot de passe (confirmation)</label>
-                      <input
-                        id="disable-password"
-                        name="password"
-                        type="password"
-                        autoComplete="current-password"
-                        required
-                        aria-invalid={disableErrors.password ? true : undefined}
-                        aria-describedby={disableErrors.password ? "disable-password-error" : undefined}
-                      />
-                      <FieldError id="disable-password-error" message={disableErrors.password} />
-                    </div>
+                    <Field
+                      id="disable-password"
+                      name="password"
+                      type="password"
+                      label="Mot de passe (confirmation)"
+                      autoComplete="current-password"
+                      required
+                      error={disableErrors.password}
+                    />
                     <div>
                       <button type="submit" className="button button-danger" disabled={busy}>
                         Désactiver
@@ -388,22 +358,17 @@ export default function AccountSecurity() {
               <Form method="post" className="stack" noValidate>
                 <CsrfInput />
                 <input type="hidden" name="intent" value="confirm" />
-                <div className="field">
-                  <label htmlFor="confirm-code">Code à 6 chiffres affiché par l'application</label>
-                  <input
-                    id="confirm-code"
-                    name="code"
-                    type="text"
-                    inputMode="numeric"
-                    autoComplete="one-time-code"
-                    pattern="[0-9 ]*"
-                    maxLength={7}
-                    required
-                    aria-invalid={confirmErrors.code ? true : undefined}
-                    aria-describedby={confirmErrors.code ? "confirm-code-error" : undefined}
-                  />
-                  <FieldError id="confirm-code-error" message={confirmErrors.code} />
-                </div>
+                <Field
+                  id="confirm-code"
+                  name="code"
+                  label="Code à 6 chiffres affiché par l'application"
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  pattern="[0-9 ]*"
+                  maxLength={7}
+                  required
+                  error={confirmErrors.code}
+                />
                 <div>
                   <button type="submit" className="button" disabled={busy}>
                     Confirmer l'activation

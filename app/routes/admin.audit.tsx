@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { Field } from "~/components/field";
 import { auditVocabulary, readAuditLog } from "~/domain/admin/audit-log.server";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { PARIS } from "~/domain/lifecycle/paris-time";
@@ -115,35 +116,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-function TextFilter(props: {
-  name: (typeof FILTER_KEYS)[number];
-  label: string;
-  value: string;
-  error?: string;
-  type?: string;
-  list?: string;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={`f-${props.name}`}>{props.label}</label>
-      <input
-        id={`f-${props.name}`}
-        name={props.name}
-        type={props.type ?? "text"}
-        defaultValue={props.value}
-        list={props.list}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? `f-${props.name}-error` : undefined}
-      />
-      {props.error ? (
-        <span id={`f-${props.name}-error`} className="field-error">
-          {props.error}
-        </span>
-      ) : null}
-    </div>
-  );
-}
-
 export default function AuditLog() {
   const data = useLoaderData<typeof loader>();
   const filterQuery = new URLSearchParams(Object.entries(data.values).filter(([, v]) => v !== "")).toString();
@@ -154,42 +126,54 @@ export default function AuditLog() {
       <div className="page-header">
         <h1>Journal d'audit</h1>
       </div>
-      <Form method="get" className="audit-filters" aria-label="Filtres du journal">
-        <TextFilter
+      <Form method="get" className="audit-filters" aria-label="Filtres du journal" key={filterQuery}>
+        <Field
+          id="f-user"
           name="user"
           label="Utilisateur (adresse e-mail)"
-          value={data.values.user}
+          defaultValue={data.values.user}
           error={data.errors.user}
           type="email"
         />
-        <TextFilter
+        <Field
+          id="f-action"
           name="action"
           label="Action"
-          value={data.values.action}
+          defaultValue={data.values.action}
           error={data.errors.action}
           list="audit-actions"
         />
-        <TextFilter
+        <Field
+          id="f-objectType"
           name="objectType"
           label="Type d'objet"
-          value={data.values.objectType}
+          defaultValue={data.values.objectType}
           error={data.errors.objectType}
           list="audit-object-types"
         />
-        <TextFilter
+        <Field
+          id="f-objectId"
           name="objectId"
           label="Identifiant de l'objet"
-          value={data.values.objectId}
+          defaultValue={data.values.objectId}
           error={data.errors.objectId}
         />
-        <TextFilter
+        <Field
+          id="f-from"
           name="from"
           label="Du (heure de Paris)"
-          value={data.values.from}
+          defaultValue={data.values.from}
           error={data.errors.from}
           type="date"
         />
-        <TextFilter name="to" label="Au (inclus)" value={data.values.to} error={data.errors.to} type="date" />
+        <Field
+          id="f-to"
+          name="to"
+          label="Au (inclus)"
+          defaultValue={data.values.to}
+          error={data.errors.to}
+          type="date"
+        />
         <div className="toolbar">
           <button type="submit" className="button">
             Filtrer

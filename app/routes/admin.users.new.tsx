@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "~/components/csrf";
+import { Field } from "~/components/field";
 import { ShownOnce } from "~/components/shown-once";
 import { RoleCheckboxes } from "~/components/staff-user";
 import { fieldErrors, formObject, NewUserForm } from "~/domain/admin/user-forms";
@@ -96,64 +97,35 @@ export default function NewUser() {
       ) : null}
       <Form method="post" className="stack" noValidate>
         <CsrfInput />
-        <div className="field">
-          <label htmlFor="email">Adresse e-mail</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autoComplete="off"
-            required
-            defaultValue={values?.email}
-            aria-invalid={errors.email ? true : undefined}
-            aria-describedby={errors.email ? "email-error" : undefined}
-          />
-          {errors.email ? (
-            <span id="email-error" className="field-error">
-              {errors.email}
-            </span>
-          ) : null}
-        </div>
-        <div className="field">
-          <label htmlFor="displayName">Nom affiché</label>
-          <input
-            id="displayName"
-            name="displayName"
-            type="text"
-            required
-            defaultValue={values?.displayName}
-            aria-invalid={errors.displayName ? true : undefined}
-            aria-describedby={errors.displayName ? "displayName-error" : undefined}
-          />
-          {errors.displayName ? (
-            <span id="displayName-error" className="field-error">
-              {errors.displayName}
-            </span>
-          ) : null}
-        </div>
+        <Field
+          id="email"
+          name="email"
+          type="email"
+          label="Adresse e-mail"
+          autoComplete="off"
+          required
+          defaultValue={values?.email}
+          error={errors.email}
+        />
+        <Field
+          id="displayName"
+          name="displayName"
+          label="Nom affiché"
+          required
+          defaultValue={values?.displayName}
+          error={errors.displayName}
+        />
         <RoleCheckboxes idPrefix="new" selected={values?.roles ?? []} error={errors.roles} />
-        <div className="field">
-          <label htmlFor="password">Mot de passe initial (facultatif)</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            minLength={minPasswordLength}
-            aria-invalid={errors.password ? true : undefined}
-            aria-describedby={`password-hint${errors.password ? " password-error" : ""}`}
-          />
-          <span id="password-hint" className="hint">
-            Laissez vide pour générer un mot de passe provisoire, affiché une seule fois. Sinon : au moins{" "}
-            {minPasswordLength} caractères, hors mots de passe courants. Dans les deux cas, l'utilisateur
-            devra le changer à sa première connexion.
-          </span>
-          {errors.password ? (
-            <span id="password-error" className="field-error">
-              {errors.password}
-            </span>
-          ) : null}
-        </div>
+        <Field
+          id="password"
+          name="password"
+          type="password"
+          label="Mot de passe initial (facultatif)"
+          autoComplete="new-password"
+          minLength={minPasswordLength}
+          error={errors.password}
+          hint={`Laissez vide pour générer un mot de passe provisoire, affiché une seule fois. Sinon : au moins ${minPasswordLength} caractères, hors mots de passe courants. Dans les deux cas, l'utilisateur devra le changer à sa première connexion.`}
+        />
         <div className="toolbar">
           <button type="submit" className="button" disabled={navigation.state === "submitting"}>
             Créer le compte

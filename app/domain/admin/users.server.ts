@@ -172,6 +172,11 @@ export type AdminActionResult<T = object> =
   | { kind: "self_forbidden" }
   | { kind: "unchanged" };
 
+/** The columns that lift a lockout; failed logins before `lockout_cleared_at` stop counting (login.server.ts). */
+function lockLifted() {
+  return { locked_until: null, failed_logins: 0, second_factor_failures: 0, lockout_cleared_at: new Date() };
+}
+
 /** Disables (revoking every session at once) or re-enables an account. An admin cannot disable themself. */
 export function setUserDisabled(
   db: Kysely<Database>,
@@ -221,10 +226,7 @@ export function resetUserPassword(
         password_hash: await hashPassword(temporaryPassword),
         password_changed_at: new Date(),
         must_change_password: true,
-        locked_until: null,
-        failed_logins: 0,
-        second_factor_failures: 0,
-        lockout_cleared_at: new Date(),
+        ...lockLifted(),
       })
       .where("id", "=", params.userId)
       .returning("id")
@@ -298,12 +300,7 @@ export function unlockUser(
   return inTransaction(db, async (trx) => {
     const updated = await trx
       .updateTable("app_user")
-      .set({
-        locked_until: null,
-        failed_logins: 0,
-        second_factor_failures: 0,
-        lockout_cleared_at: new Date(),
-      })
+      .set(lockLifted())
       .where("id", "=", params.userId)
       .returning("id")
       .executeTakeFirst();
