@@ -181,7 +181,7 @@ export default function HelplineConsole() {
         </div>
       ) : null}
 
-      <div className="grid">
+      <div className="helpline-cols">
         <section className="card" aria-labelledby="presence-title">
           <h2 id="presence-title">Mon statut</h2>
           {data.agent ? (

@@ -255,6 +255,23 @@ function slaBadgeClass(status: string): string {
       : "badge badge-error";
 }
 
+const EVENT_TYPE_LABELS: Record<string, string> = {
+  notify: "notification envoyée",
+  activate: "activation",
+  oppose: "opposition",
+  auto_create: "création automatique",
+  close: "clôture",
+  code_reset: "réinitialisation du code demandée",
+};
+const SOURCE_LABELS: Record<string, string> = {
+  portal: "portail",
+  helpline: "34 22",
+  job: "tâche automatique",
+  import: "import",
+  mail: "courrier / e-mail",
+  staff: "back-office",
+};
+
 const HISTORY_KIND_LABELS: Record<string, string> = {
   created: "Création",
   state: "État",
@@ -343,7 +360,7 @@ export default function CasePage() {
         <div className="alert alert-warning">Ce dossier n'est pas affecté à vous : consultation seule.</div>
       ) : null}
 
-      <div className="grid">
+      <div className="helpline-cols">
         <section className="card" aria-labelledby="call-title">
           <h2 id="call-title">Appel</h2>
           <dl className="details">
@@ -415,7 +432,7 @@ export default function CasePage() {
               Cherchez l'appelant par son NIR, ou par nom + date de naissance (+ code postal). Avant toute
               action, demandez et cochez nom, date de naissance et code postal.
             </p>
-            <div className="grid">
+            <div className="helpline-cols">
               <Form method="get" className="stack" aria-labelledby="by-nir">
                 <h3 id="by-nir">Par NIR</h3>
                 <div className="field">
@@ -574,8 +591,9 @@ export default function CasePage() {
       {canWork && verified && c.person ? (
         <section className="card" aria-labelledby="actions-title">
           <h2 id="actions-title">Actions sur l'espace de l'assuré</h2>
-          <div className="grid">
-            {data.can["persons:oppose"] ? (
+          <div className="helpline-cols">
+            {data.can["persons:oppose"] &&
+            ["pending", "notified", "auto_created"].includes(c.person.state) ? (
               <Form method="post" className="stack" aria-labelledby="oppose-title">
                 <h3 id="oppose-title">Opposition</h3>
                 <CsrfInput />
@@ -596,7 +614,7 @@ export default function CasePage() {
                 </p>
               </Form>
             ) : null}
-            {data.can["codes:reset"] ? (
+            {data.can["codes:reset"] && ["notified", "opposed", "auto_created"].includes(c.person.state) ? (
               <Form method="post" className="stack" aria-labelledby="reset-title">
                 <h3 id="reset-title">Nouveau code provisoire</h3>
                 <CsrfInput />
@@ -657,7 +675,7 @@ export default function CasePage() {
                 </div>
               </Form>
             ) : null}
-            {data.can["persons:write"] ? (
+            {data.can["persons:write"] && ["activated", "auto_created"].includes(c.person.state) ? (
               <Form method="post" className="stack" aria-labelledby="close-title">
                 <h3 id="close-title">Clôturer l'espace</h3>
                 <CsrfInput />
@@ -680,7 +698,7 @@ export default function CasePage() {
       {canWork ? (
         <section className="card" aria-labelledby="work-title">
           <h2 id="work-title">Suivi du dossier</h2>
-          <div className="grid">
+          <div className="helpline-cols">
             <Form method="post" className="stack" aria-labelledby="note-title">
               <h3 id="note-title">Note</h3>
               <CsrfInput />
@@ -820,12 +838,16 @@ export default function CasePage() {
                   {data.timeline.map((e) => (
                     <tr key={e.id}>
                       <td>{formatDateTime(new Date(e.at))}</td>
-                      <td>{e.type}</td>
+                      <td>{EVENT_TYPE_LABELS[e.type] ?? e.type}</td>
                       <td>
-                        {e.source}
+                        {SOURCE_LABELS[e.source] ?? e.source}
                         {e.actor ? ` (${e.actor})` : ""}
                       </td>
-                      <td>{e.toState ? `${e.fromState ?? "—"} → ${e.toState}` : "—"}</td>
+                      <td>
+                        {e.toState
+                          ? `${STATE_LABELS[e.fromState as keyof typeof STATE_LABELS] ?? "—"} → ${STATE_LABELS[e.toState as keyof typeof STATE_LABELS] ?? e.toState}`
+                          : "—"}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -835,10 +857,10 @@ export default function CasePage() {
         </section>
       ) : null}
 
-      <div className="grid">
+      <div className="helpline-cols">
         <section aria-labelledby="history-title">
           <h2 id="history-title">Historique du dossier</h2>
-          <ul className="stack">
+          <ul className="helpline-history">
             {c.history.map((h) => (
               <li key={h.id}>
                 <span className="muted">{formatDateTime(new Date(h.at))}</span> —{" "}
@@ -853,7 +875,7 @@ export default function CasePage() {
           {c.decisions.length === 0 ? (
             <p className="empty">Aucune décision.</p>
           ) : (
-            <ul className="stack">
+            <ul className="helpline-history">
               {c.decisions.map((d) => (
                 <li key={d.id}>
                   <span className="muted">{formatDateTime(new Date(d.at))}</span> —{" "}

@@ -1,35 +1,27 @@
 import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
-import type { AppConfig } from "../../config/config.server";
+import { queueSingleNotification } from "../waves/single.server";
+import { HelplineError } from "./errors";
 
 /**
- * The helpline's door to the single-notification path of the waves context (confirmation of an
- * opposition, a resent notification, a new code by email or letter). Kept as one small adapter so the
- * helpline depends on one function of that context, enqueued inside the caller's transaction.
+ * The helpline's door to the waves context's single-notification path (confirmation of an opposition or a
+ * closure, a resent notification, a new code by email or letter): a batch of one run by the same job as
+ * the waves, enqueued inside the caller's transaction. That path issues the code it prints or mails, so
+ * no clear code ever reaches the helpline.
  */
 export type NotificationReason = "opposition_confirmation" | "closure_confirmation" | "resend" | "code_reset";
 
-export interface NotificationDeps {
-  boss: PgBoss;
-  config: AppConfig;
-}
-
 export async function requestNotification(
   trx: Kysely<Database>,
-  _deps: NotificationDeps,
+  deps: { boss: PgBoss },
   params: { personId: number; channel: "email" | "letter"; reason: NotificationReason; caseId: number },
-): Promise<void> {
-  // Until the waves context's queueSingleNotification is wired here, the request is recorded on the
-  // person's history (source helpline) so that nothing asked by a caller is lost.
-  await trx
-    .insertInto("person_event")
-    .values({
-      person_id: params.personId,
-      type: "notification_requested",
-      at: new Date(),
-      source: "helpline",
-      details: JSON.stringify({ channel: params.channel, reason: params.reason, caseId: params.caseId }),
-    })
-    .execute();
+): Promise<{ batchId: number }> {
+  const queued = await queueSingleNotification(trx, deps, {
+    personId: params.personId,
+    channel: params.channel,
+    reason: `helpline:${params.reason}:case-${params.caseId}`,
+  });
+  if (!queued.ok) throw new HelplineError("invalid", queued.reason);
+  return { batchId: queued.batchId };
 }

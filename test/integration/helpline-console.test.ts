@@ -1,0 +1,323 @@
+import { sql } from "kysely";
+import type PgBoss from "pg-boss";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../app/config/logger.server";
+import type { AuditActor } from "../../app/domain/audit/audit.server";
+import { verifyCode } from "../../app/domain/codes/codes.server";
+import { findCallers } from "../../app/domain/helpline/callers.server";
+import { createCase } from "../../app/domain/helpline/cases.server";
+import { HelplineError } from "../../app/domain/helpline/errors";
+import {
+  deliverResetBySms,
+  recordIdentityCheck,
+  recordOpposition,
+  resetCode,
+} from "../../app/domain/helpline/person-actions.server";
+import { takeNextCase } from "../../app/domain/helpline/routing.server";
+import { createSmsGateway, normaliseMobile } from "../../app/domain/helpline/sms-gateway.server";
+import { signTelephonyBody, verifyTelephonySignature } from "../../app/domain/helpline/telephony";
+import { openCaseFromCall } from "../../app/domain/helpline/telephony.server";
+import { runBatch } from "../../app/domain/waves/dispatch.server";
+import { addAgent, setupHelplineDefaults } from "../../db/seed/helpline";
+import { createUser } from "../../db/seed/users";
+import { createBoss, startBoss } from "../../jobs/boss.server";
+import { insertPersons } from "../factories";
+import { EMAIL_PROVIDER_URL, resetEmailProvider, sentEmails } from "../mocks/email-provider";
+import { mockServer } from "../mocks/server";
+import { resetSmsGateway, SMS_GATEWAY_URL, sentSms, smsGatewayFails } from "../mocks/sms-gateway";
+import { setupTestDatabase, testConfig } from "../setup/database";
+
+const t = setupTestDatabase();
+let boss: PgBoss;
+let agentId: number;
+let actor: AuditActor;
+const config = testConfig({
+  SMS_GATEWAY_URL,
+  SMS_GATEWAY_TOKEN: "sms-token",
+  EMAIL_PROVIDER_URL,
+  EMAIL_PROVIDER_TOKEN: "mail-token",
+});
+
+async function newCaseFor(personIdx = 0) {
+  const { caseId } = await createCase(t.db, { boss }, actor, {
+    type: "code_reset",
+    origin: "agent",
+    createdBy: agentId,
+    claimedBy: agentId,
+  });
+  return { caseId, caseActor: { userId: agentId, mayRoute: false }, personIdx };
+}
+const allTicked = { name: true, birthDate: true, postalCode: true };
+
+let persons: number[];
+beforeAll(async () => {
+  boss = createBoss(t.url, createLogger({ level: "silent" }));
+  await startBoss(boss);
+  const q = await setupHelplineDefaults(t.db);
+  agentId = await createUser(t.db, {
+    email: "k@test.fr",
+    name: "Karim",
+    password: "unused-password",
+    roles: ["helpline_agent"],
+  });
+  await addAgent(t.db, { userId: agentId, capacity: 50, presence: "busy", queueIds: [q.GEN, q.OPP, q.CODE] });
+  actor = { userId: agentId, label: "k@test.fr" };
+  const notifiedAt = new Date(Date.now() - 3 * 86400_000);
+  persons = await insertPersons(t.db, {
+    count: 6,
+    state: "notified",
+    emailShare: 1,
+    notifiedAt,
+    windowEndsAt: new Date(Date.now() + 39 * 86400_000),
+  });
+  await t.db.updateTable("person").set({ phone: "06 12 34 56 78", state_changed_at: notifiedAt }).execute();
+});
+afterAll(async () => {
+  await boss?.stop({ graceful: false, wait: true });
+});
+beforeEach(() => {
+  resetSmsGateway();
+  resetEmailProvider();
+});
+
+describe("identity check", () => {
+  it("is required before any action on a person, and all three answers must be ticked", async () => {
+    const { caseId, caseActor } = await newCaseFor();
+    await expect(
+      recordOpposition(t.db, { boss, config }, actor, { caseActor, caseId }),
+    ).rejects.toMatchObject({
+      code: "identity_check_required",
+    });
+    await expect(
+      recordIdentityCheck(t.db, actor, {
+        caseActor,
+        caseId,
+        personId: persons[0],
+        answers: { ...allTicked, postalCode: false },
+      }),
+    ).rejects.toThrow("code postal");
+    await expect(
+      resetCode(t.db, { boss, config }, actor, { caseActor, caseId, channel: "sms" }),
+    ).rejects.toBeInstanceOf(HelplineError);
+    const checks = await t.db
+      .selectFrom("helpline_identity_check")
+      .selectAll()
+      .where("case_id", "=", caseId)
+      .execute();
+    expect(checks).toHaveLength(0);
+    await recordIdentityCheck(t.db, actor, { caseActor, caseId, personId: persons[0], answers: allTicked });
+    const r = await recordOpposition(t.db, { boss, config }, actor, { caseActor, caseId });
+    expect(r.to).toBe("opposed");
+    const person = await t.db
+      .selectFrom("person")
+      .select("state")
+      .where("id", "=", persons[0])
+      .executeTakeFirstOrThrow();
+    expect(person.state).toBe("opposed");
+    // The confirmation went to the waves' single-notification path; everything is audited.
+    const batches = await t.db.selectFrom("wave_batch").select(["kind", "channel"]).execute();
+    expect(batches).toEqual(expect.arrayContaining([{ kind: "single", channel: "email" }]));
+    const audit = await t.db
+      .selectFrom("audit_log")
+      .select("action")
+      .where("action", "like", "helpline.%")
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining([
+        "helpline.case_created",
+        "helpline.identity_checked",
+        "helpline.opposition_recorded",
+      ]),
+    );
+  });
+
+  it("refuses another agent's case", async () => {
+    const { caseId } = await newCaseFor();
+    await expect(
+      recordIdentityCheck(t.db, actor, {
+        caseActor: { userId: 999_999, mayRoute: false },
+        caseId,
+        personId: persons[1],
+        answers: allTicked,
+      }),
+    ).rejects.toMatchObject({ code: "not_yours" });
+  });
+});
+
+describe("code reset", () => {
+  it("sends a new code by SMS through the gateway, revoking the old one, never storing it in clear", async () => {
+    const { caseId, caseActor } = await newCaseFor();
+    await recordIdentityCheck(t.db, actor, { caseActor, caseId, personId: persons[2], answers: allTicked });
+    const { resetId } = await resetCode(t.db, { boss, config }, actor, { caseActor, caseId, channel: "sms" });
+    const job = await sql<{
+      data: { resetId: number };
+    }>`SELECT data FROM pgboss.job WHERE name = 'case-code-sms'`.execute(t.db);
+    expect(job.rows.map((j) => j.data.resetId)).toContain(resetId);
+    expect(await deliverResetBySms(t.db, config, resetId)).toBe("sent");
+    expect(sentSms).toHaveLength(1);
+    expect(sentSms[0].body.to).toBe("+33612345678");
+    expect(sentSms[0].auth).toBe("Bearer sms-token");
+    const code = /code provisoire est ([A-Z0-9-]+)\./.exec(sentSms[0].body.text)?.[1] ?? "";
+    expect(await verifyCode(t.db, config, { personId: persons[2], code })).toBe("valid");
+    // Run twice (pg-boss retry after a crash): nothing sent again.
+    expect(await deliverResetBySms(t.db, config, resetId)).toBe("already_done");
+    expect(sentSms).toHaveLength(1);
+    const dump = JSON.stringify(await t.db.selectFrom("helpline_case_history").selectAll().execute());
+    expect(dump).not.toContain(code);
+    const active = await t.db
+      .selectFrom("provisional_code")
+      .select("id")
+      .where("person_id", "=", persons[2])
+      .where("revoked_at", "is", null)
+      .execute();
+    expect(active).toHaveLength(1);
+  });
+
+  it("retries transient gateway failures and rolls the code back when the gateway gives up", async () => {
+    const { caseId, caseActor } = await newCaseFor();
+    await recordIdentityCheck(t.db, actor, { caseActor, caseId, personId: persons[3], answers: allTicked });
+    const gateway = createSmsGateway(config, { backoffMs: 0, attempts: 3, timeoutMs: 200 });
+    mockServer.use(...smsGatewayFails({ status: 503 }, 1), ...smsGatewayFails("network", 1));
+    const first = await resetCode(t.db, { boss, config }, actor, { caseActor, caseId, channel: "sms" });
+    expect(await deliverResetBySms(t.db, config, first.resetId, gateway)).toBe("sent");
+    expect(sentSms).toHaveLength(1);
+    // 429 with Retry-After, then timeouts until the attempts run out: the job throws (pg-boss retries) and
+    // no code was issued.
+    mockServer.resetHandlers();
+    mockServer.use(...smsGatewayFails({ status: 429, retryAfter: "0" }, 1), ...smsGatewayFails("timeout", 5));
+    const before = await t.db
+      .selectFrom("provisional_code")
+      .select("id")
+      .where("person_id", "=", persons[3])
+      .execute();
+    const second = await resetCode(t.db, { boss, config }, actor, { caseActor, caseId, channel: "sms" });
+    await expect(deliverResetBySms(t.db, config, second.resetId, gateway)).rejects.toThrow(
+      "après 3 tentatives",
+    );
+    const after = await t.db
+      .selectFrom("provisional_code")
+      .select("id")
+      .where("person_id", "=", persons[3])
+      .execute();
+    expect(after).toHaveLength(before.length);
+    // A permanent refusal (400) is recorded, not retried.
+    mockServer.resetHandlers();
+    mockServer.use(...smsGatewayFails({ status: 400 }, 1));
+    expect(await deliverResetBySms(t.db, config, second.resetId, gateway)).toBe("refused");
+    const reset = await t.db
+      .selectFrom("helpline_code_reset")
+      .selectAll()
+      .where("id", "=", second.resetId)
+      .executeTakeFirstOrThrow();
+    expect(reset.failure).toContain("HTTP 400");
+  });
+
+  it("sends a new code by email through the waves' single notification (msw provider)", async () => {
+    const { caseId, caseActor } = await newCaseFor();
+    await recordIdentityCheck(t.db, actor, { caseActor, caseId, personId: persons[4], answers: allTicked });
+    await resetCode(t.db, { boss, config }, actor, { caseActor, caseId, channel: "email" });
+    const batch = await t.db
+      .selectFrom("wave_batch")
+      .select("id")
+      .where("kind", "=", "single")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    const ctx = { db: t.db, boss, config, logger: createLogger({ level: "silent" }) };
+    for (let i = 0; i < 10; i++) await runBatch(ctx, batch.id);
+    expect(sentEmails.length).toBe(1);
+    const person = await t.db
+      .selectFrom("person")
+      .select("email")
+      .where("id", "=", persons[4])
+      .executeTakeFirstOrThrow();
+    expect(sentEmails[0].body.to).toBe(person.email);
+  });
+
+  it("allows at most 3 resets per person per 24 hours", async () => {
+    const { caseId, caseActor } = await newCaseFor();
+    await recordIdentityCheck(t.db, actor, { caseActor, caseId, personId: persons[5], answers: allTicked });
+    const deps = { boss, config };
+    const attempts = await Promise.allSettled(
+      [0, 1, 2, 3, 4].map(() => resetCode(t.db, deps, actor, { caseActor, caseId, channel: "letter" })),
+    );
+    expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(3);
+    const refused = attempts.find((a) => a.status === "rejected");
+    expect(refused?.status === "rejected" && refused.reason).toMatchObject({ code: "reset_limit" });
+    // 25 hours later it is possible again.
+    await t.db
+      .updateTable("helpline_code_reset")
+      .set({ at: new Date(Date.now() - 25 * 3600_000) })
+      .where("person_id", "=", persons[5])
+      .execute();
+    await expect(
+      resetCode(t.db, deps, actor, { caseActor, caseId, channel: "letter" }),
+    ).resolves.toBeDefined();
+  });
+});
+
+describe("callers and telephony", () => {
+  it("finds a caller by NIR or by name + birth date + postal code", async () => {
+    const p = await t.db
+      .selectFrom("person")
+      .select(["nir", "last_name", sql<string>`to_char(birth_date, 'YYYY-MM-DD')`.as("birth"), "postal_code"])
+      .where("id", "=", persons[1])
+      .executeTakeFirstOrThrow();
+    const byNir = await findCallers(t.db, { nir: p.nir }, { showNir: false });
+    expect(byNir.ok && byNir.matches.map((m) => m.personId)).toEqual([persons[1]]);
+    expect(byNir.ok && byNir.matches[0].nirDisplay).not.toContain(p.nir.slice(5, 10));
+    const byName = await findCallers(
+      t.db,
+      { lastName: p.last_name.toUpperCase(), birthDate: p.birth, postalCode: p.postal_code },
+      { showNir: true },
+    );
+    expect(byName.ok && byName.matches.map((m) => m.personId)).toContain(persons[1]);
+    expect(await findCallers(t.db, { nir: "1234" }, { showNir: false })).toMatchObject({ ok: false });
+  });
+
+  it("verifies the telephony signature and opens one case per call id in the IVR's queue", async () => {
+    const secret = config.secrets.telephonyWebhook;
+    const body = JSON.stringify({
+      caller_number: "+33 6 11 22 33 44",
+      ivr_choice: "1",
+      at: new Date().toISOString(),
+      call_id: "c-1",
+    });
+    const ts = Math.floor(Date.now() / 1000);
+    const sig = signTelephonyBody(secret, ts, body);
+    expect(
+      verifyTelephonySignature({ secret, timestamp: String(ts), signature: sig, rawBody: body }),
+    ).toEqual({ ok: true });
+    expect(
+      verifyTelephonySignature({ secret, timestamp: String(ts), signature: sig, rawBody: `${body} ` }),
+    ).toMatchObject({ ok: false });
+    expect(
+      verifyTelephonySignature({
+        secret,
+        timestamp: String(ts - 600),
+        signature: signTelephonyBody(secret, ts - 600, body),
+        rawBody: body,
+      }),
+    ).toMatchObject({ ok: false, reason: "horodatage hors tolérance (5 min)" });
+    const call = {
+      caller_number: "+33 6 11 22 33 44",
+      ivr_choice: "1",
+      at: new Date().toISOString(),
+      call_id: "c-1",
+      postal_code: "31000",
+    };
+    const first = await openCaseFromCall(t.db, { boss }, call);
+    const again = await openCaseFromCall(t.db, { boss }, call);
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ caseId: first.caseId, created: false });
+    const row = await t.db
+      .selectFrom("helpline_case as c")
+      .innerJoin("helpline_queue as q", "q.id", "c.queue_id")
+      .select(["c.type", "q.code", "c.department"])
+      .where("c.id", "=", first.caseId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ type: "opposition", code: "OPP", department: "31" });
+    expect(normaliseMobile("06 12 34 56 78")).toBe("+33612345678");
+    expect(normaliseMobile("01 23 45 67 89")).toBeNull();
+    expect((await takeNextCase(t.db, { userId: agentId })).ok).toBe(true);
+  });
+});
