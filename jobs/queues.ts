@@ -88,11 +88,11 @@ export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
   },
   { name: QUEUES.slaDeadline, policy: "standard", retryLimit: 5, retryDelay: 30 },
   { name: QUEUES.slaSweep, policy: "singleton", retryLimit: 1, retryDelay: 30 },
-  // kpi: "singleton" keeps one queued run; both handlers are idempotent (a rerun changes nothing).
+  // kpi: "stately" keeps at most one queued and one running recompute; both handlers are idempotent.
   { name: QUEUES.kpiCampaignDead },
   {
     name: QUEUES.kpiCampaign,
-    policy: "singleton",
+    policy: "stately",
     retryLimit: 3,
     retryDelay: 60,
     retryBackoff: true,

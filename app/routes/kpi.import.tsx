@@ -6,7 +6,7 @@ import {
   unstable_parseMultipartFormData,
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useCsrfToken } from "~/components/csrf";
+import { CsrfInput, useCsrfToken } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { loadCatalogue } from "~/domain/kpi/catalogue.server";
 import { formatNumberFr } from "~/domain/kpi/format";
@@ -19,7 +19,8 @@ const MAX_FILE_BYTES = 5 * 1024 * 1024;
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "kpi:write");
   const catalogue = await loadCatalogue(context.db);
-  return { indicators: catalogue.filter((i) => !i.computed) };
+  const campaign = new URL(request.url).searchParams.get("campaign");
+  return { indicators: catalogue.filter((i) => !i.computed), campaign };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -46,7 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function KpiImport() {
-  const { indicators } = useLoaderData<typeof loader>();
+  const { indicators, campaign } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const csrf = useCsrfToken();
   const navigation = useNavigation();
@@ -151,6 +152,28 @@ export default function KpiImport() {
           </button>
         </div>
       </Form>
+
+      <section className="card" aria-labelledby="kpi-campaign">
+        <h2 id="kpi-campaign">Indicateurs de la campagne</h2>
+        <p>
+          Notifiés, activés, oppositions, créations automatiques et clôtures par mois et par département sont
+          calculés par mes-ops chaque nuit (5 h 30) pour les deux derniers mois. Vous pouvez tout recalculer
+          maintenant.
+        </p>
+        {campaign === "queued" ? (
+          <output className="alert alert-success">
+            Recalcul demandé : les chiffres seront à jour dans quelques instants.
+          </output>
+        ) : campaign === "already" ? (
+          <output className="alert alert-warning">Un recalcul est déjà en attente.</output>
+        ) : null}
+        <Form method="post" action="/kpi/campaign">
+          <CsrfInput />
+          <button type="submit" className="button button-secondary">
+            Recalculer les indicateurs de la campagne
+          </button>
+        </Form>
+      </section>
 
       <section className="card" aria-labelledby="kpi-format">
         <h2 id="kpi-format">Format du fichier</h2>

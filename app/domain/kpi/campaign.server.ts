@@ -1,5 +1,9 @@
 import { type Kysely, sql } from "kysely";
+import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
+import { bossDb } from "../../../jobs/boss.server";
+import { QUEUES } from "../../../jobs/queues";
+import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { CAMPAIGN_EVENT_INDICATORS, KPI } from "./catalogue";
 import { tableExists } from "./catalogue.server";
 import { upsertObservations } from "./observations.server";
@@ -101,4 +105,25 @@ export async function computeCampaignIndicators(
     revised,
     unchanged,
   };
+}
+
+/**
+ * Asks the worker to recompute every month of the campaign indicators now (kpi-campaign queue, policy
+ * singleton: a second request while one is queued adds nothing). Audited. Returns false when already queued.
+ */
+export async function requestCampaignRecompute(
+  db: Kysely<Database>,
+  boss: PgBoss,
+  actor: AuditActor,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const id = await boss.send(QUEUES.kpiCampaign, {}, { db: bossDb<Database>(trx) });
+    if (id)
+      await writeAudit(trx, actor, {
+        action: "kpi.campaign.request",
+        objectType: "kpi_import",
+        details: { job: id },
+      });
+    return Boolean(id);
+  });
 }
