@@ -16,7 +16,13 @@ export function createBoss(connectionString: string, logger: Logger): PgBoss {
     // Failed jobs stay visible on the Jobs page for a week before archiving.
     archiveFailedAfterSeconds: 7 * 24 * 3600,
   });
-  boss.on("error", (error: Error) => logger.error({ err: error }, "pg-boss error"));
+  boss.on("error", (error: Error & { code?: string }) => {
+    // 57P01 admin_shutdown: PostgreSQL is stopping. On our own shutdown pg-boss's pool has already been
+    // ended, but its sockets may still be closing when the embedded server stops: not an incident.
+    if (error.code === "57P01")
+      logger.info({ code: error.code }, "pg-boss: connection closed by PostgreSQL shutdown");
+    else logger.error({ err: error }, "pg-boss error");
+  });
   return boss;
 }
 
