@@ -246,7 +246,7 @@ export default function AuditLog() {
       )}
       <nav className="pagination" aria-label="Pagination du journal">
         {!data.firstPage ? (
-          <Link to={filterQuery ? `?${filterQuery}` : "/admin/audit"}>← Plus récentes</Link>
+          <Link to={filterQuery ? `?${filterQuery}` : "/admin/audit"}>← Revenir aux plus récentes</Link>
         ) : null}
         {nextHref ? <Link to={nextHref}>Entrées plus anciennes →</Link> : null}
         <span className="hint">50 entrées par page.</span>

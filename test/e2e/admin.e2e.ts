@@ -279,3 +279,31 @@ describe.runIf(browserAvailable())("staff accounts and administration (browser)"
     await admin.context().close();
   });
 });
+
+describe.runIf(browserAvailable())("mandatory second factor (REQUIRE_2FA=true, browser)", () => {
+  const app = setupTestApp({ REQUIRE_2FA: "true" });
+  const ui = setupBrowser();
+
+  it("keeps a user without TOTP on the account page until enrolled, then lets them in", async () => {
+    const page = await newPage(ui.browser);
+    await login(page, app.baseUrl, "campagne@demo.mes-ops.fr");
+    await page.waitForURL(/\/account\/security/);
+    await expect(
+      page.getByText("La double authentification est obligatoire").first().innerText(),
+    ).resolves.toBeTruthy();
+    await page.goto(`${app.baseUrl}/`);
+    expect(new URL(page.url()).pathname).toBe("/account/security");
+    await page.getByRole("button", { name: "Activer la double authentification" }).click();
+    const secret = (await page.getByTestId("totp-secret").innerText()).trim();
+    await page.getByLabel("Code à 6 chiffres affiché par l'application").fill(totpCode(secret));
+    await page.getByRole("button", { name: "Confirmer l'activation" }).click();
+    await page.getByRole("heading", { name: "Vos codes de secours" }).waitFor();
+    // Mandatory: no way to turn it off from the page.
+    expect(await page.getByText("Désactiver la double authentification").count()).toBe(0);
+    await screenshot(page, "account-2fa-mandatory-enrolled");
+    await expectAccessible(page);
+    await page.goto(`${app.baseUrl}/`);
+    expect(await page.locator("h1").innerText()).toContain("Bonjour");
+    await page.context().close();
+  });
+});
