@@ -13,7 +13,8 @@ const SERIES: Array<{ key: keyof Omit<FunnelDay, "day">; label: string; color: s
 function DayTable({ series }: { series: FunnelDay[] }) {
   if (series.length === 0) return <p className="empty">Aucun mouvement sur la période choisie.</p>;
   return (
-    <div className="table-wrap funnel-table">
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+    <section className="table-wrap funnel-table" tabIndex={0} aria-label="Mouvements par jour">
       <table className="table">
         <caption className="sr-only">Mouvements par jour</caption>
         <thead>
@@ -39,7 +40,7 @@ function DayTable({ series }: { series: FunnelDay[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

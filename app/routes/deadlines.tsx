@@ -161,7 +161,8 @@ export default function DeadlinesPage() {
         {calendar.days.length === 0 ? (
           <p className="empty">Aucune fin de fenêtre dans les 8 semaines à venir pour ces filtres.</p>
         ) : (
-          <div className="table-wrap">
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+          <section className="table-wrap" tabIndex={0} aria-label="Calendrier des créations automatiques">
             <table className="table">
               <thead>
                 <tr>
@@ -191,7 +192,7 @@ export default function DeadlinesPage() {
                 </tr>
               </tfoot>
             </table>
-          </div>
+          </section>
         )}
       </section>
 

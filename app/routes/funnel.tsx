@@ -110,7 +110,8 @@ export default function FunnelPage() {
           <p className="empty">Aucun assuré notifié pour ces filtres.</p>
         ) : (
           <>
-            <div className="table-wrap">
+            {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be keyboard-reachable */}
+            <section className="table-wrap" tabIndex={0} aria-label="Entonnoir par département et par vague">
               <table className="table">
                 <thead>
                   <tr>
@@ -159,7 +160,7 @@ export default function FunnelPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </section>
             {data.pages > 1 ? (
               <nav className="pagination" aria-label="Pagination">
                 {data.page > 1 ? <Link to={pageHref(data.page - 1)}>Page précédente</Link> : null}

@@ -142,7 +142,8 @@ export default function OppositionsUpload() {
           {data.rejectCount === 0 ? (
             <p className="alert alert-success">Aucune ligne refusée.</p>
           ) : (
-            <div className="table-wrap">
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+            <section className="table-wrap" tabIndex={0} aria-label="Lignes refusées">
               <table className="table">
                 <caption>
                   Lignes refusées
@@ -167,7 +168,7 @@ export default function OppositionsUpload() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </section>
           )}
         </section>
       ) : null}
