@@ -181,8 +181,9 @@ describe("npm start on a fresh machine (embedded PostgreSQL)", () => {
 describe("start-up failures: one line naming the cause, exit code ≠ 0", () => {
   async function failingStart(
     env: Record<string, string>,
+    dataDir = freshDataDir(),
   ): Promise<{ code: number | string; lines: string[] }> {
-    const app = spawnApp("server/start.ts", { DATA_DIR: freshDataDir(), LOG_LEVEL: "warn", ...env });
+    const app = spawnApp("server/start.ts", { DATA_DIR: dataDir, LOG_LEVEL: "warn", ...env });
     const code = await Promise.race([
       app.exited,
       new Promise<string>((resolve) => setTimeout(() => resolve("timeout"), 60_000)),
@@ -216,8 +217,7 @@ describe("start-up failures: one line naming the cause, exit code ≠ 0", () => 
     expect(lines[0]).toContain("127.0.0.1:1");
   }, 70_000);
 
-  it("a port in use names the port", async () => {
-    const database = await createTestDatabase();
+  it("a port in use names the port, and the embedded database it had started is stopped", async () => {
     const blocker = net.createServer();
     const port = await new Promise<number>((resolve) => {
       blocker.listen(0, "0.0.0.0", () => {
@@ -225,17 +225,19 @@ describe("start-up failures: one line naming the cause, exit code ≠ 0", () => 
         resolve(typeof address === "object" && address ? address.port : 0);
       });
     });
+    const dataDir = freshDataDir();
     try {
-      const { code, lines } = await failingStart({ DATABASE_URL: database.url, PORT: String(port) });
+      // No DATABASE_URL: the failure comes after the embedded PostgreSQL, migrations and seed.
+      const { code, lines } = await failingStart({ PORT: String(port) }, dataDir);
       expect(code).not.toBe(0);
       expect(code).not.toBe("timeout");
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(String(port));
+      expect(processesMentioning(path.join(dataDir, "pg"))).toEqual([]);
     } finally {
       blocker.close();
-      await database.drop();
     }
-  }, 70_000);
+  }, 90_000);
 });
 
 describe("readiness", () => {
