@@ -13,6 +13,9 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: "mes-ops" });
   // An idle client error (e.g. the server restarted) must not crash the process.
   pool.on("error", () => {});
+  // A checked-out client whose server process dies (restart, pg_terminate_backend) emits 'error' too: the
+  // pending query already rejects with it, so the event must not crash the process as unhandled.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
 

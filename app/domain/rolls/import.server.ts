@@ -544,10 +544,15 @@ async function recordDryRunCounts(db: DB, rollId: number): Promise<void> {
 }
 
 /** The summary of a roll as it stands (CLI output, job result). */
-export async function rollOutcome(db: DB, rollId: number, durationMs?: number): Promise<RollOutcome> {
+export async function rollOutcome(
+  db: DB,
+  rollId: number,
+  durationMs?: number,
+  linesPerReason = 20,
+): Promise<RollOutcome> {
   const r = await db.selectFrom("roll").selectAll().where("id", "=", rollId).executeTakeFirstOrThrow();
   const groups = await sql<{ reason: string; severity: "error" | "warning"; count: number; lines: number[] }>`
-    SELECT reason, severity, count(*)::int AS count, (array_agg(line ORDER BY line))[1:20] AS lines
+    SELECT reason, severity, count(*)::int AS count, (array_agg(line ORDER BY line))[1:${linesPerReason}] AS lines
     FROM roll_reject WHERE roll_id = ${rollId} GROUP BY reason, severity ORDER BY severity, count(*) DESC, reason
   `.execute(db);
   const columns = (r.columns ?? null) as { ignored?: string[] } | null;

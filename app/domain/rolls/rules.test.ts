@@ -1,0 +1,293 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { buildNir, checkNir, nirKey } from "../persons/nir";
+import { mapHeader, normaliseHeader } from "./columns";
+import { CsvRecordSplitter } from "./csv-records";
+import { detectDelimiter } from "./roll-file";
+import {
+  departmentOfPostalCode,
+  nirBirthMismatch,
+  parseBirthDate,
+  parseDepartment,
+  parseEmail,
+  parsePhone,
+  parsePostalCode,
+} from "./rules";
+
+const TODAY = "2026-11-23";
+
+describe("birth dates", () => {
+  it.each([
+    ["17/05/1984", "1984-05-17"],
+    ["17-05-1984", "1984-05-17"],
+    ["17.05.1984", "1984-05-17"],
+    ["1984-05-17", "1984-05-17"],
+    ["19840517", "1984-05-17"],
+    ["1/2/2000", "2000-02-01"],
+    ["29/02/2000", "2000-02-29"],
+  ])("%s → %s", (input, iso) => {
+    expect(parseBirthDate(input, TODAY)).toEqual({ ok: true, value: iso });
+  });
+  it.each([
+    ["31/02/1984", "impossible"],
+    ["29/02/1900", "impossible"],
+    ["00/01/1984", "impossible"],
+    ["17/13/1984", "impossible"],
+    ["1984/05/17", "illisible"],
+    ["hier", "illisible"],
+    ["", "absente"],
+    ["01/01/1850", "trop ancienne"],
+    ["01/01/2030", "futur"],
+  ])("%s refused (%s)", (input, word) => {
+    const r = parseBirthDate(input, TODAY);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain(word);
+  });
+  it("accepts every real calendar date in both layouts (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date("1900-01-01"), max: new Date("2026-01-01"), noInvalidDate: true }),
+        (d) => {
+          const iso = d.toISOString().slice(0, 10);
+          const fr = `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+          expect(parseBirthDate(iso, TODAY)).toEqual({ ok: true, value: iso });
+          expect(parseBirthDate(fr, TODAY)).toEqual({ ok: true, value: iso });
+        },
+      ),
+    );
+  });
+});
+
+describe("NIR and birth date consistency (warning)", () => {
+  it("matches year and month", () => {
+    expect(nirBirthMismatch("184053155500155", "1984-05-17")).toBeNull();
+    expect(nirBirthMismatch("184053155500155", "1985-05-17")).toContain("année");
+    expect(nirBirthMismatch("184053155500155", "1984-06-17")).toContain("mois");
+  });
+  it("ignores special month values (20–42, 50+)", () => {
+    expect(nirBirthMismatch("184303155500155", "1984-06-17")).toBeNull();
+    expect(nirBirthMismatch("184993155500155", "1984-06-17")).toBeNull();
+  });
+  it("always agrees with a NIR built from the date (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1900, max: 2025 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 28 }),
+        (y, m, d) => {
+          const nir = buildNir({ sex: 1, year: y, month: m, department: "31", commune: 555, order: 1 });
+          const iso = `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+          expect(nirBirthMismatch(nir, iso)).toBeNull();
+        },
+      ),
+    );
+  });
+});
+
+describe("NIR keys (rolls rely on checkNir)", () => {
+  it("Corsica 2A/2B count as 19/18", () => {
+    const a = buildNir({ sex: 2, year: 75, month: 3, department: "2A", commune: 4, order: 12 });
+    const b = buildNir({ sex: 2, year: 75, month: 3, department: "2B", commune: 4, order: 12 });
+    expect(a.slice(5, 7)).toBe("2A");
+    expect(checkNir(a).ok).toBe(true);
+    expect(checkNir(b).ok).toBe(true);
+    expect(a.slice(13)).toBe(nirKey(`${a.slice(0, 5)}19${a.slice(7, 13)}`.replace("19", "2A")));
+  });
+  it("refuses any other key (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 999 }), fc.integer({ min: 1, max: 97 }), (order, key) => {
+        const nir = buildNir({ sex: 1, year: 84, month: 5, department: "44", commune: 109, order });
+        const other = String(key).padStart(2, "0");
+        fc.pre(other !== nir.slice(13));
+        const r = checkNir(nir.slice(0, 13) + other);
+        expect(r.ok).toBe(false);
+        if (!r.ok) expect(r.problem).toEqual({ kind: "key", expected: nir.slice(13), found: other });
+      }),
+    );
+  });
+});
+
+describe("phones to E.164", () => {
+  it.each([
+    ["06 12 34 56 78", "+33612345678"],
+    ["06.12.34.56.78", "+33612345678"],
+    ["06-12-34-56-78", "+33612345678"],
+    ["+33 6 12 34 56 78", "+33612345678"],
+    ["+33 (0)6 12 34 56 78", "+33612345678"],
+    ["0033612345678", "+33612345678"],
+    ["01 23 45 67 89", "+33123456789"],
+    ["0692 12 34 56", "+262692123456"],
+    ["0262 12 34 56", "+262262123456"],
+    ["0590 12 34 56", "+590590123456"],
+    ["0696 12 34 56", "+596696123456"],
+    ["0594 12 34 56", "+594594123456"],
+    ["0269 12 34 56", "+262269123456"],
+    ["+262 692 12 34 56", "+262692123456"],
+    ["", null],
+  ])("%s → %s", (input, e164) => {
+    expect(parsePhone(input)).toEqual({ ok: true, value: e164 });
+  });
+  it.each(["12 34", "00 12 34 56 78", "06 12 34 56", "+44 20 7946 0958", "06 12 34 56 78 90", "téléphone"])(
+    "%s refused",
+    (input) => {
+      expect(parsePhone(input).ok).toBe(false);
+    },
+  );
+  it("normalises any French mobile written any usual way (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 6, max: 7 }),
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 8, maxLength: 8 }),
+        fc.constantFrom(" ", ".", "-", ""),
+        (p, digits, sep) => {
+          const national = `0${p}${digits.join("")}`;
+          // 0639 and 069x are overseas mobiles (their own country codes, tested above).
+          fc.pre(!/^06(39|9)/.test(national));
+          const written = national.replace(/(\d{2})(?=\d)/g, `$1${sep}`);
+          expect(parsePhone(written)).toEqual({ ok: true, value: `+33${national.slice(1)}` });
+        },
+      ),
+    );
+  });
+});
+
+describe("postal codes and departments", () => {
+  it("postal codes", () => {
+    expect(parsePostalCode("31000")).toEqual({ ok: true, value: "31000" });
+    expect(parsePostalCode(" 1000 ")).toEqual({ ok: true, value: "01000" });
+    expect(parsePostalCode("97 110")).toEqual({ ok: true, value: "97110" });
+    for (const bad of ["7A01", "310000", "00100", ""]) expect(parsePostalCode(bad).ok).toBe(false);
+  });
+  it("departments", () => {
+    expect(parseDepartment("1")).toEqual({ ok: true, value: "01" });
+    expect(parseDepartment("2a")).toEqual({ ok: true, value: "2A" });
+    expect(parseDepartment("971")).toEqual({ ok: true, value: "971" });
+    for (const bad of ["20", "96", "00", "979", "2C", ""]) expect(parseDepartment(bad).ok).toBe(false);
+  });
+  it("department of a postal code (Corsica split, overseas)", () => {
+    expect(departmentOfPostalCode("20000")).toBe("2A");
+    expect(departmentOfPostalCode("20190")).toBe("2A");
+    expect(departmentOfPostalCode("20200")).toBe("2B");
+    expect(departmentOfPostalCode("20600")).toBe("2B");
+    expect(departmentOfPostalCode("97110")).toBe("971");
+    expect(departmentOfPostalCode("44000")).toBe("44");
+  });
+});
+
+describe("emails", () => {
+  it.each([
+    ["jean.dupont@exemple.fr", "jean.dupont@exemple.fr"],
+    ["Jean.Dupont@Exemple.FR", "Jean.Dupont@exemple.fr"],
+    ["  a+b@sous.domaine.fr ", "a+b@sous.domaine.fr"],
+    ["", null],
+  ])("%s → %s", (input, out) => {
+    expect(parseEmail(input)).toEqual({ ok: true, value: out });
+  });
+  it.each([
+    "jean@",
+    "@exemple.fr",
+    "jean dupont@exemple.fr",
+    "jean@exemple",
+    "jean..d@exemple.fr",
+    "jean@-exemple.fr",
+  ])("%s refused", (input) => {
+    expect(parseEmail(input).ok).toBe(false);
+  });
+});
+
+describe("headers", () => {
+  it("accepts French and English variants, case- and accent-insensitive", () => {
+    expect(normaliseHeader("  Prénom ")).toBe("prenom");
+    expect(normaliseHeader("N° Sécurité-Sociale")).toBe("n securite sociale");
+    const r = mapHeader([
+      "Numéro de sécurité sociale",
+      "NOM",
+      "prenom",
+      "Date de Naissance",
+      "Adresse",
+      "CP",
+      "Ville",
+      "E-mail",
+      "Tél",
+      "NIR ouvrant droit",
+      "Commentaire",
+    ]);
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.columns).toMatchObject({
+        nir: 0,
+        last_name: 1,
+        first_name: 2,
+        birth_date: 3,
+        postal_code: 5,
+        city: 6,
+        email: 7,
+        phone: 8,
+        holder_nir: 9,
+      });
+      expect(r.ignored).toEqual(["Commentaire"]);
+    }
+  });
+  it("names the missing required column", () => {
+    const r = mapHeader(["NIR", "Nom", "Prénom", "Adresse", "Code postal", "Commune"]);
+    expect(r).toMatchObject({ ok: false, missing: ["Date de naissance"] });
+    if (!r.ok) expect(r.message).toContain("« Date de naissance »");
+  });
+  it("detects the delimiter from the header line", () => {
+    expect(detectDelimiter("NIR;Nom;Prénom")).toBe(";");
+    expect(detectDelimiter("NIR,Nom,Prénom")).toBe(",");
+    expect(detectDelimiter("NIR\tNom\tPrénom")).toBe("\t");
+    expect(detectDelimiter('"Nom, usage";NIR;Prénom')).toBe(";");
+  });
+});
+
+describe("CSV record splitter", () => {
+  function split(text: string, chunk = 3, delimiter = ";") {
+    const s = new CsvRecordSplitter(delimiter);
+    const out: Array<{ fields: string[]; line: number }> = [];
+    const sink = (fields: string[], line: number) => out.push({ fields, line });
+    for (let i = 0; i < text.length; i += chunk) s.push(text.slice(i, i + chunk), sink);
+    const tail = s.end(sink);
+    return { out, tail };
+  }
+  it("tracks physical lines across quoted newlines, CRLF and blank lines, whatever the chunking", () => {
+    const text = 'a;b\r\n"x\r\ny";"q""uote"\r\n\r\nc;"d;e"\r\nlast;row';
+    for (const chunk of [1, 2, 5, 1000]) {
+      expect(split(text, chunk)).toEqual({
+        out: [
+          { fields: ["a", "b"], line: 1 },
+          { fields: ["x\r\ny", 'q"uote'], line: 2 },
+          { fields: ["c", "d;e"], line: 5 },
+          { fields: ["last", "row"], line: 6 },
+        ],
+        tail: null,
+      });
+    }
+  });
+  it("reports an unterminated quote at end of file with its line", () => {
+    const { out, tail } = split('a;b\n"open;\nstill open');
+    expect(out).toEqual([{ fields: ["a", "b"], line: 1 }]);
+    expect(tail).toMatchObject({ unterminatedQuote: true, line: 2 });
+  });
+  it("round-trips any fields (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(fc.string({ unit: fc.constantFrom("a", "é", ";", '"', "\n", " ", "x") }), {
+            minLength: 2,
+            maxLength: 4,
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.integer({ min: 1, max: 7 }),
+        (rows, chunk) => {
+          const quote = (v: string) => (/[;"\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+          const records = rows.filter((r) => r.join("").trim() !== "");
+          const text = records.map((r) => r.map(quote).join(";")).join("\n") + "\n";
+          const got = split(text, chunk).out.map((r) => r.fields);
+          expect(got).toEqual(records.filter((r) => !(r.map(quote).join(";").trim() === "")));
+        },
+      ),
+    );
+  });
+});
