@@ -174,7 +174,13 @@ export type AdminActionResult<T = object> =
 
 /** The columns that lift a lockout; failed logins before `lockout_cleared_at` stop counting (login.server.ts). */
 function lockLifted() {
-  return { locked_until: null, failed_logins: 0, second_factor_failures: 0, lockout_cleared_at: new Date() };
+  // The database's clock, like login_attempt.at that it is compared with.
+  return {
+    locked_until: null,
+    failed_logins: 0,
+    second_factor_failures: 0,
+    lockout_cleared_at: sql<Date>`now()`,
+  };
 }
 
 /** Disables (revoking every session at once) or re-enables an account. An admin cannot disable themself. */
