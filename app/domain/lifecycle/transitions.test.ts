@@ -50,6 +50,35 @@ describe("transition table", () => {
     expect(d).toMatchObject({ ok: false, code: "stale_event" });
   });
 
+  it("refuses every stale event, whatever the pair, except a late in-window opposition after auto-creation", () => {
+    for (const state of STATES) {
+      for (const event of EVENTS) {
+        if (!EXPECTED[`${state}/${event}`]) continue;
+        const d = decideTransition({ state, since: later }, event, since);
+        if (state === "auto_created" && event === "oppose") {
+          expect(d).toEqual({ ok: true, from: "auto_created", to: "closed" });
+        } else expect(d, `${state}/${event}`).toMatchObject({ ok: false, code: "stale_event" });
+      }
+    }
+  });
+
+  it("accepts an event dated exactly when the state was reached", () => {
+    expect(decideTransition({ state: "notified", since }, "oppose", since)).toMatchObject({ ok: true });
+  });
+
+  it("names the date in every refusal reason (Paris date)", () => {
+    const lateEvening = new Date("2022-02-12T23:30:00Z"); // 13/02 00:30 in Paris
+    expect(decideTransition({ state: "closed", since: lateEvening }, "activate", later)).toMatchObject({
+      reason: "espace clôturé le 13/02/2022",
+    });
+    expect(decideTransition({ state: "activated", since }, "activate", later)).toMatchObject({
+      reason: "déjà activé le 12/02/2022",
+    });
+    expect(decideTransition({ state: "auto_created", since }, "auto_create", later)).toMatchObject({
+      reason: "espace déjà créé automatiquement le 12/02/2022",
+    });
+  });
+
   it("has no transition out of closed", () => {
     expect(Object.keys(TRANSITIONS.closed)).toEqual([]);
   });
