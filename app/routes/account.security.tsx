@@ -31,7 +31,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const pending = status.pending
     ? await pendingEnrolment(context.db, context.config.secrets.session, user)
     : null;
-  const sessions = await activeSessions(context.db, { userId: user.id, currentSessionId: user.sessionId });
+  const sessions = await activeSessions(context.db, {
+    userId: user.id,
+    currentSessionId: user.sessionId,
+    idleMinutes: context.config.sessionIdleMinutes,
+  });
   return {
     email: user.email,
     // Passed as data: the policy module reads a word list on the server and cannot ship to the browser.

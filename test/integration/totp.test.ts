@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AuditActor } from "../../app/domain/audit/audit.server";
 import { pendingStepRedirect } from "../../app/domain/auth/guards.server";
 import { attemptLogin } from "../../app/domain/auth/login.server";
-import { changeOwnPassword } from "../../app/domain/auth/password-change.server";
+import { activeSessions, changeOwnPassword } from "../../app/domain/auth/password-change.server";
 import type { CurrentUser } from "../../app/domain/auth/permissions";
 import { createSession, findSession } from "../../app/domain/auth/session.server";
 import { TOTP_PERIOD_SECONDS, totpCode } from "../../app/domain/auth/totp";
@@ -318,6 +318,12 @@ describe("disable, regenerate, change password", () => {
       otherSessionsRevoked: 1,
     });
     expect(await findSession(t.db, t.config, other.token)).toBeNull();
+    const open = await activeSessions(t.db, {
+      userId: user.id,
+      currentSessionId: user.sessionId,
+      idleMinutes: 30,
+    });
+    expect(open.map((s) => s.current)).toEqual([true]);
     expect(await findSession(t.db, t.config, user.token)).not.toBeNull();
     expect(
       (await attemptLogin(t.db, { email: user.email, password: "Qx7-mauve-lanterne-91", ip: "10.1.1.5" }))

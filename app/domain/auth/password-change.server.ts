@@ -69,7 +69,7 @@ export interface ActiveSession {
 /** The user's open sessions, newest first (shown on the account page next to "se déconnecter partout"). */
 export async function activeSessions(
   db: Kysely<Database>,
-  params: { userId: number; currentSessionId: string },
+  params: { userId: number; currentSessionId: string; idleMinutes: number },
 ): Promise<ActiveSession[]> {
   const rows = await db
     .selectFrom("user_session")
@@ -77,6 +77,7 @@ export async function activeSessions(
     .where("user_id", "=", params.userId)
     .where("revoked_at", "is", null)
     .where("expires_at", ">", new Date())
+    .where("last_seen_at", ">", new Date(Date.now() - params.idleMinutes * 60_000))
     .orderBy("last_seen_at", "desc")
     .limit(20)
     .execute();
