@@ -102,12 +102,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
       ON CONFLICT (department, wave_id, state) DO UPDATE SET n = funnel_current.n + EXCLUDED.n;
 
-      INSERT INTO funnel_daily (day, department, wave_id, state_from, state_to, n)
-        SELECT (n.state_changed_at AT TIME ZONE 'Europe/Paris')::date, n.department, coalesce(n.wave_id, 0), o.state, n.state, count(*)
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE o.state <> n.state
-        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-      ON CONFLICT (day, department, wave_id, state_from, state_to) DO UPDATE SET n = funnel_daily.n + EXCLUDED.n;
+      -- The transitions form a DAG, so a statement that moves any state changes some state's total: when
+      -- no total moved (an address update of a whole roll), the join of old and new rows is skipped.
+      IF EXISTS (
+        SELECT 1 FROM (SELECT state, count(*) AS c FROM old_rows GROUP BY state) o
+        FULL JOIN (SELECT state, count(*) AS c FROM new_rows GROUP BY state) n USING (state)
+        WHERE o.c IS DISTINCT FROM n.c
+      ) THEN
+        INSERT INTO funnel_daily (day, department, wave_id, state_from, state_to, n)
+          SELECT (n.state_changed_at AT TIME ZONE 'Europe/Paris')::date, n.department, coalesce(n.wave_id, 0), o.state, n.state, count(*)
+          FROM old_rows o JOIN new_rows n ON n.id = o.id
+          WHERE o.state <> n.state
+          GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (day, department, wave_id, state_from, state_to) DO UPDATE SET n = funnel_daily.n + EXCLUDED.n;
+      END IF;
 
       INSERT INTO deadline_pending (day, department, wave_id, n)
         SELECT day, department, wave_id, sum(d) FROM (
