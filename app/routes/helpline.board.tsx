@@ -85,24 +85,24 @@ export default function Board() {
       </div>
       <div className="grid">
         <div className="stat">
-          <span className="stat-label">En attente</span>
-          <span className="stat-value" data-testid="total-waiting">
+          <div className="stat-label">En attente</div>
+          <div className="stat-value" data-testid="total-waiting">
             {totals.waiting}
-          </span>
+          </div>
         </div>
         <div className="stat">
-          <span className="stat-label">SLA à risque</span>
-          <span className="stat-value">{totals.atRisk}</span>
+          <div className="stat-label">SLA à risque</div>
+          <div className="stat-value">{totals.atRisk}</div>
         </div>
         <div className="stat">
-          <span className="stat-label">SLA dépassés</span>
-          <span className="stat-value">{totals.breached}</span>
+          <div className="stat-label">SLA dépassés</div>
+          <div className="stat-value">{totals.breached}</div>
         </div>
         <div className="stat">
-          <span className="stat-label">Conseillers disponibles</span>
-          <span className="stat-value">
+          <div className="stat-label">Conseillers disponibles</div>
+          <div className="stat-value">
             {available} / {board.agents.length}
-          </span>
+          </div>
         </div>
       </div>
       <section aria-labelledby="queues-title">

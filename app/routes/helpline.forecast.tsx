@@ -191,28 +191,28 @@ export default function Forecast() {
       ) : null}
       <div className="grid">
         <div className="stat">
-          <span className="stat-label">Taux d'appel par notification</span>
-          <span className="stat-value">
+          <div className="stat-label">Taux d'appel par notification</div>
+          <div className="stat-value">
             {(f.rate * 100).toLocaleString("fr-FR", { maximumFractionDigits: 2 })} %
-          </span>
-          <span className="hint">
+          </div>
+          <div className="hint">
             {f.rateSource === "observed"
               ? `observé : ${fmt(f.observed.cases)} dossiers / ${fmt(f.observed.notifications)} notifications (28 j)`
               : `paramétré (observé : ${fmt(f.observed.cases)} dossiers / ${fmt(f.observed.notifications)} notifications, trop peu pour calibrer)`}
-          </span>
+          </div>
         </div>
         <div className="stat">
-          <span className="stat-label">Appels prévus (4 semaines)</span>
-          <span className="stat-value">{fmt(f.days.reduce((s, d) => s + d.calls, 0))}</span>
+          <div className="stat-label">Appels prévus (4 semaines)</div>
+          <div className="stat-value">{fmt(f.days.reduce((s, d) => s + d.calls, 0))}</div>
         </div>
         <div className="stat">
-          <span className="stat-label">Pic de conseillers nécessaires</span>
-          <span className="stat-value">{Math.max(0, ...f.days.map((d) => d.agentsNeeded))}</span>
+          <div className="stat-label">Pic de conseillers nécessaires</div>
+          <div className="stat-value">{Math.max(0, ...f.days.map((d) => d.agentsNeeded))}</div>
         </div>
         <div className="stat">
-          <span className="stat-label">Jours en sous-effectif</span>
-          <span className="stat-value">{short}</span>
-          <span className="hint">{unplanned} jour(s) ouvré(s) sans effectif planifié</span>
+          <div className="stat-label">Jours en sous-effectif</div>
+          <div className="stat-value">{short}</div>
+          <div className="hint">{unplanned} jour(s) ouvré(s) sans effectif planifié</div>
         </div>
       </div>
       <section className="card" aria-labelledby="chart-title">

@@ -86,6 +86,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     CREATE INDEX helpline_case_waiting ON helpline_case (queue_id, priority, created_at)
       WHERE assigned_user_id IS NULL AND state IN ('new','escalated');
+    -- The routing job's order over every queue (priority, then oldest), read with SKIP LOCKED.
+    CREATE INDEX helpline_case_waiting_order ON helpline_case (priority, created_at, id)
+      WHERE assigned_user_id IS NULL AND state IN ('new','escalated');
     CREATE INDEX helpline_case_agent_open ON helpline_case (assigned_user_id) WHERE state <> 'resolved';
     CREATE INDEX helpline_case_person ON helpline_case (person_id, created_at DESC) WHERE person_id IS NOT NULL;
     CREATE INDEX helpline_case_sla_open ON helpline_case (sla_due_at) WHERE state <> 'resolved';

@@ -97,8 +97,8 @@ export const helplineBench: Bench = {
         await sql`
           INSERT INTO person (nir, last_name, first_name, birth_date, department, postal_code, city, state)
           SELECT body || lpad((97 - (body::bigint % 97))::text, 2, '0'),
-                 'Nom' || (g * 7919 % 200), 'Prénom' || (g % 50),
-                 date '1940-01-01' + (g * 37 % 29000), d.dept, d.dept || '000', 'Commune', 'notified'
+                 'Nom' || ((g::bigint * 7919) % 200), 'Prénom' || (g % 50),
+                 date '1940-01-01' + ((g::bigint * 37) % 29000)::int, d.dept, d.dept || '000', 'Commune', 'notified'
           FROM generate_series(0, ${persons - 1}) g
           CROSS JOIN LATERAL (SELECT (ARRAY['31','44','80','75','13','69','33','59'])[1 + g % 8] AS dept) d
           CROSS JOIN LATERAL (SELECT (1 + g % 2)::text || lpad(((g / 1000000) * 7 + 20)::text, 2, '0')
@@ -109,7 +109,8 @@ export const helplineBench: Bench = {
       });
       log(`persons: ${persons} inserted and analysed in ${round(personsFill.ms / 1000, 1)} s`);
       const sample = await sql<{ nir: string; last_name: string; birth: string }>`
-        SELECT nir, last_name, to_char(birth_date, 'YYYY-MM-DD') AS birth FROM person TABLESAMPLE SYSTEM (1) LIMIT ${queries}
+        SELECT nir, last_name, to_char(birth_date, 'YYYY-MM-DD') AS birth FROM person
+        WHERE id IN (SELECT 1 + floor(random() * ${persons})::bigint FROM generate_series(1, ${queries}))
       `.execute(db);
       const byNir: number[] = [];
       const byName: number[] = [];

@@ -192,8 +192,20 @@ export async function routeWaitingCases(
         WHERE a.user_id = v.user_id
       `.execute(trx);
     }
-    // A case that cannot be routed says why, once (then it waits for an agent to free up).
-    if (plan.unassigned.length > 0) {
+    // A case that cannot be routed says why, once (then it waits for an agent to free up) — unless some
+    // available agents were skipped because another router holds them: that router is at work.
+    const contended =
+      plan.unassigned.length > 0 &&
+      Number(
+        (
+          await sql<{ n: number }>`
+            SELECT count(DISTINCT a.user_id)::int AS n FROM helpline_agent a
+            JOIN helpline_agent_skill s ON s.user_id = a.user_id AND s.queue_id = ANY(${queues}::bigint[])
+            WHERE a.presence = 'available'
+          `.execute(trx)
+        ).rows[0]?.n ?? 0,
+      ) > agents.length;
+    if (plan.unassigned.length > 0 && !contended) {
       const ids2 = plan.unassigned.map((u) => u.caseId);
       const reasons2 = plan.unassigned.map((u) => u.reason);
       await sql`
