@@ -46,6 +46,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return { ...outcome, fileName: file.name };
 }
 
+function formatFigure(value: number): string {
+  return formatNumberFr(value, Number.isInteger(value) ? 0 : 1);
+}
+
 export default function KpiImport() {
   const { indicators, campaign } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -76,8 +80,7 @@ export default function KpiImport() {
             <ul>
               {result.result.revisions.slice(0, 20).map((r) => (
                 <li key={r.key}>
-                  {r.key} : {formatNumberFr(r.previous, 1)} → {formatNumberFr(r.value, 1)} (révision{" "}
-                  {r.revision})
+                  {r.key} : {formatFigure(r.previous)} → {formatFigure(r.value)} (révision {r.revision})
                 </li>
               ))}
             </ul>

@@ -117,7 +117,7 @@ export default function KpiTargets() {
         </div>
         <div className="field">
           <label htmlFor="target-note">Source ou justification</label>
-          <input id="target-note" name="note" maxLength={300} />
+          <input id="target-note" name="note" type="text" maxLength={300} />
           {err("note") ? <p className="field-error">{err("note")}</p> : null}
         </div>
         <div>

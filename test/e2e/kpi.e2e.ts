@@ -19,8 +19,7 @@ describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", (
       .getByRole("navigation", { name: "Navigation principale" })
       .getByRole("link", { name: "Indicateurs" })
       .click();
-    await page.waitForURL(/\/kpi$/);
-    expect(await page.locator("h1").innerText()).toBe("Indicateurs de la feuille de route");
+    await page.getByRole("heading", { level: 1, name: "Indicateurs de la feuille de route" }).waitFor();
     // Charts render after hydration (recharts measures the DOM); the server sent the tables.
     await page.locator('[data-chart="documents-years"] .recharts-surface').first().waitFor();
     await page.locator('[data-chart="vendors"] .recharts-surface').first().waitFor();
@@ -127,6 +126,61 @@ describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", (
     await screenshot(page, "kpi-ministry-person-403");
     expect((await page.goto(`${app.baseUrl}/kpi/import`))?.status()).toBe(403);
     expect(await page.getByRole("link", { name: "Import d'indicateurs" }).count()).toBe(0);
+    await context.close();
+  });
+
+  it("lets an admin import figures (rejects first, then a revision), recompute the campaign and set a target", async () => {
+    const context = await ui.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "admin@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/kpi/import`);
+    await page.getByLabel("Fichier CSV des chiffres mensuels").setInputFiles({
+      name: "documents-mauvais.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(
+        "indicateur;periode;valeur;unite;ventilation\r\ndocuments_deposited;2024-13;12 000 000;nombre;hopitaux\r\ndocuments_deposited;2024-02;-3;nombre;cliniques\r\n",
+      ),
+    });
+    await page.getByRole("button", { name: "Importer" }).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain("3 erreur(s) sur 2 ligne(s)");
+    expect(await alert.getByRole("row").nth(1).innerText()).toContain("période invalide");
+    await screenshot(page, "kpi-import-rejects");
+    await expectAccessible(page);
+
+    await page.getByLabel("Fichier CSV des chiffres mensuels").setInputFiles({
+      name: "documents-corrige.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(
+        "indicateur;periode;valeur;unite;ventilation\r\ndocuments_deposited;2024-03;12 000 000;nombre;hopitaux\r\n",
+      ),
+    });
+    await page.getByRole("button", { name: "Importer" }).click();
+    await page.getByText("documents-corrige.csv importé").waitFor();
+    expect(await page.getByText("0 nouvelle(s), 1 révisée(s)").count()).toBe(1);
+
+    expect(
+      await page
+        .getByText(/documents_deposited 2024-03 hopitaux : [\d\s]+ → 12\s000\s000 \(révision 2\)/)
+        .count(),
+    ).toBe(1);
+    await screenshot(page, "kpi-import-revision");
+
+    await page.getByRole("button", { name: "Recalculer les indicateurs de la campagne" }).click();
+    await page.waitForURL(/campaign=(queued|already)/);
+
+    await page.goto(`${app.baseUrl}/kpi/targets`);
+    await page.getByLabel("Indicateur").selectOption("documents_deposited");
+    await page.getByLabel("Année").fill("2026");
+    await page.getByLabel(/Valeur cible/).fill("410 000 000");
+    await page.getByLabel("Source ou justification").fill("Révision de la feuille de route");
+    await page.getByRole("button", { name: "Enregistrer la cible" }).click();
+    await page.getByText("Cible enregistrée").waitFor();
+    expect(await page.getByRole("cell", { name: /^410\s000\s000$/ }).count()).toBe(1);
+    expect(await page.getByText(/Remplacée le/).count()).toBeGreaterThanOrEqual(1);
+    await screenshot(page, "kpi-targets");
+    await expectAccessible(page);
     await context.close();
   });
 });
