@@ -106,6 +106,7 @@ export default function KpiTargets() {
           <input
             id="target-value"
             name="value"
+            type="text"
             inputMode="decimal"
             required
             aria-describedby="target-value-hint"
