@@ -129,7 +129,13 @@ function Navigation({ sections }: { sections: NavSection[] }) {
           <ul aria-labelledby={`nav-${section.id}`}>
             {section.items.map((item) => (
               <li key={item.to}>
-                <NavLink to={item.to} prefetch="intent">
+                <NavLink
+                  to={item.to}
+                  prefetch="intent"
+                  // "/helpline" must not stay highlighted on "/helpline/board": exact match when another
+                  // item lives under this one's path.
+                  end={sections.some((s) => s.items.some((o) => o.to.startsWith(`${item.to}/`)))}
+                >
                   {item.label}
                 </NavLink>
               </li>

@@ -116,6 +116,21 @@ describe.runIf(browserAvailable())("helpline (browser)", () => {
     await expect(page.locator("h1").innerText()).resolves.toContain("Routage");
     await screenshot(page, "helpline-routing");
     await expectAccessible(page);
+    // Scheduled volumes as the waves context plans them (batches not yet sent), so the chart has data.
+    const day = (n: number) => new Date(Date.now() + n * 86400_000).toISOString().slice(0, 10);
+    await app.runtime.db
+      .insertInto("wave_batch")
+      .values(
+        [2, 3, 8, 9, 10].map((n, i) => ({
+          wave_id: null,
+          channel: "letter" as const,
+          number: i + 1,
+          day: day(n),
+          not_before: new Date(`${day(n)}T08:00:00Z`),
+          planned_count: 120_000,
+        })),
+      )
+      .execute();
     await page.goto(`${app.baseUrl}/helpline/forecast`);
     await page
       .getByLabel(/Conseillers planifiés le/)
