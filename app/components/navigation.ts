@@ -20,8 +20,11 @@ export const NAVIGATION: NavSection[] = [
     label: "Campagne",
     items: [
       // rolls, persons, waves, deadlines, funnel: added by their contexts
+      { to: "/rolls", label: "Fichiers d'assurés", permission: "rolls:import" },
+      { to: "/persons", label: "Assurés", permission: "persons:read" },
       // lifecycle: paper oppositions are a bulk file import by campaign staff (same trust as a roll import;
       // campaign managers do not hold persons:oppose, which is the helpline's one-person action)
+      { to: "/waves", label: "Vagues d'envoi", permission: "waves:read" },
       { to: "/deadlines", label: "Échéances", permission: "deadlines:write" },
       { to: "/funnel", label: "Entonnoir", permission: "funnel:read" },
       { to: "/oppositions/upload", label: "Oppositions papier", permission: "rolls:import" },
@@ -53,6 +56,7 @@ export const NAVIGATION: NavSection[] = [
       { to: "/admin/users", label: "Utilisateurs", permission: "users:admin" },
       { to: "/admin/audit", label: "Journal d'audit", permission: "audit:read" },
       { to: "/admin/jobs", label: "Tâches de fond", permission: "jobs:admin" },
+      { to: "/admin/outbox", label: "Boîte d'envoi (démo)", permission: "outbox:read", demoOnly: true },
     ],
   },
 ];

@@ -5,11 +5,12 @@ import { helplineSeeder } from "./helpline";
 import { kpiDemoSeeder } from "./kpi";
 import type { Seeder } from "./seeder";
 import { demoUsersSeeder } from "./users";
+import { wavesDemoSeeder } from "./waves";
 
 export { DEMO_PASSWORD, DEMO_USERS } from "./users";
 
 /** Demo data, in order; each seeder runs once per database, in its own transaction. */
-export const SEEDERS: Seeder[] = [demoUsersSeeder, helplineSeeder, kpiDemoSeeder];
+export const SEEDERS: Seeder[] = [demoUsersSeeder, helplineSeeder, kpiDemoSeeder, wavesDemoSeeder];
 
 export async function seedDemo(db: Kysely<Database>, config: AppConfig): Promise<string[]> {
   const applied: string[] = [];

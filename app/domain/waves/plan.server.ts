@@ -5,13 +5,22 @@ import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import { enqueueBatches } from "./batch-queue.server";
 import { type Calendar, planBatches, planCalendar } from "./calendar";
 import { countSegment, segmentSql } from "./segment.server";
-import { segmentSchema, settingsSchema, type WaveSegment, type WaveSettings } from "./wave";
+import { DEFAULT_SETTINGS, segmentSchema, settingsSchema, type WaveSegment, type WaveSettings } from "./wave";
 
-export function parseWaveDefinition(row: { segment: unknown; settings: unknown }): {
+/**
+ * Reads a wave's stored segment and settings. Missing fields take their defaults (rows written by other
+ * seeds may hold only part of the definition); a wave being materialised always has them all.
+ */
+export function parseWaveDefinition(row: { segment: unknown; settings: unknown; created_at?: Date }): {
   segment: WaveSegment;
   settings: WaveSettings;
 } {
-  return { segment: segmentSchema.parse(row.segment), settings: settingsSchema.parse(row.settings) };
+  const seg = (row.segment ?? {}) as Record<string, unknown>;
+  const set = (row.settings ?? {}) as Record<string, unknown>;
+  return {
+    segment: segmentSchema.parse({ mode: "pending", ...seg }),
+    settings: settingsSchema.parse({ ...DEFAULT_SETTINGS, startAt: row.created_at ?? new Date(), ...set }),
+  };
 }
 
 export interface MaterialiseResult {

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { BatchStatus, Channel, WaveStatus } from "../../../db/tables/waves";
+import type { BatchKind, BatchStatus, Channel, WaveStatus } from "../../../db/tables/waves";
 import { addDays, parisDate, parisInstant } from "../lifecycle/paris-time";
 
-export type { BatchStatus, Channel, WaveStatus };
+export type { BatchKind, BatchStatus, Channel, WaveStatus };
 
 /** The pilot departments of July 2021: Haute-Garonne, Loire-Atlantique, Somme. */
 export const PILOT_DEPARTMENTS = ["31", "44", "80"] as const;

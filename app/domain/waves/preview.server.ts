@@ -1,0 +1,88 @@
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../../../db/schema";
+import { type Calendar, planCalendar } from "./calendar";
+import { countSegment, type SampleRecipient, type SegmentCount, sampleSegment } from "./segment.server";
+import { EXCLUSION_LABELS, type ExclusionReason, type WaveSegment, type WaveSettings } from "./wave";
+
+export interface WavePreview {
+  count: SegmentCount;
+  sample: SampleRecipient[];
+  calendar: Calendar;
+}
+
+/** What the builder shows before anything is scheduled: live count, exclusions, sample, calendar. */
+export async function previewWave(
+  db: Kysely<Database>,
+  segment: WaveSegment,
+  settings: WaveSettings,
+): Promise<WavePreview> {
+  const [count, sample] = await Promise.all([
+    countSegment(db, segment, settings.forceLetters),
+    sampleSegment(db, segment, settings.forceLetters),
+  ]);
+  return { count, sample, calendar: planCalendar(count, settings) };
+}
+
+/** Departments present among persons (loose index scan on person(department, …): cheap at any size). */
+export async function knownDepartments(db: Kysely<Database>): Promise<string[]> {
+  const r = await sql<{ dep: string }>`
+    WITH RECURSIVE d AS (
+      SELECT min(department) AS dep FROM person
+      UNION ALL
+      SELECT (SELECT min(department) FROM person WHERE department > d.dep) FROM d WHERE d.dep IS NOT NULL
+    )
+    SELECT dep FROM d WHERE dep IS NOT NULL
+  `.execute(db);
+  return r.rows.map((x) => x.dep);
+}
+
+/** Merged rolls a segment can target. */
+export async function mergedRolls(db: Kysely<Database>): Promise<Array<{ id: number; label: string }>> {
+  const r = await sql<{ id: number; file_name: string; created_at: Date }>`
+    SELECT id, file_name, created_at FROM roll WHERE state = 'merged' ORDER BY id DESC LIMIT 200
+  `.execute(db);
+  return r.rows.map((x) => ({ id: x.id, label: `#${x.id} — ${x.file_name}` }));
+}
+
+export interface PreviewView {
+  eligible: number;
+  matched: number;
+  letters: number;
+  emails: number;
+  exclusions: Array<{ reason: string; label: string; count: number }>;
+  sample: SampleRecipient[];
+  days: Array<{ date: string; letters: number; emails: number }>;
+  lastSendDay: string | null;
+  firstWindowEnd: string | null;
+  lastWindowEnd: string | null;
+}
+
+/** The preview as the page shows it: French labels and dates, nothing that is not serialisable. */
+export function previewView(p: WavePreview): PreviewView {
+  const long = (d: Date | null) =>
+    d
+      ? new Intl.DateTimeFormat("fr-FR", {
+          timeZone: "Europe/Paris",
+          weekday: "long",
+          day: "numeric",
+          month: "long",
+          year: "numeric",
+        }).format(d)
+      : null;
+  return {
+    eligible: p.count.eligible,
+    matched: p.count.matched,
+    letters: p.count.letters,
+    emails: p.count.emails,
+    exclusions: Object.entries(p.count.exclusions).map(([reason, count]) => ({
+      reason,
+      label: EXCLUSION_LABELS[reason as ExclusionReason] ?? reason,
+      count: count ?? 0,
+    })),
+    sample: p.sample,
+    days: p.calendar.days.map((d) => ({ date: d.date, letters: d.letters, emails: d.emails })),
+    lastSendDay: p.calendar.lastSendDay ? long(new Date(`${p.calendar.lastSendDay}T12:00:00Z`)) : null,
+    firstWindowEnd: long(p.calendar.firstWindowEnd),
+    lastWindowEnd: long(p.calendar.lastWindowEnd),
+  };
+}

@@ -1,0 +1,91 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { requirePermission } from "~/domain/auth/guards.server";
+import { formatDateTime } from "~/domain/lifecycle/paris-time";
+import { listOutbox } from "~/domain/waves/email-provider.server";
+
+export const meta: MetaFunction = () => [{ title: "Boîte d'envoi (démo) — mes-ops" }];
+
+const Query = z.object({ page: z.coerce.number().int().min(1).catch(1) });
+const PAGE_SIZE = 50;
+
+/** The dev sink's messages: what would have been sent without a provider. Demo mode only. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, context, "outbox:read");
+  if (!context.config.demoMode)
+    throw new Response("Page disponible en mode démo uniquement.", { status: 404 });
+  const { page } = Query.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const { total, entries } = listOutbox(context.config.outboxDir, {
+    offset: (page - 1) * PAGE_SIZE,
+    limit: PAGE_SIZE,
+  });
+  return json({
+    page,
+    pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+    total,
+    providerConfigured: Boolean(context.config.email.url),
+    entries: entries.map((e) => ({ ...e, date: formatDateTime(e.date) })),
+  });
+}
+
+export default function Outbox() {
+  const { entries, total, page, pages, providerConfigured } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Boîte d'envoi (démo)</h1>
+          <p className="hint">
+            Sans fournisseur d'e-mail configuré, chaque message est écrit dans un fichier .eml au lieu d'être
+            envoyé. Ces messages contiennent des codes provisoires en clair, comme une vraie boîte de
+            réception.
+          </p>
+        </div>
+      </div>
+      {providerConfigured ? (
+        <div className="alert alert-warning">
+          Un fournisseur est configuré : les nouveaux e-mails partent chez lui, pas ici.
+        </div>
+      ) : null}
+      {entries.length === 0 ? (
+        <p className="empty">Aucun message dans la boîte d'envoi.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="sr-only">Messages ({total})</caption>
+            <thead>
+              <tr>
+                <th scope="col">Date</th>
+                <th scope="col">Destinataire</th>
+                <th scope="col">Objet</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.file}>
+                  <td>{e.date}</td>
+                  <td>{e.to}</td>
+                  <td>
+                    <Link to={`/admin/outbox/${encodeURIComponent(e.file)}`}>
+                      {e.subject || "(sans objet)"}
+                    </Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {pages > 1 ? (
+        <nav className="pagination" aria-label="Pages">
+          {page > 1 ? <Link to={`?page=${page - 1}`}>Page précédente</Link> : null}
+          <span>
+            Page {page} sur {pages} ({total} messages)
+          </span>
+          {page < pages ? <Link to={`?page=${page + 1}`}>Page suivante</Link> : null}
+        </nav>
+      ) : null}
+    </>
+  );
+}
