@@ -23,6 +23,3 @@ export const rollImport: JobHandler<RollImportJob> = {
     }
   },
 };
-
-/** Enqueue options: one job per roll, whatever the number of clicks. */
-export const rollImportKey = (rollId: number) => ({ singletonKey: `roll-import:${rollId}` });

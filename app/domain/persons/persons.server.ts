@@ -1,0 +1,292 @@
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
+import type { PersonState } from "../../../db/tables/core";
+import { EVENT_LABELS, type LifecycleEvent, STATE_LABELS } from "../lifecycle/transitions";
+import { normaliseNir } from "./nir";
+
+/**
+ * Person queries shared by the persons pages and the helpline. Every function returns the clear NIR:
+ * masking is the caller's job (it knows the user's permissions: persons:read_nir).
+ */
+export interface PersonSearch {
+  /** Exact NIR, any spacing (`1 84 05 31 555 001 23`). */
+  nir?: string;
+  /** With birthDate: exact last name, case-insensitive. */
+  lastName?: string;
+  firstName?: string;
+  /** ISO `YYYY-MM-DD`. */
+  birthDate?: string;
+  department?: string;
+  state?: PersonState;
+  rollId?: number;
+  /** Keyset: persons with id greater than this. */
+  after?: number;
+  limit?: number;
+}
+
+export interface PersonListItem {
+  id: number;
+  nir: string;
+  lastName: string;
+  firstName: string;
+  birthDate: string;
+  department: string;
+  city: string | null;
+  state: PersonState;
+  holderId: number | null;
+}
+
+/**
+ * Search by exact NIR, or by name + birth date, with filters (department, state, roll). Keyset-paginated on
+ * id, so page 1 000 costs what page 1 costs; each filter combination has an index behind it
+ * (person_nir_key, person_name_birth, person_department_state, person_last_roll).
+ */
+export async function searchPersons(
+  db: DB,
+  params: PersonSearch,
+): Promise<{ persons: PersonListItem[]; nextAfter: number | null }> {
+  const limit = Math.min(Math.max(params.limit ?? 25, 1), 200);
+  let q = db
+    .selectFrom("person")
+    .select([
+      "id",
+      "nir",
+      "last_name",
+      "first_name",
+      "birth_date",
+      "department",
+      "city",
+      "state",
+      "holder_id",
+    ])
+    .orderBy("id")
+    .limit(limit + 1);
+  if (params.nir) q = q.where("nir", "=", normaliseNir(params.nir));
+  if (params.lastName) q = q.where(sql`lower(last_name)`, "=", params.lastName.trim().toLowerCase());
+  if (params.firstName) q = q.where(sql`lower(first_name)`, "=", params.firstName.trim().toLowerCase());
+  if (params.birthDate) q = q.where("birth_date", "=", sql<Date>`${params.birthDate}::date`);
+  if (params.department) q = q.where("department", "=", params.department.toUpperCase());
+  if (params.state) q = q.where("state", "=", params.state);
+  if (params.rollId) q = q.where("last_roll_id", "=", params.rollId);
+  if (params.after) q = q.where("id", ">", params.after);
+  const rows = await q.execute();
+  const page = rows.slice(0, limit);
+  return {
+    persons: page.map((r) => ({
+      id: r.id,
+      nir: r.nir,
+      lastName: r.last_name,
+      firstName: r.first_name,
+      birthDate: isoDate(r.birth_date),
+      department: r.department,
+      city: r.city,
+      state: r.state,
+      holderId: r.holder_id,
+    })),
+    nextAfter: rows.length > limit ? page[page.length - 1].id : null,
+  };
+}
+
+function isoDate(d: Date | string): string {
+  if (typeof d === "string") return d.slice(0, 10);
+  // A date column comes back as local midnight: read its local parts.
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+export interface PersonDetail extends PersonListItem {
+  addressLine: string | null;
+  postalCode: string | null;
+  email: string | null;
+  emailBouncedAt: string | null;
+  phone: string | null;
+  stateChangedAt: string;
+  notifiedAt: string | null;
+  windowEndsAt: string | null;
+  lastRollId: number | null;
+  createdAt: string;
+  updatedAt: string;
+  holder: PersonLink | null;
+  dependants: PersonLink[];
+  contactHistory: ContactHistoryEntry[];
+}
+
+export interface PersonLink {
+  id: number;
+  nir: string;
+  lastName: string;
+  firstName: string;
+  birthDate: string;
+  state: PersonState;
+}
+
+export interface ContactHistoryEntry {
+  replacedAt: string;
+  rollId: number | null;
+  department: string | null;
+  addressLine: string | null;
+  postalCode: string | null;
+  city: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
+export async function getPerson(db: DB, personId: number): Promise<PersonDetail | null> {
+  const p = await db.selectFrom("person").selectAll().where("id", "=", personId).executeTakeFirst();
+  if (!p) return null;
+  const link = (r: {
+    id: number;
+    nir: string;
+    last_name: string;
+    first_name: string;
+    birth_date: Date;
+    state: PersonState;
+  }): PersonLink => ({
+    id: r.id,
+    nir: r.nir,
+    lastName: r.last_name,
+    firstName: r.first_name,
+    birthDate: isoDate(r.birth_date),
+    state: r.state,
+  });
+  const cols = ["id", "nir", "last_name", "first_name", "birth_date", "state"] as const;
+  const holder = p.holder_id
+    ? await db.selectFrom("person").select(cols).where("id", "=", p.holder_id).executeTakeFirst()
+    : undefined;
+  const dependants = await db
+    .selectFrom("person")
+    .select(cols)
+    .where("holder_id", "=", p.id)
+    .orderBy("birth_date")
+    .limit(50)
+    .execute();
+  const history = await db
+    .selectFrom("person_contact_history")
+    .selectAll()
+    .where("person_id", "=", p.id)
+    .orderBy("replaced_at", "desc")
+    .orderBy("id", "desc")
+    .limit(50)
+    .execute();
+  return {
+    id: p.id,
+    nir: p.nir,
+    lastName: p.last_name,
+    firstName: p.first_name,
+    birthDate: isoDate(p.birth_date),
+    department: p.department,
+    city: p.city,
+    state: p.state,
+    holderId: p.holder_id,
+    addressLine: p.address_line,
+    postalCode: p.postal_code,
+    email: p.email,
+    emailBouncedAt: p.email_bounced_at?.toISOString() ?? null,
+    phone: p.phone,
+    stateChangedAt: p.state_changed_at.toISOString(),
+    notifiedAt: p.notified_at?.toISOString() ?? null,
+    windowEndsAt: p.window_ends_at?.toISOString() ?? null,
+    lastRollId: p.last_roll_id,
+    createdAt: p.created_at.toISOString(),
+    updatedAt: p.updated_at.toISOString(),
+    holder: holder ? link(holder) : null,
+    dependants: dependants.map(link),
+    contactHistory: history.map((h) => ({
+      replacedAt: h.replaced_at.toISOString(),
+      rollId: h.roll_id,
+      department: h.department,
+      addressLine: h.address_line,
+      postalCode: h.postal_code,
+      city: h.city,
+      email: h.email,
+      phone: h.phone,
+    })),
+  };
+}
+
+/** One entry of a person's timeline, whatever its source (events, contact changes, import). */
+export interface TimelineEntry {
+  key: string;
+  at: string;
+  title: string;
+  source: string;
+  detail: string | null;
+}
+
+const SOURCE_LABELS: Record<string, string> = {
+  portal: "portail",
+  helpline: "34 22",
+  job: "automatique",
+  import: "import",
+  mail: "courrier",
+  staff: "agent",
+};
+
+function eventTitle(type: string, toState: string | null): string {
+  const label = (EVENT_LABELS as Record<string, string>)[type as LifecycleEvent];
+  const base = label ? label.charAt(0).toUpperCase() + label.slice(1) : type.replace(/[._]/g, " ");
+  return toState ? `${base} → ${(STATE_LABELS as Record<string, string>)[toState] ?? toState}` : base;
+}
+
+/**
+ * The person's history, newest first: every person_event (all sources), the contact data each roll
+ * replaced, and the creation by a roll. Used by the person page and the helpline console.
+ */
+export async function personTimeline(db: DB, personId: number, limit = 200): Promise<TimelineEntry[]> {
+  const events = await db
+    .selectFrom("person_event")
+    .leftJoin("app_user", "app_user.id", "person_event.actor_user_id")
+    .select([
+      "person_event.id",
+      "person_event.type",
+      "person_event.at",
+      "person_event.source",
+      "person_event.to_state",
+      "person_event.wave_id",
+      "app_user.display_name",
+    ])
+    .where("person_event.person_id", "=", personId)
+    .orderBy("person_event.at", "desc")
+    .orderBy("person_event.id", "desc")
+    .limit(limit)
+    .execute();
+  const history = await db
+    .selectFrom("person_contact_history")
+    .select(["id", "replaced_at", "roll_id"])
+    .where("person_id", "=", personId)
+    .orderBy("replaced_at", "desc")
+    .limit(limit)
+    .execute();
+  const person = await db
+    .selectFrom("person")
+    .select(["created_at"])
+    .where("id", "=", personId)
+    .executeTakeFirst();
+  const entries: TimelineEntry[] = [
+    ...events.map((e) => ({
+      key: `e${e.id}`,
+      at: e.at.toISOString(),
+      title: eventTitle(e.type, e.to_state),
+      source: SOURCE_LABELS[e.source] ?? e.source,
+      detail:
+        [e.wave_id ? `vague n° ${e.wave_id}` : null, e.display_name ? `par ${e.display_name}` : null]
+          .filter(Boolean)
+          .join(", ") || null,
+    })),
+    ...history.map((h) => ({
+      key: `h${h.id}`,
+      at: h.replaced_at.toISOString(),
+      title: "Coordonnées mises à jour",
+      source: SOURCE_LABELS.import,
+      detail: h.roll_id ? `fichier d'assurés n° ${h.roll_id}` : null,
+    })),
+  ];
+  if (person)
+    entries.push({
+      key: "created",
+      at: person.created_at.toISOString(),
+      title: "Assuré enregistré (fichier d'assurés)",
+      source: SOURCE_LABELS.import,
+      detail: null,
+    });
+  return entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
+}

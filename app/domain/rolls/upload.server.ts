@@ -1,0 +1,90 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, unlink } from "node:fs/promises";
+import path from "node:path";
+import type PgBoss from "pg-boss";
+import type { DB } from "../../../db/connection";
+import { bossDb } from "../../../jobs/boss.server";
+import { QUEUES } from "../../../jobs/queues";
+import { type AuditActor, writeAudit } from "../audit/audit.server";
+import { createRoll } from "./rolls.server";
+
+export interface StoredUpload {
+  path: string;
+  fileName: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Writes an uploaded file part to the upload directory as it arrives (never held in memory; several GB
+ * work), hashing it on the way.
+ */
+export async function storeUpload(
+  uploadDir: string,
+  fileName: string,
+  data: AsyncIterable<Uint8Array>,
+): Promise<StoredUpload> {
+  await mkdir(uploadDir, { recursive: true });
+  const target = path.join(uploadDir, `roll-${Date.now()}-${randomBytes(6).toString("hex")}.csv`);
+  const out = createWriteStream(target, { mode: 0o600 });
+  const hash = createHash("sha256");
+  let size = 0;
+  try {
+    for await (const chunk of data) {
+      hash.update(chunk);
+      size += chunk.length;
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+    }
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+  } catch (error) {
+    out.destroy();
+    await unlink(target).catch(() => undefined);
+    throw error;
+  }
+  return { path: target, fileName: path.basename(fileName).slice(0, 200), size, sha256: hash.digest("hex") };
+}
+
+/** Registers the stored file as a roll and enqueues its import, atomically (one job per roll). */
+export async function submitUploadedRoll(
+  db: DB,
+  boss: PgBoss,
+  params: { upload: StoredUpload; force: boolean; thresholdPct: number; actor: AuditActor },
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const rollId = await createRoll(trx, {
+      filePath: params.upload.path,
+      fileName: params.upload.fileName,
+      sizeBytes: params.upload.size,
+      sha256: params.upload.sha256,
+      source: "upload",
+      force: params.force,
+      thresholdPct: params.thresholdPct,
+      createdBy: params.actor.userId,
+    });
+    await writeAudit(trx, params.actor, {
+      action: "roll.uploaded",
+      objectType: "roll",
+      objectId: rollId,
+      details: { fileName: params.upload.fileName, size: params.upload.size, force: params.force },
+    });
+    await enqueueRollImport(trx, boss, rollId);
+    return rollId;
+  });
+}
+
+/** One job per roll and step: a double click or a retry adds nothing. */
+export async function enqueueRollImport(
+  trx: DB,
+  boss: PgBoss,
+  rollId: number,
+  step: "upload" | "confirm" = "upload",
+): Promise<void> {
+  await boss.send(
+    QUEUES.rollImport,
+    { rollId },
+    { singletonKey: `roll-import:${rollId}:${step}`, db: bossDb(trx) },
+  );
+}

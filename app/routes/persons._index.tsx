@@ -1,0 +1,231 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { requirePermission } from "~/domain/auth/guards.server";
+import { STATE_LABELS } from "~/domain/lifecycle/transitions";
+import { checkNir, describeNirProblem, formatNir, maskNir } from "~/domain/persons/nir";
+import { searchPersons } from "~/domain/persons/persons.server";
+import { parseBirthDate, parseDepartment } from "~/domain/rolls/rules";
+
+export const meta: MetaFunction = () => [{ title: "Assurés — mes-ops" }];
+
+const STATES = ["pending", "notified", "activated", "opposed", "auto_created", "closed"] as const;
+const Query = z.object({
+  nir: z.string().trim().optional(),
+  lastName: z.string().trim().max(100).optional(),
+  firstName: z.string().trim().max(100).optional(),
+  birthDate: z.string().trim().optional(),
+  department: z.string().trim().optional(),
+  state: z.enum(STATES).or(z.literal("")).optional(),
+  roll: z.string().trim().regex(/^\d*$/, "numéro de fichier attendu").optional(),
+  after: z.coerce.number().int().positive().optional(),
+});
+
+type FieldErrors = Partial<Record<"nir" | "lastName" | "birthDate" | "department" | "roll" | "form", string>>;
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, context, "persons:read");
+  const url = new URL(request.url);
+  const parsed = Query.safeParse(Object.fromEntries(url.searchParams));
+  const showNir = user.permissions.has("persons:read_nir");
+  const errors: FieldErrors = {};
+  if (!parsed.success)
+    return {
+      persons: [],
+      nextAfter: null,
+      errors: { form: "Recherche invalide." },
+      searched: false,
+      showNir,
+    };
+  const q = parsed.data;
+  let nir: string | undefined;
+  if (q.nir) {
+    const check = checkNir(q.nir);
+    if (!check.ok) errors.nir = describeNirProblem(check.problem);
+    else nir = check.nir;
+  }
+  let birthDate: string | undefined;
+  if (q.birthDate) {
+    const b = parseBirthDate(q.birthDate);
+    if (!b.ok) errors.birthDate = b.message;
+    else birthDate = b.value;
+  }
+  let department: string | undefined;
+  if (q.department) {
+    const d = parseDepartment(q.department);
+    if (!d.ok) errors.department = d.message;
+    else department = d.value;
+  }
+  if (q.lastName && !birthDate && !errors.birthDate)
+    errors.birthDate = "la recherche par nom demande aussi la date de naissance";
+  if (birthDate && !q.lastName) errors.lastName = "la recherche par date de naissance demande aussi le nom";
+  const searched = Boolean(nir || q.lastName || birthDate || department || q.state || q.roll);
+  if (Object.keys(errors).length > 0) return { persons: [], nextAfter: null, errors, searched, showNir };
+  const result = await searchPersons(context.db, {
+    nir,
+    lastName: q.lastName || undefined,
+    firstName: q.firstName || undefined,
+    birthDate,
+    department,
+    state: q.state || undefined,
+    rollId: q.roll ? Number(q.roll) : undefined,
+    after: q.after,
+  });
+  return {
+    persons: result.persons.map((p) => ({
+      ...p,
+      nir: showNir ? formatNir(p.nir) : maskNir(p.nir),
+      birthLabel: `${p.birthDate.slice(8, 10)}/${p.birthDate.slice(5, 7)}/${p.birthDate.slice(0, 4)}`,
+    })),
+    nextAfter: result.nextAfter,
+    errors,
+    searched,
+    showNir,
+  };
+}
+
+export default function Persons() {
+  const { persons, nextAfter, errors, searched } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const value = (k: string) => params.get(k) ?? "";
+  const next = new URLSearchParams(params);
+  if (nextAfter) next.set("after", String(nextAfter));
+  const first = new URLSearchParams(params);
+  first.delete("after");
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Assurés</h1>
+          <p className="muted">
+            Recherche par NIR exact, ou par nom et date de naissance ; filtres par département, état et
+            fichier.
+          </p>
+        </div>
+      </div>
+      <Form method="get" className="card stack" role="search" aria-label="Rechercher un assuré">
+        <div className="grid">
+          <Field
+            name="nir"
+            label="NIR (15 caractères, espaces permis)"
+            value={value("nir")}
+            error={errors.nir}
+          />
+          <Field name="lastName" label="Nom" value={value("lastName")} error={errors.lastName} />
+          <Field name="firstName" label="Prénom (facultatif)" value={value("firstName")} />
+          <Field
+            name="birthDate"
+            label="Date de naissance (JJ/MM/AAAA)"
+            value={value("birthDate")}
+            error={errors.birthDate}
+          />
+          <Field
+            name="department"
+            label="Département"
+            value={value("department")}
+            error={errors.department}
+          />
+          <div className="field">
+            <label htmlFor="state">État de l'espace</label>
+            <select id="state" name="state" defaultValue={value("state")}>
+              <option value="">Tous</option>
+              {STATES.map((s) => (
+                <option key={s} value={s}>
+                  {STATE_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <Field name="roll" label="N° de fichier d'assurés" value={value("roll")} error={errors.roll} />
+        </div>
+        {errors.form ? (
+          <p className="field-error" role="alert">
+            {errors.form}
+          </p>
+        ) : null}
+        <div className="toolbar">
+          <button type="submit" className="button">
+            Rechercher
+          </button>
+          <Link to="/persons" className="button button-secondary">
+            Effacer
+          </Link>
+        </div>
+      </Form>
+      {persons.length === 0 ? (
+        <p className="empty">
+          {searched
+            ? "Aucun assuré ne correspond à cette recherche."
+            : "Aucun assuré enregistré pour l'instant."}
+        </p>
+      ) : (
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+        <section className="table-wrap" tabIndex={0} aria-label="Assurés trouvés">
+          <table className="table">
+            <caption className="sr-only">Assurés trouvés</caption>
+            <thead>
+              <tr>
+                <th scope="col">NIR</th>
+                <th scope="col">Nom</th>
+                <th scope="col">Prénom</th>
+                <th scope="col">Naissance</th>
+                <th scope="col">Département</th>
+                <th scope="col">Commune</th>
+                <th scope="col">État</th>
+              </tr>
+            </thead>
+            <tbody>
+              {persons.map((p) => (
+                <tr key={p.id}>
+                  <td className="mono">
+                    <Link to={`/persons/${p.id}`}>{p.nir}</Link>
+                  </td>
+                  <td>{p.lastName}</td>
+                  <td>{p.firstName}</td>
+                  <td>{p.birthLabel}</td>
+                  <td>{p.department}</td>
+                  <td>{p.city ?? "—"}</td>
+                  <td>{STATE_LABELS[p.state]}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <nav className="pagination" aria-label="Pagination">
+        {params.get("after") ? <Link to={`/persons?${first}`}>« Première page</Link> : null}
+        {nextAfter ? <Link to={`/persons?${next}`}>Page suivante »</Link> : null}
+      </nav>
+    </>
+  );
+}
+
+function Field({
+  name,
+  label,
+  value,
+  error,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  error?: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      <input
+        id={name}
+        name={name}
+        defaultValue={value}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${name}-error` : undefined}
+      />
+      {error ? (
+        <p className="field-error" id={`${name}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
