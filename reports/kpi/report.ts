@@ -5,6 +5,7 @@ import { type ChartTable, chartTables, presentRows } from "../../app/domain/kpi/
 import type { DashboardModel } from "../../app/domain/kpi/dashboard";
 import {
   formatCompactFr,
+  formatGeneratedAtFr,
   formatMonthFr,
   formatMonthShortFr,
   formatNumberFr,
@@ -176,9 +177,7 @@ export async function renderKpiReport(
   doc.text(
     `Données arrêtées à fin ${formatMonthFr(opts.period)}, période ${formatMonthFr(model.filters.from)} – ${formatMonthFr(model.filters.to)}.`,
   );
-  doc.text(
-    `Généré le ${new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", dateStyle: "long", timeStyle: "short" }).format(opts.generatedAt)} par mes-ops.`,
-  );
+  doc.text(`Généré le ${formatGeneratedAtFr(opts.generatedAt)} par mes-ops.`);
   if (opts.demo) {
     doc
       .moveDown(1)

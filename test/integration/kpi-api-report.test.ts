@@ -8,6 +8,7 @@ import { reportsFolder } from "../../app/domain/kpi/reports.server";
 import { action } from "../../app/routes/api.kpi.observations";
 import { kpiDemoSeeder } from "../../db/seed/kpi";
 import { kpiReport } from "../../jobs/kpi-report";
+import { SCHEDULES } from "../../jobs/queues";
 import { setupTestDatabase } from "../setup/database";
 
 const t = setupTestDatabase();
@@ -132,6 +133,7 @@ describe("kpi-report job (cron)", () => {
     expect(first).toEqual([{ id: expect.any(Number), created: true }]);
     expect(second).toEqual([{ id: (first as Array<{ id: number }>)[0].id, created: false }]);
 
+    expect(SCHEDULES).toContainEqual({ queue: "kpi-report", cron: "0 6 1 * *", data: { trigger: "cron" } });
     const report = await t.db.selectFrom("kpi_report").selectAll().executeTakeFirstOrThrow();
     expect(report.trigger).toBe("cron");
     const file = path.join(reportsFolder(t.config.reportsDir), report.file_name);

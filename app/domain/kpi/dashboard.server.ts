@@ -76,10 +76,11 @@ export async function loadDashboard(
   });
 }
 
-/** True when demo figures (source `demo`) are present: the UI and the report say so. */
+/** True when demo figures were loaded (a `demo` import; the small table, not the figures): the UI and the
+ * report say so. */
 export async function hasDemoData(db: Kysely<Database>): Promise<boolean> {
   const { rows } = await sql<{ demo: boolean }>`
-    SELECT EXISTS (SELECT 1 FROM kpi_observation WHERE source = 'demo') AS demo
+    SELECT EXISTS (SELECT 1 FROM kpi_import WHERE source = 'demo') AS demo
   `.execute(db);
   return Boolean(rows[0]?.demo);
 }

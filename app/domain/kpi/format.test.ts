@@ -3,6 +3,7 @@ import { addMonths, isDepartmentCode, monthRange, parsePeriod, parseUnit } from 
 import {
   formatCompactFr,
   formatCsvNumber,
+  formatGeneratedAtFr,
   formatMonthFr,
   formatMonthShortFr,
   formatNumberFr,
@@ -68,5 +69,14 @@ describe("French month formats and periods", () => {
     expect(addMonths("2025-11", 3)).toBe("2026-02");
     expect(addMonths("2026-01", -1)).toBe("2025-12");
     expect(monthRange("2025-11", "2026-02")).toEqual(["2025-11", "2025-12", "2026-01", "2026-02"]);
+  });
+});
+
+describe("French dates (Europe/Paris)", () => {
+  it("gives the Paris wall-clock time, winter and summer", () => {
+    expect(formatGeneratedAtFr(new Date("2026-11-01T05:00:00Z"))).toBe("1 novembre 2026 à 06:00");
+    expect(formatGeneratedAtFr(new Date("2026-07-01T04:00:00Z"))).toBe("1 juillet 2026 à 06:00");
+    // 31 December 23:30 UTC is already New Year in Paris.
+    expect(formatGeneratedAtFr(new Date("2025-12-31T23:30:00Z"))).toBe("1 janvier 2026 à 00:30");
   });
 });

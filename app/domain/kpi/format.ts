@@ -88,3 +88,18 @@ export function parseFrenchNumber(raw: string): number | null {
   const value = Number(text.replace(",", "."));
   return Number.isFinite(value) ? value : null;
 }
+
+/** "1 novembre 2026 à 06:00" (Paris time): when a report was produced. */
+export function formatGeneratedAtFr(at: Date): string {
+  const parts = new Intl.DateTimeFormat("fr-FR", {
+    timeZone: "Europe/Paris",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(at);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("day")} ${get("month")} ${get("year")} à ${get("hour")}:${get("minute")}`;
+}
