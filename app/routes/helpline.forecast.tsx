@@ -156,7 +156,7 @@ function StaffingChart({
             name="Conseillers planifiés"
             stroke="#000091"
             strokeWidth={2}
-            dot={false}
+            dot={{ r: 3 }}
             connectNulls={false}
           />
         </ComposedChart>

@@ -114,21 +114,31 @@ export const helplineBench: Bench = {
       `.execute(db);
       const byNir: number[] = [];
       const byName: number[] = [];
+      const roundtrip: number[] = [];
+      const server: number[] = [];
       for (const p of sample.rows) {
         byNir.push((await timed(() => findCallers(db, { nir: p.nir }, { showNir: false }))).ms);
-        byName.push(
-          (
-            await timed(() =>
-              findCallers(db, { lastName: p.last_name, birthDate: p.birth }, { showNir: false }),
-            )
-          ).ms,
-        );
+        const name = { lastName: p.last_name, birthDate: p.birth };
+        byName.push((await timed(() => findCallers(db, name, { showNir: false }))).ms);
+        // Baselines from the same run: a bare round trip (what the shared machine's load costs) and the
+        // name query's own execution time inside PostgreSQL.
+        roundtrip.push((await timed(() => sql`SELECT 1`.execute(db))).ms);
+        const plan = await sql<{ "QUERY PLAN": string }>`
+          EXPLAIN (ANALYZE, TIMING OFF) SELECT id FROM person
+          WHERE lower(last_name) = ${p.last_name.toLowerCase()} AND birth_date = ${p.birth}::date
+          ORDER BY last_name, first_name LIMIT 20
+        `.execute(db);
+        const exec = /Execution Time: ([\d.]+) ms/.exec(plan.rows.map((r) => r["QUERY PLAN"]).join("\n"));
+        if (exec) server.push(Number(exec[1]));
       }
       const nirP95 = percentile(byNir, 95);
       const nameP95 = percentile(byName, 95);
       const searchP95 = percentile([...byNir, ...byName], 95);
+      const roundtripP95 = percentile(roundtrip, 95);
+      const serverP95 = percentile(server, 95);
       log(
-        `search at ${persons} persons: p95 by NIR ${round(nirP95)} ms, by name + birth date ${round(nameP95)} ms (${sample.rows.length} each)`,
+        `search at ${persons} persons: p95 by NIR ${round(nirP95)} ms, by name + birth date ${round(nameP95)} ms (${sample.rows.length} each); ` +
+          `baselines: bare round trip p95 ${round(roundtripP95)} ms, name query inside PostgreSQL p95 ${round(serverP95, 3)} ms`,
       );
       return {
         cases_routed_per_s: Math.round(perSecond),
@@ -138,6 +148,8 @@ export const helplineBench: Bench = {
         search_p95_ms: round(searchP95),
         search_nir_p95_ms: round(nirP95),
         search_name_p95_ms: round(nameP95),
+        search_server_p95_ms: round(serverP95, 3),
+        roundtrip_p95_ms: round(roundtripP95),
         persons,
       };
     } finally {
