@@ -3,6 +3,8 @@ import type { AppConfig } from "../../app/config/config.server";
 import type { Database } from "../schema";
 import { helplineSeeder } from "./helpline";
 import { kpiDemoSeeder } from "./kpi";
+import { lifecycleDemoSeeder } from "./lifecycle";
+import { personsDemoSeeder } from "./persons";
 import type { Seeder } from "./seeder";
 import { demoUsersSeeder } from "./users";
 import { wavesDemoSeeder } from "./waves";
@@ -10,7 +12,14 @@ import { wavesDemoSeeder } from "./waves";
 export { DEMO_PASSWORD, DEMO_USERS } from "./users";
 
 /** Demo data, in order; each seeder runs once per database, in its own transaction. */
-export const SEEDERS: Seeder[] = [demoUsersSeeder, helplineSeeder, kpiDemoSeeder, wavesDemoSeeder];
+export const SEEDERS: Seeder[] = [
+  demoUsersSeeder,
+  personsDemoSeeder,
+  helplineSeeder,
+  kpiDemoSeeder,
+  lifecycleDemoSeeder,
+  wavesDemoSeeder,
+];
 
 export async function seedDemo(db: Kysely<Database>, config: AppConfig): Promise<string[]> {
   const applied: string[] = [];
@@ -27,7 +36,7 @@ export async function seedDemo(db: Kysely<Database>, config: AppConfig): Promise
         .where("key", "=", key)
         .executeTakeFirst();
       if (again) return;
-      await seeder.run(trx, config);
+      await seeder.run(trx, config, db);
       await trx
         .insertInto("app_setting")
         .values({ key, value: JSON.stringify({ at: new Date().toISOString(), demo: true }) })
