@@ -47,6 +47,7 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
             fill="#9a9aff"
           />,
           <Line
+            isAnimationActive={false}
             key="t"
             dataKey="target"
             name={key("target")}
@@ -59,6 +60,7 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
       case "vendors":
         return [
           <Area
+            isAnimationActive={false}
             key="r"
             dataKey="referenced"
             name={key("referenced")}
@@ -68,6 +70,7 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
             fillOpacity={0.8}
           />,
           <Area
+            isAnimationActive={false}
             key="p"
             dataKey="inProgress"
             name={key("inProgress")}
@@ -90,6 +93,7 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
       case "doctors":
         return [
           <Line
+            isAnimationActive={false}
             key="v"
             dataKey={table.columns[0].key}
             name={table.columns[0].label}
@@ -98,6 +102,7 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
             strokeWidth={2}
           />,
           <Line
+            isAnimationActive={false}
             key="p"
             dataKey="projected"
             name={key("projected")}
@@ -107,6 +112,7 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
             strokeWidth={2}
           />,
           <Line
+            isAnimationActive={false}
             key="t"
             dataKey="target"
             name={key("target")}
@@ -120,6 +126,7 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
       default:
         return table.columns.map((c, i) => (
           <Line
+            isAnimationActive={false}
             key={c.key}
             dataKey={c.key}
             name={c.label}
