@@ -103,7 +103,7 @@ export function PreviewPanel({ preview, busy }: { preview: PreviewView | null; b
             <tbody>
               {preview.sample.map((s) => (
                 <tr key={s.maskedNir + s.name}>
-                  <td className="mono">{s.maskedNir}</td>
+                  <td className="mono wave-nir">{s.maskedNir}</td>
                   <td>{s.name}</td>
                   <td>{s.department}</td>
                   <td>{s.channel === "email" ? "e-mail" : "courrier"}</td>

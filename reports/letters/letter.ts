@@ -94,7 +94,8 @@ export function drawLetter(doc: PDFKit.PDFDocument, info: LetterBatchInfo, lette
   doc.addPage();
   const left = MARGIN;
   const width = PAGE.width - 2 * MARGIN;
-  const until = frenchLongDate(letter.windowEnd);
+  // Non-breaking spaces: the date never splits across lines.
+  const until = frenchLongDate(letter.windowEnd).replaceAll(" ", "\u00a0");
 
   doc
     .font("bold")

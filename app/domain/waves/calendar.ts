@@ -47,13 +47,19 @@ function easter(year: number): string {
   return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
+const holidayCache = new Map<number, Set<string>>();
+
 /** French public holidays of a year (metropolitan list). */
 export function frenchHolidays(year: number): Set<string> {
+  const cached = holidayCache.get(year);
+  if (cached) return cached;
   const e = easter(year);
   const fixed = ["01-01", "05-01", "05-08", "07-14", "08-15", "11-01", "11-11", "12-25"].map(
     (md) => `${year}-${md}`,
   );
-  return new Set([...fixed, addDays(e, 1), addDays(e, 39), addDays(e, 50)]);
+  const set = new Set([...fixed, addDays(e, 1), addDays(e, 39), addDays(e, 50)]);
+  holidayCache.set(year, set);
+  return set;
 }
 
 export function isWorkingDay(date: string): boolean {

@@ -20,10 +20,10 @@ export class TokenBucket {
   reserve(): number {
     if (!this.ratePerSecond) return 0;
     const now = this.now();
-    const earliest = now - (this.burst - 1) * this.intervalMs;
-    const slot = Math.max(this.nextSlot, earliest);
-    this.nextSlot = slot + this.intervalMs;
-    return Math.max(0, slot - now);
+    // Theoretical arrival time of this request; up to `burst` requests may run ahead of it.
+    const tat = Math.max(this.nextSlot, now);
+    this.nextSlot = tat + this.intervalMs;
+    return Math.max(0, tat - now - (this.burst - 1) * this.intervalMs);
   }
 
   async take(): Promise<void> {
