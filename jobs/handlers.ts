@@ -3,6 +3,7 @@ import { caseRouting } from "./case-routing";
 import { deadlineCatchup } from "./deadline-catchup";
 import { deadlinePlanner } from "./deadline-planner";
 import { deadlineSweep } from "./deadline-sweep";
+import { funnelCompact } from "./funnel-compact";
 import { heartbeat } from "./heartbeat";
 import type { JobHandler } from "./job-context";
 import { kpiCampaign } from "./kpi-campaign";
@@ -23,6 +24,7 @@ export const HANDLERS: JobHandler[] = [
   deadlineSweep,
   deadlinePlanner,
   deadlineCatchup,
+  funnelCompact,
   caseRouting,
   caseCodeSms,
   slaDeadline,

@@ -12,6 +12,7 @@ export const QUEUES = {
   deadlineSweepDead: "deadline-sweep-dead",
   deadlinePlanner: "deadline-planner",
   deadlineCatchup: "deadline-catchup",
+  funnelCompact: "funnel-compact",
   // helpline: routing of waiting cases, SLA deadlines (per case) and their safety-net sweep, SMS code resets
   caseRouting: "case-routing",
   caseCodeSms: "case-code-sms",
@@ -75,6 +76,7 @@ export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
   },
   { name: QUEUES.deadlinePlanner, policy: "singleton", retryLimit: 1, retryDelay: 60 },
   { name: QUEUES.deadlineCatchup, policy: "singleton", retryLimit: 3, retryDelay: 300 },
+  { name: QUEUES.funnelCompact, policy: "singleton", retryLimit: 0 },
   // helpline
   { name: QUEUES.caseRouting, policy: "singleton", retryLimit: 2, retryDelay: 5 },
   { name: QUEUES.caseCodeSmsDead },
@@ -118,6 +120,7 @@ export const SCHEDULES: Array<{ queue: QueueName; cron: string; data?: object }>
   // lifecycle
   { queue: QUEUES.deadlinePlanner, cron: "*/10 * * * *" },
   { queue: QUEUES.deadlineCatchup, cron: "0 6 * * *" },
+  { queue: QUEUES.funnelCompact, cron: "* * * * *" },
   // helpline: routing safety net every minute; the SLA sweep only acts inside working hours
   { queue: QUEUES.caseRouting, cron: "* * * * *" },
   { queue: QUEUES.slaSweep, cron: "*/5 8-17 * * 1-5" },

@@ -4,10 +4,10 @@ import { type Kysely, sql } from "kysely";
 
 /**
  * The six-week window: portal idempotency and anti-replay, verify-code lockout, and the rollups that
- * dashboards read (funnel_current, funnel_daily, deadline_pending). The rollups are maintained by
- * STATEMENT-level triggers with transition tables on `person`, so every writer (waves' bulk notify, the
- * deadline sweep, the portal, the helpline, imports) is covered, and a bulk statement touches each rollup
- * row once. Rows are upserted in key order so that concurrent writers lock rollup rows in the same order.
+ * dashboards read — views `funnel_current`, `funnel_daily`, `deadline_pending` over a `*_rollup` table plus
+ * the `*_delta` rows not folded yet. STATEMENT-level triggers with transition tables on `person` append one
+ * delta row per key and statement, so every writer (waves' bulk notify, the deadline sweep, the portal, the
+ * helpline, imports) is covered, and no writer ever waits on a hot rollup row.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -44,7 +44,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       locked_until timestamptz
     );
 
-    CREATE TABLE funnel_current (
+    CREATE TABLE funnel_current_rollup (
       department varchar(3) NOT NULL,
       wave_id bigint NOT NULL,
       state text NOT NULL,
@@ -52,7 +52,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       PRIMARY KEY (department, wave_id, state)
     );
 
-    CREATE TABLE funnel_daily (
+    CREATE TABLE funnel_daily_rollup (
       day date NOT NULL,
       department varchar(3) NOT NULL,
       wave_id bigint NOT NULL,
@@ -63,7 +63,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
 
     -- Persons still notified, by the Paris day their window ends: the deadline calendar and planner.
-    CREATE TABLE deadline_pending (
+    CREATE TABLE deadline_pending_rollup (
       day date NOT NULL,
       department varchar(3) NOT NULL,
       wave_id bigint NOT NULL,
@@ -71,21 +71,69 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       PRIMARY KEY (day, department, wave_id)
     );
 
+    -- Writers never update a rollup row (hot rows would serialise every transition of a department): the
+    -- triggers APPEND signed deltas here, without locks; lifecycle_rollup_compact() folds them into the
+    -- *_rollup tables (every minute, job funnel-compact); the views below add what is not folded yet.
+    CREATE TABLE funnel_current_delta (department varchar(3) NOT NULL, wave_id bigint NOT NULL, state text NOT NULL, n bigint NOT NULL);
+    CREATE TABLE funnel_daily_delta (
+      day date NOT NULL, department varchar(3) NOT NULL, wave_id bigint NOT NULL, state_from text NOT NULL,
+      state_to text NOT NULL, n bigint NOT NULL
+    );
+    CREATE TABLE deadline_pending_delta (day date NOT NULL, department varchar(3) NOT NULL, wave_id bigint NOT NULL, n bigint NOT NULL);
+
+    CREATE VIEW funnel_current AS
+      SELECT department, wave_id, state, sum(n)::bigint AS n FROM (
+        SELECT department, wave_id, state, n FROM funnel_current_rollup
+        UNION ALL SELECT department, wave_id, state, n FROM funnel_current_delta
+      ) x GROUP BY 1, 2, 3;
+    CREATE VIEW funnel_daily AS
+      SELECT day, department, wave_id, state_from, state_to, sum(n)::bigint AS n FROM (
+        SELECT day, department, wave_id, state_from, state_to, n FROM funnel_daily_rollup
+        UNION ALL SELECT day, department, wave_id, state_from, state_to, n FROM funnel_daily_delta
+      ) x GROUP BY 1, 2, 3, 4, 5;
+    CREATE VIEW deadline_pending AS
+      SELECT day, department, wave_id, sum(n)::bigint AS n FROM (
+        SELECT day, department, wave_id, n FROM deadline_pending_rollup
+        UNION ALL SELECT day, department, wave_id, n FROM deadline_pending_delta
+      ) x GROUP BY 1, 2, 3;
+
+    -- Folds the deltas into the rollups; one compactor at a time (others return at once).
+    CREATE FUNCTION lifecycle_rollup_compact() RETURNS bigint LANGUAGE plpgsql AS $$
+    DECLARE folded bigint := 0; k bigint;
+    BEGIN
+      IF NOT pg_try_advisory_xact_lock(hashtext('lifecycle_rollup_compact')) THEN RETURN 0; END IF;
+      WITH d AS (DELETE FROM funnel_current_delta RETURNING *), g AS (
+        INSERT INTO funnel_current_rollup (department, wave_id, state, n)
+        SELECT department, wave_id, state, sum(n) FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (department, wave_id, state) DO UPDATE SET n = funnel_current_rollup.n + EXCLUDED.n RETURNING 1
+      ) SELECT count(*) INTO k FROM g;
+      folded := folded + k;
+      WITH d AS (DELETE FROM funnel_daily_delta RETURNING *), g AS (
+        INSERT INTO funnel_daily_rollup (day, department, wave_id, state_from, state_to, n)
+        SELECT day, department, wave_id, state_from, state_to, sum(n) FROM d GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (day, department, wave_id, state_from, state_to) DO UPDATE SET n = funnel_daily_rollup.n + EXCLUDED.n RETURNING 1
+      ) SELECT count(*) INTO k FROM g;
+      folded := folded + k;
+      WITH d AS (DELETE FROM deadline_pending_delta RETURNING *), g AS (
+        INSERT INTO deadline_pending_rollup (day, department, wave_id, n)
+        SELECT day, department, wave_id, sum(n) FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (day, department, wave_id) DO UPDATE SET n = deadline_pending_rollup.n + EXCLUDED.n RETURNING 1
+      ) SELECT count(*) INTO k FROM g;
+      RETURN folded + k;
+    END $$;
+
     CREATE FUNCTION lifecycle_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      INSERT INTO funnel_current (department, wave_id, state, n)
+      INSERT INTO funnel_current_delta (department, wave_id, state, n)
         SELECT department, coalesce(wave_id, 0), state, count(*) FROM new_rows
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT (department, wave_id, state) DO UPDATE SET n = funnel_current.n + EXCLUDED.n;
-      INSERT INTO funnel_daily (day, department, wave_id, state_from, state_to, n)
+        GROUP BY 1, 2, 3;
+      INSERT INTO funnel_daily_delta (day, department, wave_id, state_from, state_to, n)
         SELECT (state_changed_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), 'new', state, count(*)
-        FROM new_rows GROUP BY 1, 2, 3, 5 ORDER BY 1, 2, 3, 5
-      ON CONFLICT (day, department, wave_id, state_from, state_to) DO UPDATE SET n = funnel_daily.n + EXCLUDED.n;
-      INSERT INTO deadline_pending (day, department, wave_id, n)
+        FROM new_rows GROUP BY 1, 2, 3, 5;
+      INSERT INTO deadline_pending_delta (day, department, wave_id, n)
         SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), count(*)
         FROM new_rows WHERE state = 'notified' AND window_ends_at IS NOT NULL
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT (day, department, wave_id) DO UPDATE SET n = deadline_pending.n + EXCLUDED.n;
+        GROUP BY 1, 2, 3;
       RETURN NULL;
     END $$;
 
@@ -93,14 +141,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- Only the daily transitions (from → to) join the two transition tables, on the rows whose state moved.
     CREATE FUNCTION lifecycle_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      INSERT INTO funnel_current (department, wave_id, state, n)
+      INSERT INTO funnel_current_delta (department, wave_id, state, n)
         SELECT department, wave_id, state, sum(d) FROM (
           SELECT department, coalesce(wave_id, 0) AS wave_id, state, -count(*) AS d FROM old_rows GROUP BY 1, 2, 3
           UNION ALL
           SELECT department, coalesce(wave_id, 0), state, count(*) FROM new_rows GROUP BY 1, 2, 3
         ) moves
-        GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
-      ON CONFLICT (department, wave_id, state) DO UPDATE SET n = funnel_current.n + EXCLUDED.n;
+        GROUP BY 1, 2, 3 HAVING sum(d) <> 0;
 
       -- The transitions form a DAG, so a statement that moves any state changes some state's total: when
       -- no total moved (an address update of a whole roll), the join of old and new rows is skipped.
@@ -109,15 +156,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         FULL JOIN (SELECT state, count(*) AS c FROM new_rows GROUP BY state) n USING (state)
         WHERE o.c IS DISTINCT FROM n.c
       ) THEN
-        INSERT INTO funnel_daily (day, department, wave_id, state_from, state_to, n)
+        INSERT INTO funnel_daily_delta (day, department, wave_id, state_from, state_to, n)
           SELECT (n.state_changed_at AT TIME ZONE 'Europe/Paris')::date, n.department, coalesce(n.wave_id, 0), o.state, n.state, count(*)
           FROM old_rows o JOIN new_rows n ON n.id = o.id
           WHERE o.state <> n.state
-          GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-        ON CONFLICT (day, department, wave_id, state_from, state_to) DO UPDATE SET n = funnel_daily.n + EXCLUDED.n;
+          GROUP BY 1, 2, 3, 4, 5;
       END IF;
 
-      INSERT INTO deadline_pending (day, department, wave_id, n)
+      INSERT INTO deadline_pending_delta (day, department, wave_id, n)
         SELECT day, department, wave_id, sum(d) FROM (
           SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date AS day, department, coalesce(wave_id, 0) AS wave_id,
                  -count(*) AS d
@@ -126,29 +172,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), count(*)
             FROM new_rows WHERE state = 'notified' AND window_ends_at IS NOT NULL GROUP BY 1, 2, 3
         ) moves
-        GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
-      ON CONFLICT (day, department, wave_id) DO UPDATE SET n = deadline_pending.n + EXCLUDED.n;
+        GROUP BY 1, 2, 3 HAVING sum(d) <> 0;
       RETURN NULL;
     END $$;
 
     CREATE FUNCTION lifecycle_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      INSERT INTO funnel_current (department, wave_id, state, n)
+      INSERT INTO funnel_current_delta (department, wave_id, state, n)
         SELECT department, coalesce(wave_id, 0), state, -count(*) FROM old_rows
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT (department, wave_id, state) DO UPDATE SET n = funnel_current.n + EXCLUDED.n;
-      INSERT INTO deadline_pending (day, department, wave_id, n)
+        GROUP BY 1, 2, 3;
+      INSERT INTO deadline_pending_delta (day, department, wave_id, n)
         SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), -count(*)
         FROM old_rows WHERE state = 'notified' AND window_ends_at IS NOT NULL
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT (day, department, wave_id) DO UPDATE SET n = deadline_pending.n + EXCLUDED.n;
+        GROUP BY 1, 2, 3;
       RETURN NULL;
     END $$;
 
     CREATE FUNCTION lifecycle_rollup_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      DELETE FROM funnel_current;
-      DELETE FROM deadline_pending;
+      DELETE FROM funnel_current_rollup;
+      DELETE FROM deadline_pending_rollup;
+      DELETE FROM funnel_current_delta;
+      DELETE FROM deadline_pending_delta;
       RETURN NULL;
     END $$;
 
@@ -182,9 +227,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_rollup_truncate();
 
     -- Persons that exist before this migration.
-    INSERT INTO funnel_current (department, wave_id, state, n)
+    INSERT INTO funnel_current_rollup (department, wave_id, state, n)
       SELECT department, coalesce(wave_id, 0), state, count(*) FROM person GROUP BY 1, 2, 3;
-    INSERT INTO deadline_pending (day, department, wave_id, n)
+    INSERT INTO deadline_pending_rollup (day, department, wave_id, n)
       SELECT (window_ends_at AT TIME ZONE 'Europe/Paris')::date, department, coalesce(wave_id, 0), count(*)
       FROM person WHERE state = 'notified' AND window_ends_at IS NOT NULL GROUP BY 1, 2, 3;
   `.execute(db);
@@ -200,7 +245,10 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     DROP FUNCTION IF EXISTS person_notify_wave();
     DROP FUNCTION IF EXISTS lifecycle_rollup_insert(), lifecycle_rollup_update(), lifecycle_rollup_delete(),
       lifecycle_rollup_truncate();
-    DROP TABLE IF EXISTS deadline_pending, funnel_daily, funnel_current, portal_verify_guard, portal_event,
+    DROP FUNCTION IF EXISTS lifecycle_rollup_compact();
+    DROP VIEW IF EXISTS funnel_current, funnel_daily, deadline_pending;
+    DROP TABLE IF EXISTS funnel_current_delta, funnel_daily_delta, deadline_pending_delta;
+    DROP TABLE IF EXISTS deadline_pending_rollup, funnel_daily_rollup, funnel_current_rollup, portal_verify_guard, portal_event,
       portal_signature;
     ALTER TABLE person DROP COLUMN IF EXISTS wave_id;
   `.execute(db);

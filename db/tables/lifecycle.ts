@@ -64,6 +64,13 @@ export interface DeadlinePendingTable {
 }
 
 export interface LifecycleTables {
+  /** funnel_current, funnel_daily, deadline_pending are VIEWS (rollup + deltas not folded yet): read them. */
+  funnel_current_rollup: FunnelCurrentTable;
+  funnel_daily_rollup: FunnelDailyTable;
+  deadline_pending_rollup: DeadlinePendingTable;
+  funnel_current_delta: FunnelCurrentTable;
+  funnel_daily_delta: FunnelDailyTable;
+  deadline_pending_delta: DeadlinePendingTable;
   portal_signature: PortalSignatureTable;
   portal_event: PortalEventTable;
   portal_verify_guard: PortalVerifyGuardTable;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
 import { funnelCsv } from "../../app/domain/funnel/funnel";
 import { loadFunnel } from "../../app/domain/funnel/funnel.server";
+import { compactRollups } from "../../app/domain/funnel/rollups.server";
 import { postponeDeadlines, sweepDeadlineDay } from "../../app/domain/lifecycle/deadlines.server";
 import { endOfParisDay, parisDate } from "../../app/domain/lifecycle/paris-time";
 import { applyTransition } from "../../app/domain/lifecycle/transition.server";
@@ -67,15 +68,13 @@ describe("rollups follow every kind of write", () => {
     await expectRollupsMatchPersons(t.db);
 
     // Postponement of the open windows of the wave
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        postponeDeadlines({ db: trx, boss }, actor, {
-          scope: { kind: "wave", waveId },
-          days: 5,
-          reason: "grève",
-        }),
-      );
+    await t.db.transaction().execute((trx) =>
+      postponeDeadlines({ db: trx, boss }, actor, {
+        scope: { kind: "wave", waveId },
+        days: 5,
+        reason: "grève",
+      }),
+    );
     await expectRollupsMatchPersons(t.db);
 
     // The sweep
@@ -93,15 +92,13 @@ describe("rollups follow every kind of write", () => {
     const file = Buffer.from(`NIR\r\n${nirs.rows.map((r) => r.nir).join("\r\n")}\r\n`);
     const read = readPaperFile(file);
     if (!read.ok) throw new Error(read.message);
-    const summary = await t.db
-      .transaction()
-      .execute((trx) =>
-        recordPaperOppositions(trx, actor, {
-          lines: read.lines,
-          fileRejects: read.rejects,
-          fileName: "courrier.csv",
-        }),
-      );
+    const summary = await t.db.transaction().execute((trx) =>
+      recordPaperOppositions(trx, actor, {
+        lines: read.lines,
+        fileRejects: read.rejects,
+        fileName: "courrier.csv",
+      }),
+    );
     expect(summary.applied).toBe(2);
     expect(summary.transitions).toEqual({ "auto_created→closed": 1, "notified→opposed": 1 });
     expect(summary.rejects.map((r) => r.reason)).toEqual([expect.stringMatching(/^déjà opposé le /)]);
@@ -110,6 +107,23 @@ describe("rollups follow every kind of write", () => {
     // Deletes
     await sql`DELETE FROM person_event WHERE person_id = ${ids[39]}`.execute(t.db);
     await sql`DELETE FROM person WHERE id = ${ids[39]}`.execute(t.db);
+    await expectRollupsMatchPersons(t.db);
+
+    // Folding the deltas changes nothing for readers, and leaves no delta behind.
+    const before = await loadFunnel(t.db, {
+      department: null,
+      waveId: null,
+      from: "2000-01-01",
+      to: "2100-01-01",
+    });
+    expect(await compactRollups(t.db)).toBeGreaterThan(0);
+    const left = await sql<{ n: number }>`
+      SELECT (SELECT count(*) FROM funnel_current_delta) + (SELECT count(*) FROM funnel_daily_delta)
+           + (SELECT count(*) FROM deadline_pending_delta) AS n`.execute(t.db);
+    expect(Number(left.rows[0].n)).toBe(0);
+    expect(
+      await loadFunnel(t.db, { department: null, waveId: null, from: "2000-01-01", to: "2100-01-01" }),
+    ).toEqual(before);
     await expectRollupsMatchPersons(t.db);
 
     // The funnel reads the rollups: per wave and department, with the daily series.
@@ -211,15 +225,13 @@ describe("paper opposition files", () => {
       .executeTakeFirstOrThrow();
     const read = readPaperFile(Buffer.from(`${known.nir}\n${nir(9)}\n`));
     if (!read.ok) throw new Error(read.message);
-    const summary = await t.db
-      .transaction()
-      .execute((trx) =>
-        recordPaperOppositions(trx, actor, {
-          lines: read.lines,
-          fileRejects: read.rejects,
-          fileName: "f.csv",
-        }),
-      );
+    const summary = await t.db.transaction().execute((trx) =>
+      recordPaperOppositions(trx, actor, {
+        lines: read.lines,
+        fileRejects: read.rejects,
+        fileName: "f.csv",
+      }),
+    );
     expect(summary).toMatchObject({ lines: 2, applied: 1, transitions: { "pending→opposed": 1 } });
     expect(summary.rejects).toEqual([
       { line: 2, nir: expect.stringContaining("*"), reason: "assuré inconnu" },

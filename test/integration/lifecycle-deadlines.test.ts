@@ -48,7 +48,7 @@ async function persons(count: number, windowEndsAt: Date, state: "notified" | "p
 async function reset() {
   await sql`TRUNCATE person, person_event, provisional_code, wave_member CASCADE`.execute(t.db);
   await sql`DELETE FROM pgboss.job WHERE name LIKE 'deadline-%'`.execute(t.db);
-  await sql`DELETE FROM funnel_daily`.execute(t.db);
+  await sql`DELETE FROM funnel_daily_rollup; DELETE FROM funnel_daily_delta`.execute(t.db);
 }
 
 describe("window end in SQL and in TypeScript agree across DST", () => {
@@ -294,16 +294,14 @@ describe("planning, postponing and catching up", () => {
       INSERT INTO provisional_code (person_id, wave_id, code_hash, expires_at)
       SELECT id, ${waveId}, md5(id::text) || md5(id::text), ${new Date("2026-11-07T22:59:59Z")} FROM person
       WHERE id = ANY(${inWave}::bigint[])`.execute(t.db);
-    const result = await t.db
-      .transaction()
-      .execute((trx) =>
-        postponeDeadlines({ db: trx, boss }, actor, {
-          scope: { kind: "wave", waveId },
-          days: 3,
-          reason: "grève postale",
-          now: new Date("2026-10-01T10:00:00Z"),
-        }),
-      );
+    const result = await t.db.transaction().execute((trx) =>
+      postponeDeadlines({ db: trx, boss }, actor, {
+        scope: { kind: "wave", waveId },
+        days: 3,
+        reason: "grève postale",
+        now: new Date("2026-10-01T10:00:00Z"),
+      }),
+    );
     expect(result.moved).toBe(4);
     expect(result.codesExtended).toBe(4);
     const rows = await sql<{
