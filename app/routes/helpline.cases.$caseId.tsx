@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { useState } from "react";
 import { z } from "zod";
 import { CsrfInput } from "~/components/csrf";
+import { PersonTimeline } from "~/components/person-timeline";
 import { actorOf, forbidden, requirePermission } from "~/domain/auth/guards.server";
 import type { Permission } from "~/domain/auth/permissions";
 import { findCallers } from "~/domain/helpline/callers.server";
@@ -16,7 +17,7 @@ import {
   RESET_CHANNEL_LABELS,
   SLA_STATUS_LABELS,
 } from "~/domain/helpline/case";
-import { listAgents, loadCase, personEvents } from "~/domain/helpline/case-queries.server";
+import { listAgents, loadCase } from "~/domain/helpline/case-queries.server";
 import { addCaseNote, changeCaseState, changeCaseType } from "~/domain/helpline/cases.server";
 import { HelplineError, httpStatusOf } from "~/domain/helpline/errors";
 import {
@@ -31,6 +32,7 @@ import { listMacros } from "~/domain/helpline/setup.server";
 import { formatWorkingMinutes } from "~/domain/helpline/sla";
 import { formatDateTime, formatShortDate } from "~/domain/lifecycle/paris-time";
 import { STATE_LABELS } from "~/domain/lifecycle/transitions";
+import { personTimeline } from "~/domain/persons/persons.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? `Dossier n° ${data.case.id}` : "Dossier"} — 34 22 — mes-ops` },
@@ -78,7 +80,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const [macros, agents, timeline] = await Promise.all([
     listMacros(context.db),
     mayRoute ? listAgents(context.db) : Promise.resolve([]),
-    found.person && found.identityChecked ? personEvents(context.db, found.person.id) : Promise.resolve([]),
+    found.person && found.identityChecked
+      ? personTimeline(context.db, found.person.id, 100)
+      : Promise.resolve([]),
   ]);
   const perms: Permission[] = ["persons:oppose", "persons:write", "codes:reset"];
   return {
@@ -93,7 +97,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     selected,
     macros: macros.filter((m) => !m.caseType || m.caseType === found.type),
     agents: agents.map((a) => ({ userId: a.user_id, name: a.display_name, presence: a.presence })),
-    timeline,
+    timeline: timeline.map((e) => ({ ...e, atLabel: formatDateTime(new Date(e.at)) })),
   };
 }
 
@@ -254,23 +258,6 @@ function slaBadgeClass(status: string): string {
       ? "badge badge-warning"
       : "badge badge-error";
 }
-
-const EVENT_TYPE_LABELS: Record<string, string> = {
-  notify: "notification envoyée",
-  activate: "activation",
-  oppose: "opposition",
-  auto_create: "création automatique",
-  close: "clôture",
-  code_reset: "réinitialisation du code demandée",
-};
-const SOURCE_LABELS: Record<string, string> = {
-  portal: "portail",
-  helpline: "34 22",
-  job: "tâche automatique",
-  import: "import",
-  mail: "courrier / e-mail",
-  staff: "back-office",
-};
 
 const HISTORY_KIND_LABELS: Record<string, string> = {
   created: "Création",
@@ -818,43 +805,7 @@ export default function CasePage() {
       ) : null}
 
       {verified ? (
-        <section aria-labelledby="timeline-title">
-          <h2 id="timeline-title">Historique de l'assuré (toutes sources)</h2>
-          {data.timeline.length === 0 ? (
-            <p className="empty">Aucun événement.</p>
-          ) : (
-            <div className="table-wrap">
-              <table className="table">
-                <caption>100 derniers événements</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Date</th>
-                    <th scope="col">Événement</th>
-                    <th scope="col">Source</th>
-                    <th scope="col">État</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.timeline.map((e) => (
-                    <tr key={e.id}>
-                      <td>{formatDateTime(new Date(e.at))}</td>
-                      <td>{EVENT_TYPE_LABELS[e.type] ?? e.type}</td>
-                      <td>
-                        {SOURCE_LABELS[e.source] ?? e.source}
-                        {e.actor ? ` (${e.actor})` : ""}
-                      </td>
-                      <td>
-                        {e.toState
-                          ? `${STATE_LABELS[e.fromState as keyof typeof STATE_LABELS] ?? "—"} → ${STATE_LABELS[e.toState as keyof typeof STATE_LABELS] ?? e.toState}`
-                          : "—"}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </section>
+        <PersonTimeline entries={data.timeline} title="Historique de l'assuré (toutes sources)" />
       ) : null}
 
       <div className="helpline-cols">

@@ -1,6 +1,7 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database, PersonState } from "../../../db/schema";
 import { checkNir, describeNirProblem, formatNir, maskNir } from "../persons/nir";
+import { searchPersons } from "../persons/persons.server";
 
 /** What the agent may type to find a caller: the NIR, or name + birth date (+ postal code). */
 export type CallerQuery =
@@ -22,53 +23,47 @@ export interface CallerMatch {
 export type CallerSearch = { ok: true; matches: CallerMatch[] } | { ok: false; message: string };
 
 /**
- * The console's caller lookup. Both shapes hit an index (person.nir unique; person_name_birth on
- * lower(last_name), birth_date) and return at most 20 rows; the NIR is masked unless the agent may see it.
+ * The console's caller lookup, on the persons context's search (indexed: person.nir unique,
+ * person_name_birth on lower(last_name), birth_date): a checked NIR, or name + birth date, at most 20
+ * rows, then the postal codes the identity check asks for (and filters on). The NIR is masked unless the
+ * agent may see it.
  */
 export async function findCallers(
   db: Kysely<Database>,
   query: CallerQuery,
   opts: { showNir: boolean },
 ): Promise<CallerSearch> {
-  let q = db
-    .selectFrom("person")
-    .select([
-      "id",
-      "nir",
-      "last_name",
-      "first_name",
-      sql<string>`to_char(birth_date, 'YYYY-MM-DD')`.as("birth_date"),
-      "postal_code",
-      "city",
-      "department",
-      "state",
-    ])
-    .orderBy("last_name")
-    .orderBy("first_name")
-    .limit(20);
+  let found: Awaited<ReturnType<typeof searchPersons>>;
   if ("nir" in query) {
     const checked = checkNir(query.nir);
     if (!checked.ok) return { ok: false, message: describeNirProblem(checked.problem) };
-    q = q.where("nir", "=", checked.nir);
+    found = await searchPersons(db, { nir: checked.nir, limit: 20 });
   } else {
-    q = q
-      .where(sql<string>`lower(last_name)`, "=", query.lastName.trim().toLowerCase())
-      .where(sql<boolean>`birth_date = ${query.birthDate}::date`);
-    if (query.postalCode) q = q.where("postal_code", "=", query.postalCode.trim());
+    found = await searchPersons(db, { lastName: query.lastName, birthDate: query.birthDate, limit: 20 });
   }
-  const rows = await q.execute();
+  const ids = found.persons.map((p) => p.id);
+  const postal = ids.length
+    ? await db.selectFrom("person").select(["id", "postal_code"]).where("id", "in", ids).execute()
+    : [];
+  const postalOf = new Map(postal.map((p) => [p.id, p.postal_code]));
+  const wantedPostal = "nir" in query ? null : query.postalCode?.trim() || null;
   return {
     ok: true,
-    matches: rows.map((r) => ({
-      personId: r.id,
-      nirDisplay: opts.showNir ? formatNir(r.nir) : maskNir(r.nir),
-      lastName: r.last_name,
-      firstName: r.first_name,
-      birthDate: r.birth_date,
-      postalCode: r.postal_code,
-      city: r.city,
-      department: r.department,
-      state: r.state,
-    })),
+    matches: found.persons
+      .filter((p) => !wantedPostal || postalOf.get(p.id) === wantedPostal)
+      .map((p) => ({
+        personId: p.id,
+        nirDisplay: opts.showNir ? formatNir(p.nir) : maskNir(p.nir),
+        lastName: p.lastName,
+        firstName: p.firstName,
+        birthDate: p.birthDate,
+        postalCode: postalOf.get(p.id) ?? null,
+        city: p.city,
+        department: p.department,
+        state: p.state,
+      }))
+      .sort(
+        (a, b) => a.lastName.localeCompare(b.lastName, "fr") || a.firstName.localeCompare(b.firstName, "fr"),
+      ),
   };
 }

@@ -267,25 +267,3 @@ export async function listAgents(db: Kysely<Database>) {
     .orderBy("u.display_name")
     .execute();
 }
-
-/** The person's events from every source (portal, helpline, jobs, waves), newest first. */
-export async function personEvents(db: Kysely<Database>, personId: number, limit = 100) {
-  const rows = await db
-    .selectFrom("person_event as e")
-    .leftJoin("app_user as u", "u.id", "e.actor_user_id")
-    .select(["e.id", "e.type", "e.at", "e.source", "e.from_state", "e.to_state", "u.display_name"])
-    .where("e.person_id", "=", personId)
-    .orderBy("e.at", "desc")
-    .orderBy("e.id", "desc")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    type: r.type,
-    at: r.at.toISOString(),
-    source: r.source,
-    fromState: r.from_state,
-    toState: r.to_state,
-    actor: r.display_name,
-  }));
-}
