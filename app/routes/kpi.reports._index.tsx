@@ -50,7 +50,7 @@ export default function KpiReports() {
         <Form method="post">
           <CsrfInput />
           <button type="submit" className="button" disabled={busy}>
-            {busy ? "Demande en cours…" : `Générer le rapport de ${formatMonthFr(nextPeriod)} maintenant`}
+            {busy ? "Demande en cours…" : `Générer maintenant le rapport (${formatMonthFr(nextPeriod)})`}
           </button>
         </Form>
       </div>
