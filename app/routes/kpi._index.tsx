@@ -161,7 +161,7 @@ export default function KpiDashboard() {
                 <div className="hint">
                   Cible {k.targetYear} : {presentCell(k.target, k.unit).text}
                   {k.projected !== null ? ` — projection : ${presentCell(k.projected, k.unit).text}` : ""}
-                  {k.attainment !== null ? ` (${formatPercentFr(k.attainment * 100, 0)} de la cible)` : ""}
+                  {k.attainment !== null ? ` (${formatPercentFr(k.attainment * 100, 1)} de la cible)` : ""}
                 </div>
               ) : k.period ? (
                 <div className="hint">Jusqu'à {formatMonthFr(k.period)}</div>

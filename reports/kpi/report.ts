@@ -198,7 +198,7 @@ export async function renderKpiReport(
       presentCell(k.value, k.unit).text,
       k.target === null ? "–" : `${presentCell(k.target, k.unit).text} (${k.targetYear})`,
       presentCell(k.projected, k.unit).text,
-      k.attainment === null ? "–" : formatPercentFr(k.attainment * 100, 0),
+      k.attainment === null ? "–" : formatPercentFr(k.attainment * 100, 1),
       k.status ? STATUS_LABELS[k.status] : "–",
     ]),
     [165, 70, 85, 65, 50, 60],

@@ -177,10 +177,23 @@ describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", (
     await page.getByLabel("Source ou justification").fill("Révision de la feuille de route");
     await page.getByRole("button", { name: "Enregistrer la cible" }).click();
     await page.getByText("Cible enregistrée").waitFor();
-    expect(await page.getByRole("cell", { name: /^410\s000\s000$/ }).count()).toBe(1);
+    await page.getByRole("cell", { name: /^410\s000\s000$/ }).waitFor();
     expect(await page.getByText(/Remplacée le/).count()).toBeGreaterThanOrEqual(1);
     await screenshot(page, "kpi-targets");
     await expectAccessible(page);
+    await context.close();
+  });
+
+  it("renders every chart's table on the server, so the dashboard reads without JavaScript", async () => {
+    const context = await ui.browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "ministere@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/kpi?from=2025-01&department=44`);
+    expect(await page.locator("[data-chart] table").count()).toBe(await page.locator("[data-chart]").count());
+    expect(await page.locator(".recharts-surface").count()).toBe(0);
+    expect(
+      await page.getByRole("heading", { name: "Campagne : parcours des assurés — département 44" }).count(),
+    ).toBe(1);
     await context.close();
   });
 });
