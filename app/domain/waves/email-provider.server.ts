@@ -58,7 +58,11 @@ export function createEmailProvider(
   config: Pick<AppConfig, "email" | "outboxDir">,
   options: ProviderOptions = {},
 ): EmailProvider {
-  const bucket = new TokenBucket(options.ratePerSecond ?? null, 1, undefined, options.sleep ?? defaultSleep);
+  // A burst of ~50 ms of sends lets the limiter catch up after a slow response without exceeding the rate
+  // over any second by more than a few percent.
+  const rate = options.ratePerSecond ?? null;
+  const burst = rate ? Math.max(1, Math.ceil(rate / 20)) : 1;
+  const bucket = new TokenBucket(rate, burst, undefined, options.sleep ?? defaultSleep);
   if (!config.email.url) return new DevSink(config.outboxDir, bucket);
   return new HttpEmailProvider(config.email.url, config.email.token, bucket, options);
 }

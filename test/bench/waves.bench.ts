@@ -1,0 +1,311 @@
+import { spawn } from "node:child_process";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { sql } from "kysely";
+import PDFDocument from "pdfkit";
+import { createLogger } from "../../app/config/logger.server";
+import { issueCodesForBatch } from "../../app/domain/codes/codes.server";
+import { createEmailProvider } from "../../app/domain/waves/email-provider.server";
+import { materialiseWave } from "../../app/domain/waves/plan.server";
+import { DEFAULT_SETTINGS } from "../../app/domain/waves/wave";
+import { createBoss, startBoss } from "../../jobs/boss.server";
+import { type LetterData, renderLetters } from "../../reports/letters/letter";
+import { testConfig } from "../setup/database";
+import { type Bench, benchDatabase, median, round, timed } from "./lib";
+
+/**
+ * Waves at scale:
+ * 1. materialise: a wave of M pending persons → members (one INSERT … SELECT) + batches + jobs, then every
+ *    batch's codes generated, HMAC-ed and stored (what the batch job's codes_stored step does). Target ≤ 20 s
+ *    for 1 M (`--members 1000000`); the default is reduced (200 000) while the machine is shared.
+ * 2. letters: pages/s of the letter renderer vs a bare pdfkit loop drawing a page of the same fonts and text
+ *    volume, in the same run; then the renderer in one process vs two processes (each half), started on a
+ *    common clock: `two_workers_speedup` ≈ 2 on two free cores.
+ * 3. emails: sends/s of the provider client against a local HTTP mock with the limiter off, and the
+ *    limiter's error against a configured rate (±5 % expected).
+ */
+
+const WORKER_ENV = "WAVES_BENCH_LETTER_WORKER";
+const FILE = fileURLToPath(import.meta.url);
+
+function letters(n: number, offset = 0): LetterData[] {
+  return Array.from({ length: n }, (_, i) => ({
+    sequence: offset + i + 1,
+    firstName: i % 3 ? "Marie" : "Přemysl",
+    lastName: i % 3 ? "Lefèvre" : "Łukasiewicz",
+    addressLine: `${1 + (i % 120)} rue de la République`,
+    postalCode: "31000",
+    city: "Toulouse",
+    code: "ABCD-EFGH-JKMNP",
+    windowEnd: new Date("2022-03-17T22:59:59Z"),
+    codeExpiresAt: new Date("2022-04-17T21:59:59Z"),
+  }));
+}
+
+async function renderToFile(n: number, file: string, offset = 0): Promise<void> {
+  await renderLetters(
+    { batchLabel: "BANC", issuedAt: new Date() },
+    letters(n, offset),
+    createWriteStream(file),
+  );
+}
+
+// Child-process mode: wait for the common start instant, render, report the end instant.
+if (process.env[WORKER_ENV]) {
+  const [n, file, startAt, offset] = process.argv.slice(2);
+  const wait = Number(startAt) - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  await renderToFile(Number(n), file, Number(offset));
+  process.stdout.write(`${Date.now()}\n`);
+  process.exit(0);
+}
+
+const BARE_TEXT =
+  "L'Assurance Maladie et le ministère chargé de la Santé vous proposent Mon espace santé, un service public, gratuit et sécurisé, pour stocker et partager vos documents et données de santé. ".repeat(
+    8,
+  );
+
+/** The baseline: pdfkit alone, one page per iteration, same embedded fonts and a similar amount of text. */
+async function bareLoop(n: number, file: string): Promise<void> {
+  const doc = new PDFDocument({ size: "A4", autoFirstPage: false, margin: 56 });
+  const fonts = path.join(path.dirname(FILE), "../../node_modules/dejavu-fonts-ttf/ttf");
+  doc.registerFont("body", path.join(fonts, "DejaVuSans.ttf"));
+  doc.registerFont("bold", path.join(fonts, "DejaVuSans-Bold.ttf"));
+  const out = createWriteStream(file);
+  const done = new Promise<void>((resolve) => out.on("finish", () => resolve()));
+  doc.pipe(out);
+  for (let i = 0; i < n; i++) {
+    doc.addPage();
+    doc.font("bold").fontSize(15).text("l'Assurance Maladie", 56, 56);
+    doc
+      .font("body")
+      .fontSize(10.5)
+      .text(`Přemysl Łukasiewicz\n${i} rue de la République\n31000 TOULOUSE`, 300, 150);
+    doc.fontSize(10).text(BARE_TEXT, 56, 300, { width: 480, align: "justify" });
+    doc.rect(150, 520, 300, 68).stroke();
+    doc.font("bold").fontSize(18).text("ABCD-EFGH-JKMNP", 150, 545, { width: 300, align: "center" });
+    doc
+      .font("body")
+      .fontSize(7.5)
+      .text(`Lot BANC — n° ${i + 1}`, 56, 780, { lineBreak: false });
+  }
+  doc.end();
+  await done;
+}
+
+function runWorker(n: number, file: string, startAt: number, offset: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", FILE, String(n), file, String(startAt), String(offset)],
+      {
+        env: { ...process.env, [WORKER_ENV]: "1" },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve(Number(out.trim().split("\n").pop())) : reject(new Error(`worker ${code}`)),
+    );
+  });
+}
+
+async function parallelRender(workers: number, pages: number, dir: string): Promise<number> {
+  const startAt = Date.now() + 3000; // leaves time for both processes to boot
+  const per = Math.ceil(pages / workers);
+  const ends = await Promise.all(
+    Array.from({ length: workers }, (_, w) =>
+      runWorker(per, path.join(dir, `w${workers}-${w}.pdf`), startAt, w * per),
+    ),
+  );
+  return Math.max(...ends) - startAt;
+}
+
+async function materialise(
+  members: number,
+  log: (l: string) => void,
+): Promise<{ seconds: number; codesSeconds: number }> {
+  const bench = await benchDatabase();
+  const boss = createBoss(bench.url, createLogger({ level: "silent" }));
+  try {
+    await startBoss(boss);
+    const body = (i: string) =>
+      `('1' || lpad((50 + ${i} / 1000000)::text, 2, '0') || '0175' || lpad((${i} % 1000000)::text, 6, '0'))`;
+    const nir = `(${body("i")} || lpad((97 - (${body("i")}::bigint % 97))::text, 2, '0'))`;
+    for (let start = 0; start < members; start += 250_000) {
+      const end = Math.min(members, start + 250_000) - 1;
+      await sql`
+        INSERT INTO person (nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email)
+        SELECT ${sql.raw(nir)}, 'Banc', 'Assuré', date '1980-01-01', (ARRAY['31','44','80'])[1 + i % 3],
+          'rue du Banc', lpad((31000 + i % 977)::text, 5, '0'), 'Toulouse', CASE WHEN i % 2 = 0 THEN 'banc' || i || '@exemple.fr' END
+        FROM generate_series(${start}::int, ${end}::int) AS i
+      `.execute(bench.db);
+    }
+    await sql`ANALYZE person`.execute(bench.db);
+    const wave = await sql<{ id: number }>`
+      INSERT INTO wave (name, status, segment, settings, scheduled_at) VALUES ('Banc', 'scheduled',
+        ${JSON.stringify({ departments: ["31", "44", "80"], mode: "pending", rollIds: [], ageMin: null, ageMax: null, hasEmail: "any" })}::jsonb,
+        ${JSON.stringify({ ...DEFAULT_SETTINGS, startAt: new Date().toISOString(), workingDaysOnly: false, letterCapacityPerDay: 5_000_000, emailCapacityPerHour: 5_000_000 })}::jsonb, now())
+      RETURNING id
+    `.execute(bench.db);
+    const waveId = wave.rows[0].id;
+    const config = testConfig();
+    const t0 = Date.now();
+    const result = await materialiseWave(bench.db, boss, waveId);
+    const t1 = Date.now();
+    log(
+      `  membres : ${result?.members.toLocaleString("fr-FR")} en ${round((t1 - t0) / 1000)} s, ${result?.batches} lots`,
+    );
+    const batches = await bench.db
+      .selectFrom("wave_batch")
+      .select("id")
+      .where("wave_id", "=", waveId)
+      .execute();
+    // Codes per batch, two transactions at a time (HMAC in this process, inserts in PostgreSQL overlap).
+    let next = 0;
+    const lane = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        await bench.db.transaction().execute(async (trx) => {
+          const rows = await trx
+            .selectFrom("wave_member")
+            .select(["id", "person_id"])
+            .where("batch_id", "=", batch.id)
+            .execute();
+          const issued = await issueCodesForBatch(trx, config, {
+            personIds: rows.map((r) => r.person_id),
+            waveId,
+            batchId: batch.id,
+            expiresAt: new Date(Date.now() + 60 * 86400_000),
+          });
+          await sql`
+            UPDATE wave_member m SET code_id = u.code_id, status = 'coded'
+            FROM unnest(${rows.map((r) => r.id)}::bigint[], ${issued.map((c) => c.codeId)}::bigint[]) AS u(id, code_id)
+            WHERE m.id = u.id
+          `.execute(trx);
+        });
+      }
+    };
+    await Promise.all([lane(), lane()]);
+    const t2 = Date.now();
+    const codes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM provisional_code`.execute(bench.db);
+    log(
+      `  codes : ${codes.rows[0].n.toLocaleString("fr-FR")} générés, hachés et stockés en ${round((t2 - t1) / 1000)} s`,
+    );
+    return { seconds: (t2 - t0) / 1000, codesSeconds: (t2 - t1) / 1000 };
+  } finally {
+    await boss.stop({ graceful: false, wait: true });
+    await bench.drop();
+  }
+}
+
+async function emailFigures(count: number, rate: number, log: (l: string) => void) {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(202, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id: `m${Math.random()}`, status: "accepted" }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  const config = { email: { url, token: "t", webhookSecret: "x" }, outboxDir: "/nonexistent" };
+  const send = async (ratePerSecond: number | null, n: number, concurrency: number) => {
+    const provider = createEmailProvider(config, { ratePerSecond });
+    let i = 0;
+    const lane = async () => {
+      while (i < n) {
+        const k = i++;
+        await provider.send({
+          idempotencyKey: `k${k}`,
+          to: `a${k}@exemple.fr`,
+          subject: "s",
+          html: "<p>h</p>",
+          text: "t",
+        });
+      }
+    };
+    const { ms } = await timed(() => Promise.all(Array.from({ length: concurrency }, lane)));
+    return ms;
+  };
+  try {
+    await send(null, 200, 16); // warm-up
+    const ms = await send(null, count, 32);
+    const emailsPerSecond = count / (ms / 1000);
+    log(`  e-mails sans limiteur : ${Math.round(emailsPerSecond)}/s (${count} envois)`);
+    const limited = rate * 4;
+    const limitedMs = await send(rate, limited, 32);
+    const measured = limited / (limitedMs / 1000);
+    const error = (Math.abs(measured - rate) / rate) * 100;
+    log(
+      `  limiteur à ${rate}/s : ${round(measured)}/s mesurés sur ${limited} envois (écart ${round(error)} %)`,
+    );
+    return { emailsPerSecond, error };
+  } finally {
+    server.close();
+  }
+}
+
+export const wavesBench: Bench = {
+  name: "waves",
+  summary:
+    "matérialisation d'une vague (membres + codes), courriers PDF pages/s et 2 processus, e-mails/s et limiteur",
+  async run({ runs, args, log }) {
+    const members = Number(args.get("members") ?? 200_000);
+    const pages = Number(args.get("pages") ?? 2000);
+    const emails = Number(args.get("emails") ?? 5000);
+    const rate = Number(args.get("rate") ?? 200);
+    const dir = mkdtempSync(path.join(tmpdir(), "mes-ops-waves-bench-"));
+    try {
+      log(
+        `Matérialisation de ${members.toLocaleString("fr-FR")} membres (--members ; 1 000 000 à l'échelle du ticket)`,
+      );
+      const m = await materialise(members, log);
+      log(
+        `  total ${round(m.seconds)} s (${Math.round(members / m.seconds).toLocaleString("fr-FR")} membres/s)`,
+      );
+
+      log(`Courriers : ${pages} pages, médiane de ${runs}`);
+      const ours: number[] = [];
+      const bare: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        bare.push((await timed(() => bareLoop(pages, path.join(dir, "bare.pdf")))).ms);
+        ours.push((await timed(() => renderToFile(pages, path.join(dir, "ours.pdf")))).ms);
+      }
+      const oursRate = pages / (median(ours) / 1000);
+      const bareRate = pages / (median(bare) / 1000);
+      log(
+        `  moteur de courriers : ${Math.round(oursRate)} pages/s ; boucle pdfkit nue : ${Math.round(bareRate)} pages/s`,
+      );
+      const one = await parallelRender(1, pages * 2, dir);
+      const two = await parallelRender(2, pages * 2, dir);
+      const speedup = one / two;
+      log(
+        `  ${pages * 2} pages : 1 processus ${round(one / 1000)} s, 2 processus ${round(two / 1000)} s (×${round(speedup)})`,
+      );
+
+      log("E-mails (serveur HTTP local)");
+      const e = await emailFigures(emails, rate, log);
+      return {
+        materialize_s: round(m.seconds),
+        materialize_members: members,
+        letters_pages_per_s: Math.round(oursRate),
+        letters_bare_pages_per_s: Math.round(bareRate),
+        letters_ratio: round(oursRate / bareRate),
+        two_workers_speedup: round(speedup),
+        emails_per_s: Math.round(e.emailsPerSecond),
+        limiter_error_pct: round(e.error),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
