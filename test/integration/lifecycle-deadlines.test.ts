@@ -15,6 +15,8 @@ import { applyTransition } from "../../app/domain/lifecycle/transition.server";
 import { WINDOW_END_SQL, windowEnd } from "../../app/domain/lifecycle/window";
 import { createDb } from "../../db/connection";
 import { createBoss, startBoss } from "../../jobs/boss.server";
+import { deadlinePlanner } from "../../jobs/deadline-planner";
+import { deadlineSweep } from "../../jobs/deadline-sweep";
 import { insertPersons } from "../factories";
 import { setupTestDatabase } from "../setup/database";
 import { DAY_MS, expectRollupsMatchPersons, stateCounts } from "./lifecycle-support";
@@ -345,5 +347,22 @@ describe("planning, postponing and catching up", () => {
     expect(jobs.rows.map((j) => j.key)).toEqual([`deadline:${parisDate(overdue)}`]);
     await sweepDeadlineDay(t.db, { day: parisDate(overdue) });
     expect((await catchUpDeadlines({ db: t.db, boss })).overdue).toBe(0);
+  });
+
+  it("runs as jobs: the planner queues the day, the sweep job (as the worker calls it) creates the spaces", async () => {
+    await reset();
+    const tomorrow = endOfParisDay(parisDate(new Date(Date.now() + DAY_MS)));
+    await persons(2, tomorrow);
+    const due = endOfParisDay(parisDate(new Date(Date.now() - 2 * DAY_MS)));
+    await persons(3, due);
+    const ctx = { db: t.db, boss, config: t.config, logger: createLogger({ level: "silent" }) };
+    await deadlinePlanner.handle([], ctx);
+    const queued = await sql<{
+      key: string;
+    }>`SELECT singleton_key AS key FROM pgboss.job WHERE name = 'deadline-sweep'`.execute(t.db);
+    expect(queued.rows.map((r) => r.key)).toEqual([`deadline:${parisDate(tomorrow)}`]);
+    const job = { id: "j1", name: "deadline-sweep", data: { day: parisDate(due) } };
+    await deadlineSweep.handle([job as never], ctx);
+    expect(await stateCounts(t.db)).toEqual({ auto_created: 3, notified: 2 });
   });
 });

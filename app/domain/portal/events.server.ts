@@ -71,7 +71,7 @@ export async function processPortalEvents(
       for (const index of lane) results[index] = await processSafely(db, config, events[index], opts.now);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
   return results;
 }
 
