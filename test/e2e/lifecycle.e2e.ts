@@ -99,10 +99,9 @@ describe.runIf(browserAvailable())("six-week window (browser)", () => {
     const page = await staff.newPage();
     await login(page, app.baseUrl, "superviseur@demo.mes-ops.fr");
     const personPage = await page.goto(`${app.baseUrl}/persons/${a}`);
-    if (personPage?.status() === 200) {
-      await expect(page.locator("main").innerText()).resolves.toMatch(/activation/i);
-      await screenshot(page, "lifecycle-person-activated");
-    }
+    expect(personPage?.status()).toBe(200);
+    await expect(page.locator("main").innerText()).resolves.toMatch(/Activation → activé/);
+    await screenshot(page, "lifecycle-person-activated");
 
     // 4. The sweep for yesterday (the job the planner would have queued) creates the rest.
     await boss.send(QUEUES.deadlineSweep, { day: yesterday });
