@@ -66,7 +66,7 @@ export default function PersonPage() {
         </div>
         <span className="badge badge-info">{STATE_LABELS[person.state]}</span>
       </div>
-      <div className="grid">
+      <div className="person-cards">
         <section className="card" aria-labelledby="identity-title">
           <h2 id="identity-title">Identité</h2>
           <dl className="details">

@@ -400,7 +400,7 @@ async function setBasedChecks(db: DB, rollId: number, format: RollFormat): Promi
                   RETURNING s.*, d.first_line, ${raw} AS raw)
          INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
          SELECT ${rollId}, line, 'nir', 'duplicate_nir', 'error',
-                'NIR déjà présent ligne ' || regexp_replace(first_line::text, '\\B(?=(\\d{3})+$)', ' ', 'g'), first_line, raw
+                'NIR déjà présent ligne ' || replace(to_char(first_line, 'FM999,999,999'), ',', ' '), first_line, raw
          FROM gone`,
       )
       .execute(trx);

@@ -303,7 +303,8 @@ export class SyntheticRoll {
     const s = this.seed;
     const dependant = j % 12 === 5;
     const holderIndex = dependant ? i - 1 : -1;
-    let pick = unit(s, j * 7 + 1) * this.totalWeight;
+    // A dependant lives with its holder (the row before it): same department.
+    let pick = unit(s, (dependant ? j - 1 : j) * 7 + 1) * this.totalWeight;
     let dept = this.departments[0];
     for (const d of this.departments) {
       pick -= d[1];

@@ -1,0 +1,150 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import iconv from "iconv-lite";
+import { describe, expect, it } from "vitest";
+import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
+import { setupTestApp } from "./support/app";
+import { browserAvailable, expectAccessible, login, screenshot, setupBrowser } from "./support/browser";
+
+describe.runIf(browserAvailable())("rolls and persons (browser)", () => {
+  const app = setupTestApp();
+  const ui = setupBrowser();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mes-ops-e2e-rolls-"));
+
+  it("uploads a roll, watches the progress bar finish, opens the rejects and downloads them", async () => {
+    const file = path.join(dir, "fichier-caisse-31.csv");
+    await writeSyntheticRoll(file, {
+      rows: 60_000,
+      errorShare: 0.01,
+      encoding: "windows-1252",
+      lineEnding: "CRLF",
+      departments: ["31"],
+      seed: 99,
+      offset: 3_000_000,
+    });
+    const context = await ui.browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "campagne@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/rolls`);
+    // The demo seed's rolls are listed.
+    await expect(page.getByRole("link", { name: /démo — rôle pilote/ }).count()).resolves.toBe(1);
+    await expectAccessible(page);
+    await screenshot(page, "rolls-list");
+
+    await page.getByRole("link", { name: "Déposer un fichier" }).click();
+    await page.waitForURL(/\/rolls\/upload/);
+    await expectAccessible(page);
+    await page.getByLabel("Fichier CSV").setInputFiles(file);
+    await screenshot(page, "rolls-upload");
+    await page.getByRole("button", { name: "Déposer et importer" }).click();
+    await page.waitForURL(/\/rolls\/\d+$/);
+
+    // Live progress: the bar is shown while the import runs (polling), then the page shows the result.
+    const bar = page.getByRole("progressbar", { name: "Octets lus" });
+    const sawBar = await bar.waitFor({ timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
+    if (sawBar) await screenshot(page, "roll-progress");
+    await expect(
+      page.getByTestId("roll-state").filter({ hasText: "Intégré" }).waitFor({ timeout: 120_000 }),
+    ).resolves.toBeUndefined();
+    await expect(bar.count()).resolves.toBe(0);
+    await expect(
+      page.getByText("Windows-1252, séparateur point-virgule (;), fins de ligne Windows (CRLF)"),
+    ).toBeTruthy();
+    const rejectsTable = page.getByRole("region", { name: /Lignes refusées par motif/ });
+    await expect(rejectsTable.getByRole("row").count()).resolves.toBeGreaterThan(3);
+    await expect(
+      rejectsTable
+        .getByText(/clé NIR invalide \(attendue \d\d, lue \d\d\)/)
+        .first()
+        .isVisible(),
+    ).resolves.toBe(true);
+    await expectAccessible(page);
+    await screenshot(page, "roll-merged");
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Télécharger les lignes refusées (CSV)" }).click(),
+    ]);
+    const saved = path.join(dir, "rejets.csv");
+    await download.saveAs(saved);
+    const csv = iconv.decode(readFileSync(saved), "win1252");
+    const lines = csv.split("\r\n");
+    expect(lines[0]).toBe(
+      "ligne;champ;motif;NIR;Nom;Prénom;Date de naissance;Adresse;Code postal;Commune;Département;Courriel;Téléphone;NIR ouvrant droit",
+    );
+    expect(lines[1]).toMatch(/^\d+;/);
+    expect(lines.length).toBeGreaterThan(100);
+    await context.close();
+  });
+
+  it("searches persons and shows a person page with a masked NIR to a helpline agent", async () => {
+    const context = await ui.browser.newContext();
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "conseiller@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/persons`);
+    await page.getByLabel("Département").fill("2A");
+    await page.getByRole("button", { name: "Rechercher" }).click();
+    await page.waitForURL(/department=2A/);
+    const rows = page.getByRole("region", { name: "Assurés trouvés" }).getByRole("row");
+    await expect(rows.count()).resolves.toBeGreaterThan(1);
+    const firstNir = await rows.nth(1).getByRole("link").innerText();
+    expect(firstNir).toMatch(/^[12] \d\d \d\d \*\* \*\*\* \*\*\* \d\d$/);
+    await expectAccessible(page);
+    await screenshot(page, "persons-search-agent");
+
+    await page.getByLabel("NIR (15 caractères, espaces permis)").fill("1 84 05 31 555 001 00");
+    await page.getByRole("button", { name: "Rechercher" }).click();
+    await page.getByText(/clé NIR invalide/).waitFor();
+
+    await page.goto(`${app.baseUrl}/persons?department=2A`);
+    await page.getByRole("region", { name: "Assurés trouvés" }).getByRole("link").first().click();
+    await page.waitForURL(/\/persons\/\d+$/);
+    await expect(page.getByTestId("person-nir").innerText()).resolves.toMatch(/\*\* \*\*\* \*\*\*/);
+    await page.getByRole("heading", { name: "Historique" }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, "person-page-agent");
+    await context.close();
+  });
+
+  it("shows the full NIR and the contact history to a supervisor", async () => {
+    const db = app.runtime.db;
+    const changed = await db
+      .selectFrom("person_contact_history")
+      .select("person_id")
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const context = await ui.browser.newContext();
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "superviseur@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/persons/${changed.person_id}`);
+    await expect(page.getByTestId("person-nir").innerText()).resolves.toMatch(
+      /^[12] \d\d \d\d (\d\d|2A|2B) \d{3} \d{3} \d\d$/,
+    );
+    await expect(
+      page.getByRole("region", { name: "Coordonnées précédentes" }).getByRole("row").count(),
+    ).resolves.toBeGreaterThan(1);
+    await screenshot(page, "person-page-supervisor");
+    const views = await db
+      .selectFrom("audit_log")
+      .select("object_id")
+      .where("action", "=", "person.viewed")
+      .execute();
+    expect(views.length).toBeGreaterThanOrEqual(2);
+    await context.close();
+  });
+
+  it("never lets the ministry reach persons or rolls", async () => {
+    const context = await ui.browser.newContext();
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "ministere@demo.mes-ops.fr");
+    for (const url of ["/persons", "/rolls", "/rolls/1"]) {
+      const response = await page.goto(`${app.baseUrl}${url}`);
+      expect(response?.status()).toBe(403);
+    }
+    await context.close();
+  });
+});
