@@ -299,7 +299,10 @@ function describeHistory(h: {
       const channel = h.details.channel
         ? ` (${RESET_CHANNEL_LABELS[h.details.channel as "email"] ?? h.details.channel})`
         : "";
-      return `${labels[String(h.details.action)] ?? String(h.details.action)}${channel}`;
+      const confirmation = h.details.confirmation
+        ? ` — confirmation par ${h.details.confirmation === "email" ? "e-mail" : "courrier"}`
+        : "";
+      return `${labels[String(h.details.action)] ?? String(h.details.action)}${channel}${confirmation}`;
     }
     case "assignment":
       return h.to ? "affecté à un conseiller" : "remis dans la file";

@@ -18,6 +18,7 @@ import { createSmsGateway, normaliseMobile } from "../../app/domain/helpline/sms
 import { signTelephonyBody, verifyTelephonySignature } from "../../app/domain/helpline/telephony";
 import { openCaseFromCall } from "../../app/domain/helpline/telephony.server";
 import { runBatch } from "../../app/domain/waves/dispatch.server";
+import { action as telephonyAction } from "../../app/routes/api.telephony.calls";
 import { addAgent, setupHelplineDefaults } from "../../db/seed/helpline";
 import { createUser } from "../../db/seed/users";
 import { createBoss, startBoss } from "../../jobs/boss.server";
@@ -319,5 +320,54 @@ describe("callers and telephony", () => {
     expect(normaliseMobile("06 12 34 56 78")).toBe("+33612345678");
     expect(normaliseMobile("01 23 45 67 89")).toBeNull();
     expect((await takeNextCase(t.db, { userId: agentId })).ok).toBe(true);
+  });
+
+  it("answers the telephony server over HTTP: 201 created, 200 duplicate, 401 bad signature, 400 bad body", async () => {
+    const secret = config.secrets.telephonyWebhook;
+    const post = (raw: string, sign = true) => {
+      const ts = Math.floor(Date.now() / 1000);
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        "x-telephony-timestamp": String(ts),
+      };
+      headers["x-telephony-signature"] = sign ? signTelephonyBody(secret, ts, raw) : "v1=00";
+      const request = new Request("http://localhost/api/telephony/calls", {
+        method: "POST",
+        headers,
+        body: raw,
+      });
+      const context = {
+        db: t.db,
+        boss,
+        config,
+        requestId: "test",
+        ip: "127.0.0.1",
+        cspNonce: "",
+        logger: createLogger({ level: "silent" }),
+      };
+      return telephonyAction({ request, context, params: {} } as unknown as Parameters<
+        typeof telephonyAction
+      >[0]);
+    };
+    const body = JSON.stringify({
+      caller_number: "0611223344",
+      ivr_choice: "3",
+      at: new Date().toISOString(),
+      call_id: "http-1",
+    });
+    const created = await post(body);
+    expect(created.status).toBe(201);
+    const { case_id } = (await created.json()) as { case_id: number };
+    expect((await post(body)).status).toBe(200);
+    expect((await post(body, false)).status).toBe(401);
+    const bad = await post(JSON.stringify({ caller_number: "x", ivr_choice: "3", at: "hier" }));
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain("at : date ISO 8601");
+    const row = await t.db
+      .selectFrom("helpline_case")
+      .select(["type", "origin"])
+      .where("id", "=", case_id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ type: "letter_not_received", origin: "telephony" });
   });
 });

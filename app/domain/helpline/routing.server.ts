@@ -311,46 +311,14 @@ export async function takeNextCase(
       .skipLocked()
       .executeTakeFirst();
     if (!next) return { ok: false, reason: "aucun dossier en attente dans vos files" };
-    const taken = await trx
-      .updateTable("helpline_case")
-      .set({
-        assigned_user_id: params.userId,
-        assigned_at: now,
-        updated_at: now,
-        routing_waiting_since: null,
-      })
-      .where("id", "=", next.id)
-      .where("assigned_user_id", "is", null)
-      .executeTakeFirst();
-    if (Number(taken.numUpdatedRows) !== 1)
-      return { ok: false, reason: "dossier pris entre-temps, réessayez" };
-    await trx
-      .insertInto("helpline_routing_decision")
-      .values({
-        case_id: next.id,
-        at: now,
-        mode: "next_case",
-        agent_user_id: params.userId,
-        actor_user_id: params.userId,
-        reason: "« Dossier suivant » : plus ancien dossier prioritaire de vos files",
-      })
-      .execute();
-    await recordHistory(trx, [
-      {
-        caseId: next.id,
-        kind: "assignment",
-        actorUserId: params.userId,
-        to: params.userId,
-        at: now,
-        details: { mode: "next_case" },
-      },
-    ]);
-    await startWork(trx, { caseId: next.id, from: next.state, userId: params.userId, now });
-    await trx
-      .updateTable("helpline_agent")
-      .set({ idle_since: now })
-      .where("user_id", "=", params.userId)
-      .execute();
+    const took = await takeWaitingCase(trx, {
+      caseId: next.id,
+      from: next.state,
+      userId: params.userId,
+      now,
+      reason: "« Dossier suivant » : plus ancien dossier prioritaire de vos files",
+    });
+    if (!took) return { ok: false, reason: "dossier pris entre-temps, réessayez" };
     return { ok: true, caseId: next.id, origin: "queue" };
   });
 }
@@ -368,48 +336,60 @@ export async function claimCase(
     const agent = await lockAgent(trx, params.userId);
     const load = (await loadsOf(trx, [params.userId])).get(params.userId) ?? 0;
     if (load >= agent.capacity) return false;
-    const taken = await trx
-      .updateTable("helpline_case")
-      .set({
-        assigned_user_id: params.userId,
-        assigned_at: now,
-        updated_at: now,
-        routing_waiting_since: null,
-      })
-      .where("id", "=", params.caseId)
-      .where("assigned_user_id", "is", null)
-      .where("state", "=", "new")
-      .executeTakeFirst();
-    if (Number(taken.numUpdatedRows) !== 1) return false;
-    await trx
-      .insertInto("helpline_routing_decision")
-      .values({
-        case_id: params.caseId,
-        at: now,
-        mode: "next_case",
-        agent_user_id: params.userId,
-        actor_user_id: params.userId,
-        reason: "dossier ouvert par le conseiller pendant l'appel",
-      })
-      .execute();
-    await recordHistory(trx, [
-      {
-        caseId: params.caseId,
-        kind: "assignment",
-        actorUserId: params.userId,
-        to: params.userId,
-        at: now,
-        details: { mode: "claim" },
-      },
-    ]);
-    await startWork(trx, { caseId: params.caseId, from: "new", userId: params.userId, now });
-    await trx
-      .updateTable("helpline_agent")
-      .set({ idle_since: now })
-      .where("user_id", "=", params.userId)
-      .execute();
-    return true;
+    return takeWaitingCase(trx, {
+      caseId: params.caseId,
+      from: "new",
+      userId: params.userId,
+      now,
+      reason: "dossier ouvert par le conseiller pendant l'appel",
+    });
   });
+}
+
+/**
+ * Gives a still-waiting case to an agent whose row the caller holds locked (under capacity, checked by
+ * the caller): conditional update, decision with its reason, history, started, agent's idle clock reset.
+ */
+async function takeWaitingCase(
+  trx: Kysely<Database>,
+  p: { caseId: number; from: string; userId: number; now: Date; reason: string },
+): Promise<boolean> {
+  const taken = await trx
+    .updateTable("helpline_case")
+    .set({ assigned_user_id: p.userId, assigned_at: p.now, updated_at: p.now, routing_waiting_since: null })
+    .where("id", "=", p.caseId)
+    .where("assigned_user_id", "is", null)
+    .where("state", "in", WAITING_STATES)
+    .executeTakeFirst();
+  if (Number(taken.numUpdatedRows) !== 1) return false;
+  await trx
+    .insertInto("helpline_routing_decision")
+    .values({
+      case_id: p.caseId,
+      at: p.now,
+      mode: "next_case",
+      agent_user_id: p.userId,
+      actor_user_id: p.userId,
+      reason: p.reason,
+    })
+    .execute();
+  await recordHistory(trx, [
+    {
+      caseId: p.caseId,
+      kind: "assignment",
+      actorUserId: p.userId,
+      to: p.userId,
+      at: p.now,
+      details: { mode: "next_case" },
+    },
+  ]);
+  await startWork(trx, { caseId: p.caseId, from: p.from, userId: p.userId, now: p.now });
+  await trx
+    .updateTable("helpline_agent")
+    .set({ idle_since: p.now })
+    .where("user_id", "=", p.userId)
+    .execute();
+  return true;
 }
 
 async function startWork(

@@ -1,4 +1,5 @@
 import { addDays, parisDate, parisInstant } from "../lifecycle/paris-time";
+import { frenchHolidays, isWorkingDay } from "../waves/calendar";
 
 /**
  * The helpline's working time: Monday–Friday, 8:30–17:30 Europe/Paris, closed on French public holidays
@@ -10,51 +11,9 @@ export const CLOSING = "17:30:00";
 export const MINUTES_PER_DAY = 9 * 60;
 const MINUTE = 60_000;
 
-/** Easter Sunday of a Gregorian year (anonymous Gregorian algorithm, Meeus/Jones/Butcher), YYYY-MM-DD. */
-export function easterSunday(year: number): string {
-  const a = year % 19;
-  const b = Math.floor(year / 100);
-  const c = year % 100;
-  const d = Math.floor(b / 4);
-  const e = b % 4;
-  const f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4);
-  const k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31);
-  const day = ((h + l - 7 * m + 114) % 31) + 1;
-  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
-}
-
-const holidayCache = new Map<number, Set<string>>();
-
-/** The eleven French public holidays of a year: 8 fixed dates, Easter Monday, Ascension, Whit Monday. */
-export function frenchPublicHolidays(year: number): Set<string> {
-  let days = holidayCache.get(year);
-  if (!days) {
-    const easter = easterSunday(year);
-    const fixed = ["01-01", "05-01", "05-08", "07-14", "08-15", "11-01", "11-11", "12-25"].map(
-      (md) => `${year}-${md}`,
-    );
-    days = new Set([...fixed, addDays(easter, 1), addDays(easter, 39), addDays(easter, 50)]);
-    holidayCache.set(year, days);
-  }
-  return days;
-}
-
-function weekday(date: string): number {
-  const [y, m, d] = date.split("-").map(Number);
-  return new Date(Date.UTC(y, m - 1, d)).getUTCDay();
-}
-
-export function isWorkingDay(date: string): boolean {
-  const wd = weekday(date);
-  if (wd === 0 || wd === 6) return false;
-  return !frenchPublicHolidays(Number(date.slice(0, 4))).has(date);
-}
+// The French public holidays (8 fixed dates + Easter Monday, Ascension, Whit Monday from the Easter
+// algorithm) and working days are the waves calendar's: one definition for the whole application.
+export { frenchHolidays as frenchPublicHolidays, isWorkingDay };
 
 function openingOf(date: string): Date {
   return parisInstant(date, OPENING);
