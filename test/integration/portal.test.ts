@@ -289,3 +289,17 @@ describe("portal events", () => {
     await expectRollupsMatchPersons(t.db);
   });
 });
+
+describe("demo portal page", () => {
+  it("exists only in demo mode", async () => {
+    const { loader } = await import("../../app/routes/portal");
+    const args = (demoMode: boolean) =>
+      ({
+        request: new Request("http://localhost/portal"),
+        params: {},
+        context: { ...ctx(), config: { ...t.config, demoMode } },
+      }) as never;
+    await expect(loader(args(false))).rejects.toMatchObject({ status: 404 });
+    await expect(loader(args(true))).resolves.toBeNull();
+  });
+});
