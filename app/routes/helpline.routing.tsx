@@ -281,14 +281,19 @@ export default function Routing() {
                     <td>{queueName.get(r.queueId)}</td>
                     <td className="num">{r.priority}</td>
                     <td>
-                      <Form method="post">
-                        <CsrfInput />
-                        <input type="hidden" name="intent" value="delete_rule" />
-                        <input type="hidden" name="ruleId" value={r.id} />
-                        <button type="submit" className="button button-danger button-small" disabled={busy}>
+                      <details>
+                        <summary>
                           Supprimer<span className="sr-only"> la règle {r.id}</span>
-                        </button>
-                      </Form>
+                        </summary>
+                        <Form method="post">
+                          <CsrfInput />
+                          <input type="hidden" name="intent" value="delete_rule" />
+                          <input type="hidden" name="ruleId" value={r.id} />
+                          <button type="submit" className="button button-danger button-small" disabled={busy}>
+                            Confirmer la suppression<span className="sr-only"> de la règle {r.id}</span>
+                          </button>
+                        </Form>
+                      </details>
                     </td>
                   </tr>
                 ))}

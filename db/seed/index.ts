@@ -15,10 +15,11 @@ export { DEMO_PASSWORD, DEMO_USERS } from "./users";
 export const SEEDERS: Seeder[] = [
   demoUsersSeeder,
   personsDemoSeeder,
-  helplineSeeder,
   kpiDemoSeeder,
   lifecycleDemoSeeder,
   wavesDemoSeeder,
+  // last, after the persons and waves demo data (as the helpline comes after the campaign)
+  helplineSeeder,
 ];
 
 export async function seedDemo(db: Kysely<Database>, config: AppConfig): Promise<string[]> {
