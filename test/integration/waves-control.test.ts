@@ -1,12 +1,9 @@
 import { sql } from "kysely";
-import type PgBoss from "pg-boss";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../app/config/logger.server";
+import { describe, expect, it } from "vitest";
 import { runBatch } from "../../app/domain/waves/dispatch.server";
 import { notifyMembers } from "../../app/domain/waves/notify.server";
 import { queueSingleNotification } from "../../app/domain/waves/single.server";
 import { cancelWave, pauseWave, resumeWave, WaveError } from "../../app/domain/waves/waves.server";
-import { createBoss, startBoss } from "../../jobs/boss.server";
 import { insertPersons } from "../factories";
 import { setupTestDatabase } from "../setup/database";
 import {
@@ -17,19 +14,12 @@ import {
   pdfFiles,
   runWave,
   scheduledWave,
+  setupBoss,
   waveConfig,
 } from "./waves-support";
 
 const t = setupTestDatabase();
-let boss: PgBoss;
-
-beforeAll(async () => {
-  boss = createBoss(t.url, createLogger({ level: "silent" }));
-  await startBoss(boss);
-}, 60_000);
-afterAll(async () => {
-  await boss?.stop({ graceful: false, wait: true });
-});
+const harness = setupBoss(t);
 
 let offset = 0;
 async function persons(count: number, department: string, emailShare = 0) {
@@ -52,12 +42,12 @@ describe("pause, resume, cancel", () => {
   it("a paused wave sends nothing until resumed; jobs come back on resume", async () => {
     const config = waveConfig();
     const ids = await persons(10, "60");
-    const waveId = await scheduledWave(t.db, boss, { departments: ["60"] }, { batchSize: 5 });
+    const waveId = await scheduledWave(t.db, harness.boss, { departments: ["60"] }, { batchSize: 5 });
     await pauseWave(t.db, actor, waveId);
-    const d = deps(t.db, boss, config);
+    const d = deps(t.db, harness.boss, config);
     for (const b of await batchesOf(waveId)) expect(await runBatch(d, b.id)).toBe("paused");
     expect(pdfFiles(config, waveId)).toHaveLength(0);
-    await resumeWave(t.db, boss, actor, waveId);
+    await resumeWave(t.db, harness.boss, actor, waveId);
     const jobs = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'wave-batch' AND singleton_key LIKE 'wave-batch:%' AND state = 'created'
         AND (data->>'batchId')::bigint = ANY(${(await batchesOf(waveId)).map((b) => b.id)}::bigint[])
@@ -89,8 +79,8 @@ describe("pause, resume, cancel", () => {
   it("cancel stops unsent batches, revokes their codes, keeps what left and reports it", async () => {
     const config = waveConfig();
     const ids = await persons(15, "61");
-    const waveId = await scheduledWave(t.db, boss, { departments: ["61"] }, { batchSize: 5 });
-    const d = deps(t.db, boss, config);
+    const waveId = await scheduledWave(t.db, harness.boss, { departments: ["61"] }, { batchSize: 5 });
+    const d = deps(t.db, harness.boss, config);
     const [first, second] = await batchesOf(waveId);
     await runBatch(d, first.id); // handed off
     // The second batch crashes right after storing its codes.
@@ -122,7 +112,7 @@ describe("pause, resume, cancel", () => {
     expect(members.every((m) => !m.active)).toBe(true);
     await expect(cancelWave(t.db, actor, waveId)).rejects.toBeInstanceOf(WaveError);
     // Freed persons can join a new wave.
-    const again = await scheduledWave(t.db, boss, { departments: ["61"] });
+    const again = await scheduledWave(t.db, harness.boss, { departments: ["61"] });
     const w = await t.db
       .selectFrom("wave")
       .select(["member_count", "exclusions"])
@@ -137,8 +127,8 @@ describe("single notifications (helpline)", () => {
   it("sends one letter with a new code, revoking the old one, and keeps the window of a notified person", async () => {
     const config = waveConfig();
     const [personId] = await persons(1, "62");
-    const waveId = await scheduledWave(t.db, boss, { departments: ["62"] });
-    await runWave(deps(t.db, boss, config), waveId);
+    const waveId = await scheduledWave(t.db, harness.boss, { departments: ["62"] });
+    await runWave(deps(t.db, harness.boss, config), waveId);
     const before = await t.db
       .selectFrom("person")
       .selectAll()
@@ -147,11 +137,15 @@ describe("single notifications (helpline)", () => {
     const queued = await t.db
       .transaction()
       .execute((trx) =>
-        queueSingleNotification(trx, { boss }, { personId, channel: "letter", reason: "resend" }),
+        queueSingleNotification(
+          trx,
+          { boss: harness.boss },
+          { personId, channel: "letter", reason: "resend" },
+        ),
       );
     expect(queued.ok).toBe(true);
     if (!queued.ok) return;
-    expect(await runBatch(deps(t.db, boss, config), queued.batchId)).toBe("done");
+    expect(await runBatch(deps(t.db, harness.boss, config), queued.batchId)).toBe("done");
     const after = await t.db
       .selectFrom("person")
       .selectAll()
@@ -170,7 +164,11 @@ describe("single notifications (helpline)", () => {
     const noEmail = await t.db
       .transaction()
       .execute((trx) =>
-        queueSingleNotification(trx, { boss }, { personId, channel: "email", reason: "resend" }),
+        queueSingleNotification(
+          trx,
+          { boss: harness.boss },
+          { personId, channel: "email", reason: "resend" },
+        ),
       );
     expect(noEmail).toMatchObject({ ok: false, code: "no_email" });
     expect(outboxFiles(config)).toHaveLength(0);

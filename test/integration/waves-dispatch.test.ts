@@ -1,14 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
-import type PgBoss from "pg-boss";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../app/config/logger.server";
+import { describe, expect, it } from "vitest";
 import { verifyCode } from "../../app/domain/codes/codes.server";
 import { windowEnd } from "../../app/domain/lifecycle/window";
 import type { CrashPoint } from "../../app/domain/waves/dispatch.server";
 import { letterNotifiedAt } from "../../app/domain/waves/wave";
-import { createBoss, startBoss } from "../../jobs/boss.server";
 import { insertPersons } from "../factories";
 import { setupTestDatabase } from "../setup/database";
 import {
@@ -20,19 +17,12 @@ import {
   pdfPages,
   runWave,
   scheduledWave,
+  setupBoss,
   waveConfig,
 } from "./waves-support";
 
 const t = setupTestDatabase();
-let boss: PgBoss;
-
-beforeAll(async () => {
-  boss = createBoss(t.url, createLogger({ level: "silent" }));
-  await startBoss(boss);
-}, 60_000);
-afterAll(async () => {
-  await boss?.stop({ graceful: false, wait: true });
-});
+const harness = setupBoss(t);
 
 let offset = 0;
 async function persons(count: number, departments: string[], emailShare = 0.5) {
@@ -58,8 +48,13 @@ describe("a wave from materialisation to notification", () => {
   it("prints letters, sends emails, notifies everyone once with a valid code", async () => {
     const config = waveConfig();
     const ids = await persons(40, ["31", "44", "80"]);
-    const waveId = await scheduledWave(t.db, boss, { departments: ["31", "44", "80"] }, { batchSize: 7 });
-    const d = deps(t.db, boss, config);
+    const waveId = await scheduledWave(
+      t.db,
+      harness.boss,
+      { departments: ["31", "44", "80"] },
+      { batchSize: 7 },
+    );
+    const d = deps(t.db, harness.boss, config);
     await runWave(d, waveId);
 
     const wave = await t.db.selectFrom("wave").selectAll().where("id", "=", waveId).executeTakeFirstOrThrow();
@@ -111,8 +106,8 @@ describe("a wave from materialisation to notification", () => {
 
   it("skips people already in an active wave and says why", async () => {
     await persons(10, ["2A"]);
-    const first = await scheduledWave(t.db, boss, { departments: ["2A"] });
-    const second = await scheduledWave(t.db, boss, { departments: ["2A"] });
+    const first = await scheduledWave(t.db, harness.boss, { departments: ["2A"] });
+    const second = await scheduledWave(t.db, harness.boss, { departments: ["2A"] });
     const w1 = await t.db.selectFrom("wave").selectAll().where("id", "=", first).executeTakeFirstOrThrow();
     const w2 = await t.db.selectFrom("wave").selectAll().where("id", "=", second).executeTakeFirstOrThrow();
     expect(w1.member_count).toBe(10);
@@ -134,8 +129,8 @@ describe("crash at each batch state, then rerun", () => {
         const config = waveConfig();
         const dept = String(10 + offset / 12).slice(0, 2);
         const ids = await persons(12, [dept], channel === "email" ? 1 : 0);
-        const waveId = await scheduledWave(t.db, boss, { departments: [dept] }, { batchSize: 5 });
-        const d = deps(t.db, boss, config);
+        const waveId = await scheduledWave(t.db, harness.boss, { departments: [dept] }, { batchSize: 5 });
+        const d = deps(t.db, harness.boss, config);
         let crashed = 0;
         await expect(
           runWave(d, waveId, {

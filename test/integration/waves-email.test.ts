@@ -1,7 +1,6 @@
 import { sql } from "kysely";
 import { delay, HttpResponse, http } from "msw";
-import type PgBoss from "pg-boss";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
 import { verifyCode } from "../../app/domain/codes/codes.server";
 import { signedHeaders } from "../../app/domain/portal/signature";
@@ -11,7 +10,6 @@ import {
   retryAfterMs,
 } from "../../app/domain/waves/email-provider.server";
 import { action as emailEventsAction } from "../../app/routes/api.email.events";
-import { createBoss, startBoss } from "../../jobs/boss.server";
 import { insertPersons } from "../factories";
 import { EMAIL_PROVIDER_URL, resetEmailProvider, sentEmails } from "../mocks/email-provider";
 import { mockServer } from "../mocks/server";
@@ -24,21 +22,15 @@ import {
   pdfPages,
   runWave,
   scheduledWave,
+  setupBoss,
   waveConfig,
 } from "./waves-support";
 
 const t = setupTestDatabase();
-let boss: PgBoss;
+const harness = setupBoss(t);
 const config = waveConfig({ EMAIL_PROVIDER_URL, EMAIL_PROVIDER_TOKEN: "test-token" });
 const noSleep = { sleep: async () => {}, timeoutMs: 200 };
 
-beforeAll(async () => {
-  boss = createBoss(t.url, createLogger({ level: "silent" }));
-  await startBoss(boss);
-}, 60_000);
-afterAll(async () => {
-  await boss?.stop({ graceful: false, wait: true });
-});
 beforeEach(() => resetEmailProvider());
 
 let offset = 0;
@@ -55,7 +47,7 @@ async function emailWave(count: number) {
   offset += count;
   const waveId = await scheduledWave(
     t.db,
-    boss,
+    harness.boss,
     { departments: [dept] },
     { emailCapacityPerHour: 3_600_000 },
   );
@@ -155,7 +147,7 @@ describe("email provider client", () => {
 describe("email waves against the provider", () => {
   it("sends one email per person and notifies at acceptance", async () => {
     const { ids, waveId } = await emailWave(6);
-    await runWave(deps(t.db, boss, config, createEmailProvider(config, noSleep)), waveId);
+    await runWave(deps(t.db, harness.boss, config, createEmailProvider(config, noSleep)), waveId);
     expect(sentEmails).toHaveLength(6);
     expect(new Set(sentEmails.map((e) => e.idempotencyKey)).size).toBe(6);
     const members = await t.db.selectFrom("wave_member").selectAll().where("wave_id", "=", waveId).execute();
@@ -187,7 +179,7 @@ describe("email waves against the provider", () => {
           : undefined;
       }),
     );
-    await runWave(deps(t.db, boss, config, createEmailProvider(config, noSleep)), waveId);
+    await runWave(deps(t.db, harness.boss, config, createEmailProvider(config, noSleep)), waveId);
     expect(sentEmails).toHaveLength(3);
     const fellBack = await t.db
       .selectFrom("wave_member")
@@ -225,7 +217,7 @@ describe("email waves against the provider", () => {
         return calls > 3 ? HttpResponse.json({}, { status: 500 }) : undefined;
       }),
     );
-    const d = deps(t.db, boss, config, createEmailProvider(config, { ...noSleep, maxAttempts: 2 }));
+    const d = deps(t.db, harness.boss, config, createEmailProvider(config, { ...noSleep, maxAttempts: 2 }));
     await expect(runWave(d, waveId)).rejects.toBeInstanceOf(EmailTransientError);
     const incidents = await t.db
       .selectFrom("wave_incident")
@@ -234,7 +226,7 @@ describe("email waves against the provider", () => {
       .execute();
     expect(incidents.some((i) => i.kind === "batch_error")).toBe(true);
     mockServer.resetHandlers();
-    await runWave(deps(t.db, boss, config, createEmailProvider(config, noSleep)), waveId);
+    await runWave(deps(t.db, harness.boss, config, createEmailProvider(config, noSleep)), waveId);
     expect(sentEmails).toHaveLength(8);
     const perPerson = new Map<string, number>();
     for (const e of sentEmails) perPerson.set(e.body.to, (perPerson.get(e.body.to) ?? 0) + 1);
@@ -264,13 +256,13 @@ describe("provider webhook POST /api/email/events", () => {
       headers: signedHeaders(secret, raw),
       body: raw,
     });
-    const context = { db: t.db, boss, config, logger: createLogger({ level: "silent" }) };
+    const context = { db: t.db, boss: harness.boss, config, logger: createLogger({ level: "silent" }) };
     return emailEventsAction({ request, context: context as never, params: {} });
   }
 
   it("records delivery, ignores a duplicate, and moves a hard bounce to a letter", async () => {
     const { ids, waveId } = await emailWave(3);
-    await runWave(deps(t.db, boss, config, createEmailProvider(config, noSleep)), waveId);
+    await runWave(deps(t.db, harness.boss, config, createEmailProvider(config, noSleep)), waveId);
     const members = await t.db
       .selectFrom("wave_member")
       .selectAll()
@@ -311,7 +303,7 @@ describe("provider webhook POST /api/email/events", () => {
     expect(m1).toMatchObject({ channel: "letter", status: "planned" });
     // The bounced person's email code is revoked; the follow-up letter brings a new one.
     expect((await activeCodesPerPerson(t.db, [members[1].person_id])).size).toBe(0);
-    await runWave(deps(t.db, boss, config), waveId);
+    await runWave(deps(t.db, harness.boss, config), waveId);
     expect((await activeCodesPerPerson(t.db, ids)).size).toBe(3);
     const events = await sql<{
       n: number;

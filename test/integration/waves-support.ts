@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { type Kysely, sql } from "kysely";
 import type PgBoss from "pg-boss";
+import { afterAll, beforeAll } from "vitest";
 import type { AppConfig } from "../../app/config/config.server";
 import { createLogger } from "../../app/config/logger.server";
 import { type DispatchDeps, type RunOptions, runBatch } from "../../app/domain/waves/dispatch.server";
@@ -11,7 +12,8 @@ import { materialiseWave } from "../../app/domain/waves/plan.server";
 import { DEFAULT_SETTINGS, type WaveSegment, type WaveSettings } from "../../app/domain/waves/wave";
 import { createWave, scheduleWave } from "../../app/domain/waves/waves.server";
 import type { Database } from "../../db/schema";
-import { testConfig } from "../setup/database";
+import { createBoss, startBoss } from "../../jobs/boss.server";
+import { type TestDatabase, testConfig } from "../setup/database";
 
 export const actor = { userId: null, label: "campagne@test", requestId: "req-w", ip: "127.0.0.1" };
 
@@ -105,4 +107,17 @@ export async function activeCodesPerPerson(
     WHERE person_id = ANY(${personIds}::bigint[]) AND used_at IS NULL AND revoked_at IS NULL GROUP BY 1
   `.execute(db);
   return new Map(rows.rows.map((r) => [r.person_id, r.n]));
+}
+
+/** A started pg-boss on the test database for the file (jobs are enqueued, never mocked), stopped after. */
+export function setupBoss(t: TestDatabase): { boss: PgBoss } {
+  const holder = {} as { boss: PgBoss };
+  beforeAll(async () => {
+    holder.boss = createBoss(t.url, createLogger({ level: "silent" }));
+    await startBoss(holder.boss);
+  }, 60_000);
+  afterAll(async () => {
+    await holder.boss?.stop({ graceful: false, wait: true });
+  });
+  return holder;
 }
