@@ -295,11 +295,27 @@ export class SyntheticRoll {
     return this.opts.headerStyle === "en" ? HEADER_EN : HEADER_FR;
   }
 
-  /** The clean row number i (0-based): identity depends only on i, so re-imports match. */
+  /**
+   * NIR uniqueness by construction: commune and order come from a counter per (sex, year, month, place of
+   * birth), so two rows never share a NIR however many rows are drawn. Rows are built in order and the
+   * last few are kept (dependants point at the row before, duplicates copy one three rows back).
+   */
+  private readonly counters = new Map<string, number>();
+  private readonly recent = new Map<number, Row>();
+
+  /** The clean row number i (0-based), the same for the same options, so re-imports match. */
   row(i: number): Row {
+    const cached = this.recent.get(i);
+    if (cached) return { ...cached };
+    const built = this.build(i);
+    this.recent.set(i, built);
+    this.recent.delete(i - 8);
+    return { ...built };
+  }
+
+  private build(i: number): Row {
     const n = i + (this.opts.offset ?? 0);
     const j = n % BLOCK;
-    const k = Math.floor(n / BLOCK);
     const s = this.seed;
     const dependant = j % 12 === 5;
     const holderIndex = dependant ? i - 1 : -1;
@@ -315,24 +331,18 @@ export class SyntheticRoll {
     }
     const [code, , postals, cities] = dept;
     const sex = (1 + (hash32(s, j * 7 + 2) % 2)) as 1 | 2;
-    const year = dependant
-      ? 2008 + ((hash32(s, j * 7 + 3) + k * 7) % 16)
-      : 1935 + ((hash32(s, j * 7 + 3) + k * 7) % 70);
-    const month = 1 + (hash32(s, j * 7 + 4) % 12);
-    const day = 1 + (hash32(s, j * 7 + 5) % 28);
+    const year = dependant ? 2008 + (hash32(s, n * 7 + 3) % 16) : 1935 + (hash32(s, n * 7 + 3) % 70);
+    const month = 1 + (hash32(s, n * 7 + 4) % 12);
+    const day = 1 + (hash32(s, n * 7 + 5) % 28);
+    // Overseas: the NIR's place is 97 + a 3-digit commune starting with the department's last digit.
     const nirDept = code.length === 3 ? "97" : code;
+    const key = `${sex}${year}${month}${code}`;
+    const c = (this.counters.get(key) ?? 0) + Math.floor((this.opts.offset ?? 0) / 1000) * 999;
+    this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
+    const communeBlock = Math.floor(c / 999);
     const commune =
-      code.length === 3
-        ? 100 + (Math.floor(j / 999) % 99) * 10 + Number(code[2])
-        : 1 + (Math.floor(j / 999) % 999);
-    const nir = buildNir({
-      sex,
-      year,
-      month,
-      department: nirDept,
-      commune: commune % 1000,
-      order: 1 + (j % 999),
-    });
+      code.length === 3 ? Number(code[2]) * 100 + (communeBlock % 100) : 1 + (communeBlock % 999);
+    const nir = buildNir({ sex, year, month, department: nirDept, commune, order: 1 + (c % 999) });
     const familyIndex = dependant ? i - 1 : i;
     const last = LAST_NAMES[hash32(s, (familyIndex + (this.opts.offset ?? 0)) * 3 + 11) % LAST_NAMES.length];
     const first = FIRST_NAMES[hash32(s, n * 3 + 12) % FIRST_NAMES.length];
