@@ -56,7 +56,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const caseId = Number(params.caseId);
   if (!Number.isInteger(caseId) || caseId <= 0) throw new Response("Dossier introuvable.", { status: 404 });
   const showNir = user.permissions.has("persons:read_nir");
-  const found = await loadCase(context.db, caseId, { showNir });
+  const found = await loadCase(context.db, caseId, { showNir, viewerId: user.id });
   if (!found) throw new Response(`Le dossier n° ${caseId} n'existe pas.`, { status: 404 });
   const mayRoute = user.permissions.has("cases:route");
   const mine = found.assignedUserId === user.id;
@@ -73,10 +73,21 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     else search = { error: null, matches: await findCallers(context.db, q.data, { showNir }) };
   }
   const selectedId = Number(raw.personId);
+  // A caller found by the search, or the person already linked to the case (a reassigned case: the new
+  // agent checks the identity again).
+  const linked = found.person && !found.identityChecked ? found.person : null;
   const selected =
     search.matches?.ok && Number.isInteger(selectedId)
       ? (search.matches.matches.find((m) => m.personId === selectedId) ?? null)
-      : null;
+      : linked
+        ? {
+            personId: linked.id,
+            firstName: linked.firstName,
+            lastName: linked.lastName,
+            birthDate: linked.birthDate,
+            postalCode: linked.postalCode,
+          }
+        : null;
   const [macros, agents, timeline] = await Promise.all([
     listMacros(context.db),
     mayRoute ? listAgents(context.db) : Promise.resolve([]),

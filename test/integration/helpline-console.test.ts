@@ -132,6 +132,34 @@ describe("identity check", () => {
     );
   });
 
+  it("asks a supervisor who takes over a case for a check of their own", async () => {
+    const { caseId, caseActor } = await newCaseFor();
+    await recordIdentityCheck(t.db, actor, { caseActor, caseId, personId: persons[1], answers: allTicked });
+    const supervisor = {
+      userId: await createUser(t.db, {
+        email: "sup@test.fr",
+        name: "Sup",
+        password: "unused-password",
+        roles: ["helpline_supervisor"],
+      }),
+      mayRoute: true,
+    };
+    await expect(
+      resetCode(t.db, { boss, config }, actor, { caseActor: supervisor, caseId, channel: "letter" }),
+    ).rejects.toMatchObject({
+      code: "identity_check_required",
+    });
+    await recordIdentityCheck(t.db, actor, {
+      caseActor: supervisor,
+      caseId,
+      personId: persons[1],
+      answers: allTicked,
+    });
+    await expect(
+      resetCode(t.db, { boss, config }, actor, { caseActor: supervisor, caseId, channel: "letter" }),
+    ).resolves.toBeDefined();
+  });
+
   it("refuses another agent's case", async () => {
     const { caseId } = await newCaseFor();
     await expect(

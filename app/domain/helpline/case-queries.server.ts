@@ -137,7 +137,7 @@ export interface CaseDetail extends CaseSummary {
 export async function loadCase(
   db: Kysely<Database>,
   caseId: number,
-  opts: { showNir: boolean },
+  opts: { showNir: boolean; viewerId: number },
 ): Promise<CaseDetail | null> {
   const row = await summaryQuery(db)
     .select([
@@ -201,6 +201,7 @@ export async function loadCase(
           .select("id")
           .where("case_id", "=", caseId)
           .where("person_id", "=", row.person_id)
+          .where("user_id", "=", opts.viewerId)
           .executeTakeFirst()
       : Promise.resolve(undefined),
   ]);

@@ -118,6 +118,8 @@ async function verifiedPerson(trx: Kysely<Database>, caseActor: CaseActor, caseI
     .select("id")
     .where("case_id", "=", c.id)
     .where("person_id", "=", c.person_id)
+    // The agent who acts is the one who asked: a reassigned case needs the new agent's own check.
+    .where("user_id", "=", caseActor.userId)
     .where("name_checked", "=", true)
     .where("birth_date_checked", "=", true)
     .where("postal_code_checked", "=", true)
