@@ -114,6 +114,7 @@ describe("deadline sweep", () => {
       sweepDeadlineDay(t.db, {
         day: parisDate(due),
         batchSize: 10,
+        lanes: 1, // one lane, so that "after two batches" is exact
         onBatch: ({ index }) => {
           if (index === 2) throw new Error("worker killed");
         },

@@ -82,14 +82,15 @@ export interface SweepBatchResult {
  */
 export async function sweepBatch(
   db: Kysely<Database>,
-  params: { dayEnd: Date; afterId: number; limit: number; day: string },
+  params: { dayEnd: Date; afterId: number; limit: number; day: string; upToId?: number },
 ): Promise<SweepBatchResult> {
+  const upTo = params.upToId ?? Number.MAX_SAFE_INTEGER;
   const details = JSON.stringify({ deadline_day: params.day });
   const result = await sql<{ n: number; last_id: number | null }>`
     WITH batch AS (
       SELECT id FROM person
       WHERE state = 'notified' AND window_ends_at <= ${params.dayEnd} AND window_ends_at < now()
-        AND id > ${params.afterId}
+        AND id > ${params.afterId} AND id <= ${upTo}
       ORDER BY id LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED
     ), moved AS (
@@ -118,7 +119,9 @@ export interface SweepResult {
 
 /**
  * Sweeps one Paris day (and any earlier day left behind). Keyset over person ids so each batch starts
- * where the previous stopped; then passes again from the start for rows that were locked the first time.
+ * where the previous stopped. The first pass splits the due id range into `lanes` slices swept in parallel
+ * (each on its own connection; SKIP LOCKED keeps them apart anyway), then single passes from the start pick
+ * up rows that were locked by another transaction the first time.
  */
 export async function sweepDeadlineDay(
   db: Kysely<Database>,
@@ -126,6 +129,8 @@ export async function sweepDeadlineDay(
     day: string;
     batchSize?: number;
     maxPasses?: number;
+    /** Parallel slices of the first pass (default 2: the two cores of a small database server). */
+    lanes?: number;
     /** Called after each committed batch (progress, tests simulating a crash). */
     onBatch?: (batch: SweepBatchResult & { index: number }) => void | Promise<void>;
   },
@@ -134,17 +139,43 @@ export async function sweepDeadlineDay(
   const limit = params.batchSize ?? SWEEP_BATCH_SIZE;
   let autoCreated = 0;
   let batches = 0;
-  const maxPasses = params.maxPasses ?? 20;
-  for (let pass = 0; pass < maxPasses; pass++) {
-    let afterId = 0;
-    for (;;) {
-      const batch = await sweepBatch(db, { dayEnd, afterId, limit, day: params.day });
-      if (batch.lastId === null) break;
+  let failed = false;
+  const sweepRange = async (from: number, upToId?: number) => {
+    let afterId = from;
+    while (!failed) {
+      const batch = await sweepBatch(db, { dayEnd, afterId, limit, day: params.day, upToId });
+      if (batch.lastId === null) return;
       batches++;
       autoCreated += batch.autoCreated;
-      await params.onBatch?.({ ...batch, index: batches });
+      try {
+        await params.onBatch?.({ ...batch, index: batches });
+      } catch (error) {
+        failed = true; // stop the other lanes after their current batch
+        throw error;
+      }
       afterId = batch.lastId;
     }
+  };
+  const lanes = Math.max(1, params.lanes ?? 2);
+  const bounds = await sql<{ lo: number | null; hi: number | null }>`
+    SELECT min(id) AS lo, max(id) AS hi FROM person
+    WHERE state = 'notified' AND window_ends_at <= ${dayEnd} AND window_ends_at < now()
+  `.execute(db);
+  const lo = bounds.rows[0]?.lo;
+  const hi = bounds.rows[0]?.hi;
+  let laned = false;
+  if (lo != null && hi != null && lanes > 1 && hi - lo > limit) {
+    const step = Math.ceil((hi - lo + 1) / lanes);
+    await Promise.all(
+      Array.from({ length: lanes }, (_, i) =>
+        sweepRange(lo - 1 + i * step, i === lanes - 1 ? undefined : lo - 1 + (i + 1) * step),
+      ),
+    );
+    laned = true;
+  }
+  const maxPasses = params.maxPasses ?? 20;
+  for (let pass = 0; pass < maxPasses; pass++) {
+    if (!(laned && pass === 0)) await sweepRange(0);
     const remaining = await countDue(db, dayEnd);
     if (remaining === 0) return { day: params.day, autoCreated, batches, stillLocked: 0 };
     // Rows held by another transaction (an opposition being written): wait for it to commit, then retry.
