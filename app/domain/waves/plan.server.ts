@@ -52,6 +52,9 @@ export async function materialiseWave(
       .forUpdate()
       .executeTakeFirst();
     if (!wave || wave.status !== "scheduled" || wave.planned_at) return null;
+    // One big sort and insert: keep the sort in memory and skip JIT compilation (fixed cost, no gain here).
+    await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+    await sql`SET LOCAL jit = off`.execute(trx);
     const { segment, settings } = parseWaveDefinition(wave);
     const counts = await countSegment(trx, segment, settings.forceLetters, now);
     const calendar = planCalendar(counts, settings);
