@@ -269,58 +269,71 @@ export type NextCaseResult =
  */
 export async function takeNextCase(
   db: Kysely<Database>,
-  params: { userId: number; now?: Date },
+  params: { userId: number; now?: Date; actor?: AuditActor },
 ): Promise<NextCaseResult> {
   const now = params.now ?? new Date();
   return withTransaction(db, async (trx) => {
-    const agent = await lockAgent(trx, params.userId);
-    const mine = await trx
-      .selectFrom("helpline_case")
-      .select(["id", "state"])
-      .where("assigned_user_id", "=", params.userId)
-      .where("state", "in", ["assigned", "escalated"])
-      .orderBy("priority")
-      .orderBy("created_at")
-      .limit(1)
-      .forUpdate()
-      .executeTakeFirst();
-    if (mine) {
-      await startWork(trx, { caseId: mine.id, from: mine.state, userId: params.userId, now });
-      return { ok: true, caseId: mine.id, origin: "mine" };
+    const result = await pickNextCase(trx, params.userId, now);
+    if (result.ok && params.actor) {
+      await writeAudit(trx, params.actor, {
+        action: "helpline.case_taken",
+        objectType: "helpline_case",
+        objectId: result.caseId,
+        details: { origin: result.origin },
+      });
     }
-    const load = (await loadsOf(trx, [params.userId])).get(params.userId) ?? 0;
-    if (load >= agent.capacity) {
-      return {
-        ok: false,
-        reason: `vous avez déjà ${load} dossiers ouverts (capacité ${agent.capacity}) : terminez-en un d'abord`,
-      };
-    }
-    const queues = await queuesOfAgent(trx, params.userId);
-    if (queues.length === 0) return { ok: false, reason: "aucune file ne vous est attribuée (voir Routage)" };
-    const next = await trx
-      .selectFrom("helpline_case")
-      .select(["id", "state"])
-      .where("assigned_user_id", "is", null)
-      .where("state", "in", WAITING_STATES)
-      .where("queue_id", "in", queues)
-      .orderBy("priority")
-      .orderBy("created_at")
-      .orderBy("id")
-      .limit(1)
-      .forUpdate()
-      .skipLocked()
-      .executeTakeFirst();
-    if (!next) return { ok: false, reason: "aucun dossier en attente dans vos files" };
-    const took = await takeWaitingCase(trx, {
-      caseId: next.id,
-      from: next.state,
-      userId: params.userId,
-      now,
-      reason: "« Dossier suivant » : plus ancien dossier prioritaire de vos files",
-    });
-    if (!took) return { ok: false, reason: "dossier pris entre-temps, réessayez" };
-    return { ok: true, caseId: next.id, origin: "queue" };
+    return result;
   });
+}
+
+async function pickNextCase(trx: Kysely<Database>, userId: number, now: Date): Promise<NextCaseResult> {
+  const agent = await lockAgent(trx, userId);
+  const mine = await trx
+    .selectFrom("helpline_case")
+    .select(["id", "state"])
+    .where("assigned_user_id", "=", userId)
+    .where("state", "in", ["assigned", "escalated"])
+    .orderBy("priority")
+    .orderBy("created_at")
+    .limit(1)
+    .forUpdate()
+    .executeTakeFirst();
+  if (mine) {
+    await startWork(trx, { caseId: mine.id, from: mine.state, userId: userId, now });
+    return { ok: true, caseId: mine.id, origin: "mine" };
+  }
+  const load = (await loadsOf(trx, [userId])).get(userId) ?? 0;
+  if (load >= agent.capacity) {
+    return {
+      ok: false,
+      reason: `vous avez déjà ${load} dossiers ouverts (capacité ${agent.capacity}) : terminez-en un d'abord`,
+    };
+  }
+  const queues = await queuesOfAgent(trx, userId);
+  if (queues.length === 0) return { ok: false, reason: "aucune file ne vous est attribuée (voir Routage)" };
+  const next = await trx
+    .selectFrom("helpline_case")
+    .select(["id", "state"])
+    .where("assigned_user_id", "is", null)
+    .where("state", "in", WAITING_STATES)
+    .where("queue_id", "in", queues)
+    .orderBy("priority")
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  if (!next) return { ok: false, reason: "aucun dossier en attente dans vos files" };
+  const took = await takeWaitingCase(trx, {
+    caseId: next.id,
+    from: next.state,
+    userId: userId,
+    now,
+    reason: "« Dossier suivant » : plus ancien dossier prioritaire de vos files",
+  });
+  if (!took) return { ok: false, reason: "dossier pris entre-temps, réessayez" };
+  return { ok: true, caseId: next.id, origin: "queue" };
 }
 
 /**
