@@ -4,6 +4,7 @@ import { createLogger } from "../../app/config/logger.server";
 import { issueCode } from "../../app/domain/codes/codes.server";
 import { buildNir } from "../../app/domain/persons/nir";
 import { handlePortalEvents, handleVerifyCode } from "../../app/domain/portal/api.server";
+import { processPortalEvents } from "../../app/domain/portal/events.server";
 import { signedHeaders, signPortalPayload } from "../../app/domain/portal/signature";
 import { verifyPortalCode } from "../../app/domain/portal/verify-code.server";
 import { insertPersons } from "../factories";
@@ -286,6 +287,54 @@ describe("portal events", () => {
     const stored = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM portal_event WHERE person_id = ${p.id}`.execute(t.db);
     expect(stored.rows[0].n).toBe(2);
+    await expectRollupsMatchPersons(t.db);
+  });
+});
+
+describe("portal event batches", () => {
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+
+  it("answers a duplicate id inside one batch like a replay, and concurrent identical batches apply once", async () => {
+    const p = await notifiedPerson();
+    const q = await notifiedPerson();
+    const e1 = { event_id: `dup-${p.id}`, type: "opposition", nir: p.nir, at: at(2) };
+    const e2 = { event_id: `dup-${q.id}`, type: "activation", nir: q.nir, at: at(2) };
+    const inOne = await processPortalEvents(t.db, t.config, [e1, e1, { ...e1, type: "closure" }]);
+    expect(inOne.map((r) => [r.status, r.replayed ?? false, r.code ?? r.state])).toEqual([
+      ["applied", false, "opposed"],
+      ["applied", true, "opposed"],
+      ["refused", false, "event_id_reused"],
+    ]);
+    const [a, b] = await Promise.all([
+      processPortalEvents(t.db, t.config, [e2]),
+      processPortalEvents(t.db, t.config, [e2]),
+    ]);
+    expect([a[0].replayed ?? false, b[0].replayed ?? false].sort()).toEqual([false, true]);
+    const events = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM person_event WHERE person_id IN (${p.id}, ${q.id})`.execute(t.db);
+    expect(events.rows[0].n).toBe(2);
+    await expectRollupsMatchPersons(t.db);
+  });
+
+  it("lets concurrent batches on the same persons serialise without deadlock or lost update", async () => {
+    const people = await Promise.all(Array.from({ length: 6 }, () => notifiedPerson()));
+    const batch = (tag: string, type: string, reverse: boolean) => {
+      const list = people.map((p, i) => ({ event_id: `${tag}-${i}-${p.id}`, type, nir: p.nir, at: at(1) }));
+      return reverse ? list.reverse() : list;
+    };
+    const [opp, act] = await Promise.all([
+      processPortalEvents(t.db, t.config, batch("o", "opposition", false)),
+      processPortalEvents(t.db, t.config, batch("a", "activation", true)),
+    ]);
+    // Whichever batch committed first opposed or activated everyone; the other is then refused or moves on.
+    const applied = [...opp, ...act].filter((r) => r.status === "applied").length;
+    expect(applied).toBeGreaterThanOrEqual(6);
+    expect([...opp, ...act].every((r) => r.status === "applied" || r.status === "refused")).toBe(true);
+    const ev = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM person_event WHERE person_id = ANY(${people.map((p) => p.id)}::bigint[])`.execute(
+      t.db,
+    );
+    expect(ev.rows[0].n).toBe(applied);
     await expectRollupsMatchPersons(t.db);
   });
 });

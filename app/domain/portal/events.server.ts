@@ -1,12 +1,10 @@
 import { createHmac } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import { z } from "zod";
-import type { Database } from "../../../db/schema";
+import type { Database, PersonState } from "../../../db/schema";
 import type { PortalEventStatus } from "../../../db/tables/lifecycle";
 import type { AppConfig } from "../../config/config.server";
-import { activeCodeOf, consumeCode } from "../codes/codes.server";
-import { applyTransition } from "../lifecycle/transition.server";
-import type { LifecycleEvent } from "../lifecycle/transitions";
+import { decideTransition, type LifecycleEvent } from "../lifecycle/transitions";
 import { checkNir, describeNirProblem } from "../persons/nir";
 
 export const MAX_EVENTS_PER_BATCH = 500;
@@ -45,61 +43,260 @@ export interface PortalEventResult {
   replayed?: boolean;
 }
 
+interface Prepared {
+  index: number;
+  eventId: string | null;
+  hash: string;
+  /** Set when the event cannot be processed (stored as such when it has an id). */
+  invalid?: PortalEventResult & { status: "invalid" };
+  type?: PortalEventType;
+  nir?: string;
+  at?: Date;
+}
+
+function prepare(config: Pick<AppConfig, "secrets">, raw: unknown, index: number, now: Date): Prepared {
+  const eventId =
+    typeof raw === "object" &&
+    raw &&
+    "event_id" in raw &&
+    typeof raw.event_id === "string" &&
+    raw.event_id.trim()
+      ? raw.event_id.trim().slice(0, 100)
+      : null;
+  const hash = payloadHash(config.secrets.codeHmac, raw);
+  const base = { index, eventId, hash };
+  if (!eventId) {
+    return {
+      ...base,
+      invalid: { event_id: null, status: "invalid", code: "missing_event_id", reason: "event_id requis" },
+    };
+  }
+  const parsed = portalEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ...base,
+      invalid: {
+        event_id: eventId,
+        status: "invalid",
+        code: "invalid_event",
+        reason: describeIssues(parsed.error),
+      },
+    };
+  }
+  const nir = checkNir(parsed.data.nir);
+  if (!nir.ok) {
+    return {
+      ...base,
+      invalid: {
+        event_id: eventId,
+        status: "invalid",
+        code: "invalid_nir",
+        reason: describeNirProblem(nir.problem),
+      },
+    };
+  }
+  const at = new Date(parsed.data.at);
+  if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
+    return {
+      ...base,
+      invalid: {
+        event_id: eventId,
+        status: "invalid",
+        code: "future_event",
+        reason: "date de l'événement dans le futur",
+      },
+    };
+  }
+  return { ...base, type: parsed.data.type, nir: nir.nir, at };
+}
+
 /**
- * Processes a batch of portal events, each in its own short transaction, idempotent by `event_id`:
- * the first thing a transaction does is claim the id in `portal_event`; a concurrent duplicate waits on
- * that row and then returns the stored result. Events of the same NIR keep their order; distinct NIRs run
- * a few at a time.
+ * Processes a batch of portal events set-based, in ONE short transaction, idempotent by `event_id`:
+ * 1. claim every event id in `portal_event` (in id order; a concurrent duplicate waits on the claim, then
+ *    gets the stored first result);
+ * 2. lock the persons (in id order, so concurrent batches cannot deadlock; the sweep skips locked rows);
+ * 3. decide each event with the transition table in batch order, per person (so two events of one NIR apply
+ *    in order, and a refused one says why);
+ * 4. apply the moves in rounds (k-th move of each person per round: one conditional UPDATE per round, so the
+ *    rollups see every step), insert the events, consume activated persons' codes, store the results.
+ * A database failure leaves nothing written: those events come back as `retry`.
  */
 export async function processPortalEvents(
   db: Kysely<Database>,
   config: Pick<AppConfig, "secrets">,
   events: unknown[],
-  opts: { now?: Date; concurrency?: number } = {},
+  opts: { now?: Date } = {},
 ): Promise<PortalEventResult[]> {
-  const results: PortalEventResult[] = new Array(events.length);
-  const lanes = new Map<string, number[]>();
-  events.forEach((raw, index) => {
-    const nir = typeof raw === "object" && raw && "nir" in raw ? String((raw as { nir: unknown }).nir) : "";
-    const lane = lanes.get(nir) ?? [];
-    lane.push(index);
-    lanes.set(nir, lane);
-  });
-  const queue = [...lanes.values()];
-  const worker = async () => {
-    for (let lane = queue.shift(); lane; lane = queue.shift()) {
-      for (const index of lane) results[index] = await processSafely(db, config, events[index], opts.now);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
-  return results;
-}
-
-/** A database hiccup (deadlock, lost connection) must not fail the whole batch: that event is retried later. */
-async function processSafely(
-  db: Kysely<Database>,
-  config: Pick<AppConfig, "secrets">,
-  raw: unknown,
-  now?: Date,
-): Promise<PortalEventResult> {
+  const now = opts.now ?? new Date();
+  const prepared = events.map((raw, i) => prepare(config, raw, i, now));
   for (let attempt = 0; ; attempt++) {
     try {
-      return await processOne(db, config, raw, now);
+      return await db.transaction().execute((trx) => processPrepared(trx, prepared));
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (attempt < 2 && (code === "40P01" || code === "40001")) continue; // deadlock / serialization: retry
-      const eventId =
-        typeof raw === "object" && raw && "event_id" in raw && typeof raw.event_id === "string"
-          ? raw.event_id
-          : null;
-      return {
-        event_id: eventId,
-        status: "retry",
-        code: "temporary_error",
-        reason: "erreur temporaire : renvoyez l'événement",
-      };
+      return prepared.map(
+        (p) =>
+          p.invalid ?? {
+            event_id: p.eventId,
+            status: "retry",
+            code: "temporary_error",
+            reason: "erreur temporaire : renvoyez l'événement",
+          },
+      );
     }
   }
+}
+
+interface Move {
+  prepared: Prepared;
+  personId: number;
+  from: PersonState;
+  to: PersonState;
+  round: number;
+}
+
+async function processPrepared(trx: Kysely<Database>, prepared: Prepared[]): Promise<PortalEventResult[]> {
+  const results: PortalEventResult[] = new Array(prepared.length);
+  // The first occurrence of an id in the batch is processed; later ones answer like a replay of it.
+  const primary = new Map<string, Prepared>();
+  const echoes: Prepared[] = [];
+  for (const p of prepared) {
+    if (!p.eventId) results[p.index] = p.invalid as PortalEventResult;
+    else if (primary.has(p.eventId)) echoes.push(p);
+    else primary.set(p.eventId, p);
+  }
+  const claimable = [...primary.values()].sort((a, b) => ((a.eventId ?? "") < (b.eventId ?? "") ? -1 : 1));
+  const claimed = new Set<string>();
+  if (claimable.length > 0) {
+    const rows = await sql<{ event_id: string }>`
+      INSERT INTO portal_event (event_id, payload_hash, type, status, code, reason)
+      SELECT * FROM unnest(
+        ${claimable.map((p) => p.eventId)}::text[], ${claimable.map((p) => p.hash)}::text[],
+        ${claimable.map((p) => p.type ?? "invalid")}::text[], ${claimable.map(() => "invalid")}::text[],
+        ${claimable.map((p) => p.invalid?.code ?? null)}::text[], ${claimable.map((p) => p.invalid?.reason ?? null)}::text[])
+      ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+    `.execute(trx);
+    for (const r of rows.rows) claimed.add(r.event_id);
+  }
+  const already = claimable.filter((p) => !claimed.has(p.eventId ?? ""));
+  for (const p of already) results[p.index] = await storedResult(trx, p.eventId ?? "", p.hash);
+
+  const fresh = claimable.filter((p) => claimed.has(p.eventId ?? ""));
+  for (const p of fresh) if (p.invalid) results[p.index] = p.invalid;
+  const valid = fresh.filter((p) => !p.invalid).sort((a, b) => a.index - b.index);
+  const nirs = [...new Set(valid.map((p) => p.nir ?? ""))];
+  const persons = nirs.length
+    ? await sql<{ id: number; nir: string; state: PersonState; state_changed_at: Date }>`
+        SELECT id, nir, state, state_changed_at FROM person WHERE nir = ANY(${nirs}::text[]) ORDER BY id FOR UPDATE`.execute(
+        trx,
+      )
+    : { rows: [] };
+  const current = new Map(
+    persons.rows.map((r) => [r.nir.trim(), { id: r.id, state: r.state, since: r.state_changed_at }]),
+  );
+  const moves: Move[] = [];
+  const rounds = new Map<number, number>();
+  for (const p of valid) {
+    const person = current.get(p.nir ?? "");
+    if (!person) {
+      results[p.index] = {
+        event_id: p.eventId,
+        status: "unknown_nir",
+        code: "unknown_nir",
+        reason: "assuré inconnu",
+      };
+      continue;
+    }
+    const at = p.at as Date;
+    const decision = decideTransition(
+      { state: person.state, since: person.since },
+      EVENT_OF[p.type as PortalEventType],
+      at,
+    );
+    if (!decision.ok) {
+      results[p.index] = {
+        event_id: p.eventId,
+        status: "refused",
+        code: decision.code,
+        reason: decision.reason,
+      };
+      continue;
+    }
+    const round = rounds.get(person.id) ?? 0;
+    rounds.set(person.id, round + 1);
+    moves.push({ prepared: p, personId: person.id, from: decision.from, to: decision.to, round });
+    person.state = decision.to;
+    person.since = at;
+    results[p.index] = { event_id: p.eventId, status: "applied", state: decision.to };
+  }
+
+  const eventIdOf = new Map<string, number>();
+  const maxRound = Math.max(-1, ...moves.map((m) => m.round));
+  for (let round = 0; round <= maxRound; round++) {
+    const step = moves.filter((m) => m.round === round);
+    const col = <T>(f: (m: Move) => T) => step.map(f);
+    const updated = await sql<{ id: number }>`
+      UPDATE person p SET state = v.to_state, state_changed_at = v.at, updated_at = now()
+      FROM unnest(${col((m) => m.personId)}::bigint[], ${col((m) => m.from)}::text[], ${col((m) => m.to)}::text[],
+                  ${col((m) => m.prepared.at?.toISOString())}::timestamptz[]) AS v(id, from_state, to_state, at)
+      WHERE p.id = v.id AND p.state = v.from_state
+      RETURNING p.id
+    `.execute(trx);
+    // The rows are locked: a mismatch means a writer ignored the lock; give up (retry) rather than guess.
+    if (updated.rows.length !== step.length)
+      throw Object.assign(new Error("portal batch: state moved"), { code: "40001" });
+    const inserted = await sql<{ id: number; eid: string }>`
+      INSERT INTO person_event (person_id, type, at, source, from_state, to_state, details)
+      SELECT v.person_id, v.type, v.at, 'portal', v.from_state, v.to_state, jsonb_build_object('portal_event_id', v.eid)
+      FROM unnest(${col((m) => m.personId)}::bigint[], ${col((m) => EVENT_OF[m.prepared.type as PortalEventType])}::text[],
+                  ${col((m) => m.prepared.at?.toISOString())}::timestamptz[], ${col((m) => m.from)}::text[],
+                  ${col((m) => m.to)}::text[], ${col((m) => m.prepared.eventId)}::text[])
+           AS v(person_id, type, at, from_state, to_state, eid)
+      RETURNING id, details->>'portal_event_id' AS eid
+    `.execute(trx);
+    for (const r of inserted.rows) eventIdOf.set(r.eid, r.id);
+  }
+  // A code opens one space once: the activation uses up the person's active code (the portal verified it
+  // before). Same condition as the codes context's consumeCode, for every activated person at once.
+  const activated = moves.filter((m) => m.prepared.type === "activation").map((m) => m.personId);
+  if (activated.length > 0) {
+    await sql`
+      UPDATE provisional_code SET used_at = now()
+      WHERE person_id = ANY(${activated}::bigint[]) AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+    `.execute(trx);
+  }
+
+  const stored = fresh.filter((p) => !p.invalid);
+  if (stored.length > 0) {
+    const personOf = (p: Prepared) => current.get(p.nir ?? "")?.id ?? null;
+    const r = (p: Prepared) => results[p.index];
+    await sql`
+      UPDATE portal_event e SET status = v.status, code = v.code, reason = v.reason, person_id = v.person_id,
+        person_event_id = v.person_event_id, at = v.at
+      FROM unnest(${stored.map((p) => p.eventId)}::text[], ${stored.map((p) => r(p).status)}::text[],
+                  ${stored.map((p) => r(p).code ?? (r(p).state ? `to:${r(p).state}` : null))}::text[],
+                  ${stored.map((p) => r(p).reason ?? null)}::text[], ${stored.map(personOf)}::bigint[],
+                  ${stored.map((p) => eventIdOf.get(p.eventId ?? "") ?? null)}::bigint[],
+                  ${stored.map((p) => p.at?.toISOString() ?? null)}::timestamptz[])
+           AS v(event_id, status, code, reason, person_id, person_event_id, at)
+      WHERE e.event_id = v.event_id
+    `.execute(trx);
+  }
+  for (const p of echoes) {
+    const first = primary.get(p.eventId ?? "") as Prepared;
+    const original = results[first.index];
+    results[p.index] =
+      first.hash === p.hash
+        ? { ...original, replayed: true }
+        : {
+            event_id: p.eventId,
+            status: "refused",
+            code: "event_id_reused",
+            reason: "event_id déjà reçu avec un contenu différent",
+          };
+  }
+  return results;
 }
 
 function payloadHash(secret: string, raw: unknown): string {
@@ -110,113 +307,6 @@ function payloadHash(secret: string, raw: unknown): string {
 
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "événement"} : ${i.message}`).join(" ; ");
-}
-
-async function processOne(
-  db: Kysely<Database>,
-  config: Pick<AppConfig, "secrets">,
-  raw: unknown,
-  now = new Date(),
-): Promise<PortalEventResult> {
-  const parsed = portalEventSchema.safeParse(raw);
-  const eventId =
-    typeof raw === "object" &&
-    raw &&
-    "event_id" in raw &&
-    typeof raw.event_id === "string" &&
-    raw.event_id.trim()
-      ? raw.event_id.trim().slice(0, 100)
-      : null;
-  if (!eventId) {
-    return { event_id: null, status: "invalid", code: "missing_event_id", reason: "event_id requis" };
-  }
-  const hash = payloadHash(config.secrets.codeHmac, raw);
-  return db.transaction().execute(async (trx) => {
-    const claimed = await sql<{ event_id: string }>`
-      INSERT INTO portal_event (event_id, payload_hash, type, status)
-      VALUES (${eventId}, ${hash}, ${parsed.success ? parsed.data.type : "invalid"}, 'invalid')
-      ON CONFLICT (event_id) DO NOTHING RETURNING event_id
-    `.execute(trx);
-    if (claimed.rows.length === 0) return storedResult(trx, eventId, hash);
-
-    let result: PortalEventResult & { status: PortalEventStatus };
-    let personId: number | null = null;
-    let personEventId: number | null = null;
-    let at: Date | null = null;
-    if (!parsed.success) {
-      result = {
-        event_id: eventId,
-        status: "invalid",
-        code: "invalid_event",
-        reason: describeIssues(parsed.error),
-      };
-    } else {
-      at = new Date(parsed.data.at);
-      const nir = checkNir(parsed.data.nir);
-      if (!nir.ok) {
-        result = {
-          event_id: eventId,
-          status: "invalid",
-          code: "invalid_nir",
-          reason: describeNirProblem(nir.problem),
-        };
-      } else if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
-        result = {
-          event_id: eventId,
-          status: "invalid",
-          code: "future_event",
-          reason: "date de l'événement dans le futur",
-        };
-      } else {
-        const person = await trx
-          .selectFrom("person")
-          .select("id")
-          .where("nir", "=", nir.nir)
-          .executeTakeFirst();
-        if (!person) {
-          result = {
-            event_id: eventId,
-            status: "unknown_nir",
-            code: "unknown_nir",
-            reason: "assuré inconnu",
-          };
-        } else {
-          personId = person.id;
-          const applied = await applyTransition(trx, {
-            personId: person.id,
-            event: EVENT_OF[parsed.data.type],
-            at,
-            source: "portal",
-            details: { portal_event_id: eventId },
-          });
-          if (applied.ok) {
-            personEventId = applied.eventId;
-            // The code has served its purpose: single use (the portal verified it before activating).
-            if (parsed.data.type === "activation") {
-              const code = await activeCodeOf(trx, person.id);
-              if (code) await consumeCode(trx, code.codeId);
-            }
-            result = { event_id: eventId, status: "applied", state: applied.to };
-          } else {
-            result = { event_id: eventId, status: "refused", code: applied.code, reason: applied.reason };
-          }
-        }
-      }
-    }
-    await trx
-      .updateTable("portal_event")
-      .set({
-        status: result.status,
-        code: result.code ?? (result.state ? `to:${result.state}` : null),
-        reason: result.reason ?? null,
-        person_id: personId,
-        person_event_id: personEventId,
-        at,
-      })
-      .where("event_id", "=", eventId)
-      .execute();
-    return result;
-  });
 }
 
 async function storedResult(db: Kysely<Database>, eventId: string, hash: string): Promise<PortalEventResult> {
