@@ -106,7 +106,7 @@ export class RowChecker {
   /** One record; `isTail`: the file's last record, which had no final newline. */
   check(f: string[], line: number, raw: string, out: CheckedChunk, isTail = false): void {
     const c = this.c;
-    const rec = { line, raw };
+    const rec = { line, raw }; // only read when a row is refused or flagged
     {
       if (f.length !== this.width) {
         if (isTail && f.length < this.width) this.truncated(out, rec, f.length);
