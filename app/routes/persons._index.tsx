@@ -217,6 +217,7 @@ function Field({
       <input
         id={name}
         name={name}
+        type="text"
         defaultValue={value}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${name}-error` : undefined}
