@@ -114,7 +114,8 @@ export async function revokeCodesById(
 
 /**
  * Checks what a person typed against their codes, and says only whether it is usable and, if not, the
- * one-word reason. A code that is unknown, malformed or belongs to someone else is `invalid`.
+ * one-word reason. A code that is unknown, malformed or belongs to someone else is `invalid`. Looked up by
+ * person first (index on person_id): a code only ever opens its own person's space.
  */
 export async function checkCode(
   db: Kysely<Database>,
@@ -126,9 +127,11 @@ export async function checkCode(
   const row = await db
     .selectFrom("provisional_code")
     .select(["id", "person_id", "expires_at", "used_at", "revoked_at"])
+    .where("person_id", "=", params.personId)
     .where("code_hash", "=", hash)
+    .orderBy("id", "desc")
     .executeTakeFirst();
-  if (!row || Number(row.person_id) !== params.personId) return { status: "invalid", codeId: null };
+  if (!row) return { status: "invalid", codeId: null };
   if (row.used_at) return { status: "already_used", codeId: row.id };
   if (row.revoked_at) return { status: "revoked", codeId: row.id };
   if (row.expires_at.getTime() <= (params.now ?? new Date()).getTime())
