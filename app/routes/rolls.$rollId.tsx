@@ -158,7 +158,7 @@ export default function RollPage() {
         </p>
       ) : null}
 
-      {running ? (
+      {running && RUNNING.has(progress.state) ? (
         <section className="card" aria-labelledby="progress-title">
           <h2 id="progress-title">Progression</h2>
           <p>{progress.state === "uploaded" ? "En attente de traitement…" : phase}</p>

@@ -50,7 +50,8 @@ describe.runIf(browserAvailable())("rolls and persons (browser)", () => {
     await expect(
       page.getByTestId("roll-state").filter({ hasText: "Intégré" }).waitFor({ timeout: 120_000 }),
     ).resolves.toBeUndefined();
-    await expect(bar.count()).resolves.toBe(0);
+    await bar.waitFor({ state: "detached" });
+    await page.getByText("Lignes valides").waitFor();
     await expect(
       page.getByText("Windows-1252, séparateur point-virgule (;), fins de ligne Windows (CRLF)"),
     ).toBeTruthy();
