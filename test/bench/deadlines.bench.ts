@@ -8,6 +8,7 @@ import { compactRollups } from "../../app/domain/funnel/rollups.server";
 import { sweepDeadlineDay } from "../../app/domain/lifecycle/deadlines.server";
 import { addDays, endOfParisDay, parisDate } from "../../app/domain/lifecycle/paris-time";
 import { postSigned } from "../../app/domain/portal/client.server";
+import { verifyPortalCode } from "../../app/domain/portal/verify-code.server";
 import type { Database } from "../../db/schema";
 import { startRuntime } from "../../server/runtime";
 import { ensureBuild } from "../support/app-process";
@@ -241,6 +242,24 @@ export const deadlinesBench: Bench = {
           `(${round(latencies.length / verifySeconds, 0)}/s), p95 ${round(verifyP95, 1)} ms, échecs ${failures}`,
       );
 
+      // The same checks without HTTP (domain call on the bench's pool), to separate database from web cost.
+      const domainLatencies: number[] = [];
+      const domainDeadline = Date.now() + verifySeconds * 1000;
+      const domainClient = async () => {
+        while (Date.now() < domainDeadline) {
+          const k = Math.floor(Math.random() * codes.length);
+          const t = await timed(() =>
+            verifyPortalCode(db, runtime.config, { nir: verifyPeople[k].nir, code: codes[k].clearCode }),
+          );
+          domainLatencies.push(t.ms);
+        }
+      };
+      await Promise.all(Array.from({ length: 50 }, domainClient));
+      const verifyDomainP95 = percentile(domainLatencies, 95);
+      log(
+        `  verify-code sans HTTP (appel du domaine, 50 clients) : ${round(domainLatencies.length / verifySeconds, 0)}/s, p95 ${round(verifyDomainP95, 1)} ms`,
+      );
+
       // ---- 3. funnel on rollups vs raw GROUP BY ------------------------------------------------------
       const have = await sql<{ n: number }>`SELECT count(*)::int AS n FROM person`.execute(db);
       const extra = Math.max(0, funnelPersons - Number(have.rows[0].n));
@@ -303,6 +322,7 @@ export const deadlinesBench: Bench = {
         lost_updates: lostUpdates,
         events_per_s: round(eventsPerS, 0),
         verify_p95_ms: round(verifyP95, 1),
+        verify_domain_p95_ms: round(verifyDomainP95, 1),
         funnel_persons: Number(total.rows[0].n),
         funnel_p95_ms: round(funnelP95, 1),
         raw_group_by_ms: round(rawMs, 0),
