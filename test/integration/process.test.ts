@@ -176,14 +176,43 @@ describe("npm start on a fresh machine (embedded PostgreSQL)", () => {
     expect(await stop(app)).toBe(0);
     expect(processesMentioning(path.join(dataDir, "pg"))).toEqual([]);
   }, 60_000);
+  it("with its port taken, says which port and stops the embedded database it had started", async () => {
+    const blocker = net.createServer();
+    const taken = await new Promise<number>((resolve) => {
+      blocker.listen(0, "0.0.0.0", () => {
+        const address = blocker.address();
+        resolve(typeof address === "object" && address ? address.port : 0);
+      });
+    });
+    try {
+      // No DATABASE_URL: the failure comes after the embedded PostgreSQL has started on this data.
+      const failed = spawnApp("server/start.ts", {
+        DATA_DIR: dataDir,
+        PORT: String(taken),
+        LOG_LEVEL: "warn",
+      });
+      const code = await Promise.race([
+        failed.exited,
+        new Promise<string>((resolve) => setTimeout(() => resolve("timeout"), 60_000)),
+      ]);
+      if (code === "timeout") failed.child.kill("SIGKILL");
+      expect(code).not.toBe(0);
+      expect(code).not.toBe("timeout");
+      const lines = oneLine(failed.stderr());
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(String(taken));
+      expect(processesMentioning(path.join(dataDir, "pg"))).toEqual([]);
+    } finally {
+      blocker.close();
+    }
+  }, 90_000);
 });
 
 describe("start-up failures: one line naming the cause, exit code ≠ 0", () => {
   async function failingStart(
     env: Record<string, string>,
-    dataDir = freshDataDir(),
   ): Promise<{ code: number | string; lines: string[] }> {
-    const app = spawnApp("server/start.ts", { DATA_DIR: dataDir, LOG_LEVEL: "warn", ...env });
+    const app = spawnApp("server/start.ts", { DATA_DIR: freshDataDir(), LOG_LEVEL: "warn", ...env });
     const code = await Promise.race([
       app.exited,
       new Promise<string>((resolve) => setTimeout(() => resolve("timeout"), 60_000)),
@@ -216,28 +245,6 @@ describe("start-up failures: one line naming the cause, exit code ≠ 0", () => 
     expect(lines[0]).toMatch(/base de données injoignable/);
     expect(lines[0]).toContain("127.0.0.1:1");
   }, 70_000);
-
-  it("a port in use names the port, and the embedded database it had started is stopped", async () => {
-    const blocker = net.createServer();
-    const port = await new Promise<number>((resolve) => {
-      blocker.listen(0, "0.0.0.0", () => {
-        const address = blocker.address();
-        resolve(typeof address === "object" && address ? address.port : 0);
-      });
-    });
-    const dataDir = freshDataDir();
-    try {
-      // No DATABASE_URL: the failure comes after the embedded PostgreSQL, migrations and seed.
-      const { code, lines } = await failingStart({ PORT: String(port) }, dataDir);
-      expect(code).not.toBe(0);
-      expect(code).not.toBe("timeout");
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(String(port));
-      expect(processesMentioning(path.join(dataDir, "pg"))).toEqual([]);
-    } finally {
-      blocker.close();
-    }
-  }, 90_000);
 });
 
 describe("readiness", () => {
