@@ -1,4 +1,5 @@
 import { caseCodeSms } from "./case-code-sms";
+import { caseConfirmation } from "./case-confirmation";
 import { caseRouting } from "./case-routing";
 import { deadlineCatchup } from "./deadline-catchup";
 import { deadlinePlanner } from "./deadline-planner";
@@ -27,6 +28,7 @@ export const HANDLERS: JobHandler[] = [
   funnelCompact,
   caseRouting,
   caseCodeSms,
+  caseConfirmation,
   slaDeadline,
   slaSweep,
   wavePlan,

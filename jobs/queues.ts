@@ -16,6 +16,7 @@ export const QUEUES = {
   // helpline: routing of waiting cases, SLA deadlines (per case) and their safety-net sweep, SMS code resets
   caseRouting: "case-routing",
   caseCodeSms: "case-code-sms",
+  caseConfirmation: "case-confirmation",
   caseCodeSmsDead: "case-code-sms-dead",
   slaDeadline: "sla-deadline",
   slaSweep: "sla-sweep",
@@ -88,6 +89,7 @@ export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
     retryBackoff: true,
     deadLetter: QUEUES.caseCodeSmsDead,
   },
+  { name: QUEUES.caseConfirmation, policy: "standard", retryLimit: 5, retryDelay: 60, retryBackoff: true },
   { name: QUEUES.slaDeadline, policy: "standard", retryLimit: 5, retryDelay: 30 },
   { name: QUEUES.slaSweep, policy: "singleton", retryLimit: 1, retryDelay: 30 },
   // kpi: "stately" keeps at most one queued and one running recompute; both handlers are idempotent.

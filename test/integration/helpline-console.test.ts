@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { sql } from "kysely";
+import { HttpResponse, http } from "msw";
 import type PgBoss from "pg-boss";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
@@ -6,6 +9,7 @@ import type { AuditActor } from "../../app/domain/audit/audit.server";
 import { verifyCode } from "../../app/domain/codes/codes.server";
 import { findCallers } from "../../app/domain/helpline/callers.server";
 import { createCase } from "../../app/domain/helpline/cases.server";
+import { type ConfirmationJob, sendConfirmation } from "../../app/domain/helpline/confirmation.server";
 import { HelplineError } from "../../app/domain/helpline/errors";
 import {
   deliverResetBySms,
@@ -18,6 +22,7 @@ import { createSmsGateway, normaliseMobile } from "../../app/domain/helpline/sms
 import { signTelephonyBody, verifyTelephonySignature } from "../../app/domain/helpline/telephony";
 import { openCaseFromCall } from "../../app/domain/helpline/telephony.server";
 import { runBatch } from "../../app/domain/waves/dispatch.server";
+import { createEmailProvider, EmailTransientError } from "../../app/domain/waves/email-provider.server";
 import { action as telephonyAction } from "../../app/routes/api.telephony.calls";
 import { addAgent, setupHelplineDefaults } from "../../db/seed/helpline";
 import { createUser } from "../../db/seed/users";
@@ -115,9 +120,29 @@ describe("identity check", () => {
       .where("id", "=", persons[0])
       .executeTakeFirstOrThrow();
     expect(person.state).toBe("opposed");
-    // The confirmation went to the waves' single-notification path; everything is audited.
-    const batches = await t.db.selectFrom("wave_batch").select(["kind", "channel"]).execute();
-    expect(batches).toEqual(expect.arrayContaining([{ kind: "single", channel: "email" }]));
+    // The confirmation is queued with the opposition, then sent once by its job (email here, msw provider).
+    const queued = await sql<{ data: ConfirmationJob }>`
+      SELECT data FROM pgboss.job WHERE name = 'case-confirmation'
+    `.execute(t.db);
+    expect(queued.rows.map((r) => r.data)).toEqual([
+      { caseId, personId: persons[0], kind: "opposition", channel: "email" },
+    ]);
+    expect(await sendConfirmation(t.db, config, queued.rows[0].data)).toBe("sent");
+    expect(await sendConfirmation(t.db, config, queued.rows[0].data)).toBe("already_sent");
+    expect(sentEmails).toHaveLength(1);
+    expect(sentEmails[0].body.subject).toContain("opposition est enregistrée");
+    expect(sentEmails[0].body.text).not.toMatch(/[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/);
+    // By letter: a one-page PDF for the print house.
+    await sendConfirmation(t.db, config, {
+      caseId,
+      personId: persons[0],
+      kind: "closure",
+      channel: "letter",
+    });
+    const pdf = readFileSync(
+      path.join(config.printDir, "helpline", `helpline-closure-confirmation-${caseId}.pdf`),
+    );
+    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
     const audit = await t.db
       .selectFrom("audit_log")
       .select("action")
@@ -260,6 +285,37 @@ describe("code reset", () => {
       .where("id", "=", persons[4])
       .executeTakeFirstOrThrow();
     expect(sentEmails[0].body.to).toBe(person.email);
+  });
+
+  it("an email provider outage leaves the reset undelivered, the retry sends it once with a valid code", async () => {
+    const { caseId, caseActor } = await newCaseFor();
+    await recordIdentityCheck(t.db, actor, { caseActor, caseId, personId: persons[4], answers: allTicked });
+    await resetCode(t.db, { boss, config }, actor, { caseActor, caseId, channel: "email" });
+    const batch = await t.db
+      .selectFrom("wave_batch")
+      .select("id")
+      .where("kind", "=", "single")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    mockServer.use(
+      http.post(`${EMAIL_PROVIDER_URL}/v1/messages`, () => HttpResponse.json({}, { status: 503 })),
+    );
+    const logger = createLogger({ level: "silent" });
+    const failing = createEmailProvider(config, { sleep: async () => {}, timeoutMs: 200, maxAttempts: 2 });
+    await expect(
+      (async () => {
+        for (let i = 0; i < 10; i++)
+          await runBatch({ db: t.db, boss, config, logger, provider: failing }, batch.id);
+      })(),
+    ).rejects.toBeInstanceOf(EmailTransientError);
+    expect(sentEmails).toHaveLength(0);
+    mockServer.resetHandlers();
+    const working = createEmailProvider(config, { sleep: async () => {}, timeoutMs: 200 });
+    for (let i = 0; i < 10; i++)
+      await runBatch({ db: t.db, boss, config, logger, provider: working }, batch.id);
+    expect(sentEmails).toHaveLength(1);
+    const code = /[A-Z0-9]{4}(?:-[A-Z0-9]{4,5}){2}/.exec(sentEmails[0].body.text)?.[0] ?? "";
+    expect(await verifyCode(t.db, config, { personId: persons[4], code })).toBe("valid");
   });
 
   it("allows at most 3 resets per person per 24 hours", async () => {

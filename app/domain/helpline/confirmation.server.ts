@@ -1,0 +1,111 @@
+import { createWriteStream, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { type Kysely, sql } from "kysely";
+import PDFDocument from "pdfkit";
+import type { Database } from "../../../db/schema";
+import type { AppConfig } from "../../config/config.server";
+import { formatFrenchDate } from "../lifecycle/paris-time";
+import { createEmailProvider, type EmailProvider } from "../waves/email-provider.server";
+
+/**
+ * Confirmation of an opposition or a closure recorded by the 34 22. The waves' single-notification path
+ * only notifies persons who may still activate (it excludes opposed and closed ones, and sends a code),
+ * so confirmations have their own small path: an email through the waves' email provider client
+ * (idempotent key per case), or a one-page letter PDF dropped in <PRINT_DIR>/helpline/ for the print house.
+ * No code is ever part of a confirmation.
+ */
+export type ConfirmationKind = "opposition" | "closure";
+
+export interface ConfirmationJob {
+  caseId: number;
+  personId: number;
+  kind: ConfirmationKind;
+  channel: "email" | "letter";
+}
+
+const SUBJECT: Record<ConfirmationKind, string> = {
+  opposition: "Mon espace santé : votre opposition est enregistrée",
+  closure: "Mon espace santé : la clôture de votre espace est enregistrée",
+};
+
+function bodyText(kind: ConfirmationKind, firstName: string, lastName: string, on: string): string {
+  const what =
+    kind === "opposition"
+      ? `votre opposition à la création de votre espace Mon espace santé a été enregistrée le ${on} par le 34 22. Votre espace ne sera pas créé. Vous pourrez à tout moment changer d'avis et l'activer.`
+      : `la clôture de votre espace Mon espace santé a été enregistrée le ${on} par le 34 22.`;
+  return `Bonjour ${firstName} ${lastName},\n\n${what}\n\nL'Assurance Maladie`;
+}
+
+const require = createRequire(import.meta.url);
+let fontPath: string | null = null;
+
+function writeLetter(file: string, text: string): Promise<void> {
+  fontPath ??= require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf");
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: "A4", margin: 60 });
+    const out = createWriteStream(file);
+    out.on("finish", () => resolve());
+    out.on("error", reject);
+    doc.pipe(out);
+    doc.registerFont("body", fontPath as string);
+    doc.font("body").fontSize(11).text(text, { lineGap: 4 });
+    doc.end();
+  });
+}
+
+/** Sends one confirmation; idempotent (a retry after a crash sends nothing twice). */
+export async function sendConfirmation(
+  db: Kysely<Database>,
+  config: AppConfig,
+  job: ConfirmationJob,
+  provider: EmailProvider = createEmailProvider(config),
+): Promise<"sent" | "already_sent" | "rejected"> {
+  const key = `helpline-${job.kind}-confirmation-${job.caseId}`;
+  const done = await db
+    .selectFrom("person_event")
+    .select("id")
+    .where("person_id", "=", job.personId)
+    .where("type", "=", "confirmation_sent")
+    .where(sql<boolean>`details->>'key' = ${key}`)
+    .executeTakeFirst();
+  if (done) return "already_sent";
+  const person = await db
+    .selectFrom("person")
+    .select(["first_name", "last_name", "email", "address_line", "postal_code", "city"])
+    .where("id", "=", job.personId)
+    .executeTakeFirstOrThrow();
+  const text = bodyText(job.kind, person.first_name, person.last_name, formatFrenchDate(new Date()));
+  let outcome: "sent" | "rejected" = "sent";
+  if (job.channel === "email" && person.email) {
+    const result = await provider.send({
+      idempotencyKey: key,
+      to: person.email,
+      subject: SUBJECT[job.kind],
+      text,
+      html: `<p>${text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\n\n/g, "</p><p>")}</p>`,
+    });
+    if (result.kind === "rejected") outcome = "rejected";
+  } else {
+    const dir = path.join(config.printDir, "helpline");
+    mkdirSync(dir, { recursive: true });
+    const address = [person.address_line, `${person.postal_code ?? ""} ${person.city ?? ""}`.trim()]
+      .filter(Boolean)
+      .join("\n");
+    await writeLetter(
+      path.join(dir, `${key}.pdf`),
+      `${person.first_name} ${person.last_name}\n${address}\n\n\n${text}`,
+    );
+  }
+  await db
+    .insertInto("person_event")
+    .values({
+      person_id: job.personId,
+      type: outcome === "sent" ? "confirmation_sent" : "confirmation_rejected",
+      at: new Date(),
+      source: "helpline",
+      details: JSON.stringify({ key, kind: job.kind, channel: job.channel, caseId: job.caseId }),
+    })
+    .execute();
+  return outcome;
+}

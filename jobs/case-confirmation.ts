@@ -1,0 +1,11 @@
+import { type ConfirmationJob, sendConfirmation } from "../app/domain/helpline/confirmation.server";
+import type { JobHandler } from "./job-context";
+import { QUEUES } from "./queues";
+
+/** Confirmation of an opposition or closure recorded by the 34 22 (email or letter); idempotent. */
+export const caseConfirmation: JobHandler<ConfirmationJob> = {
+  queue: QUEUES.caseConfirmation,
+  async handle(jobs, { db, config }) {
+    for (const job of jobs) await sendConfirmation(db, config, job.data);
+  },
+};
