@@ -15,14 +15,19 @@ describe("NIR key", () => {
     expect(a.slice(5, 7)).toBe("2A");
     expect(checkNir(a).ok).toBe(true);
     expect(checkNir(b).ok).toBe(true);
-    expect(nirKey(a.slice(0, 13))).toBe(String(97n - (BigInt(`${a.slice(0, 5)}19${a.slice(7, 13)}`) % 97n)).padStart(2, "0"));
+    expect(nirKey(a.slice(0, 13))).toBe(
+      String(97n - (BigInt(`${a.slice(0, 5)}19${a.slice(7, 13)}`) % 97n)).padStart(2, "0"),
+    );
   });
 
   it("refuses a wrong key and says which was expected", () => {
     const nir = buildNir({ sex: 1, year: 84, month: 5, department: "75", commune: 123, order: 456 });
     const wrong = nir.slice(0, 13) + (nir.slice(13) === "00" ? "01" : "00");
     const r = checkNir(wrong);
-    expect(r).toEqual({ ok: false, problem: { kind: "key", expected: nir.slice(13), found: wrong.slice(13) } });
+    expect(r).toEqual({
+      ok: false,
+      problem: { kind: "key", expected: nir.slice(13), found: wrong.slice(13) },
+    });
   });
 
   it("accepts spaces and lower-case Corsica codes, refuses bad months and lengths", () => {
@@ -30,7 +35,10 @@ describe("NIR key", () => {
     const spaced = `${nir.slice(0, 1)} ${nir.slice(1, 3)} ${nir.slice(3, 5)} ${nir.slice(5, 7).toLowerCase()} ${nir.slice(7)}`;
     expect(checkNir(spaced)).toEqual({ ok: true, nir });
     expect(checkNir("1841375123456").ok).toBe(false);
-    expect(checkNir(`1841375123456${nirKey("1841375123456")}`)).toMatchObject({ ok: false, problem: { kind: "month" } });
+    expect(checkNir(`1841375123456${nirKey("1841375123456")}`)).toMatchObject({
+      ok: false,
+      problem: { kind: "month" },
+    });
   });
 
   it("property: every built NIR is valid, and changing one digit breaks it", () => {
