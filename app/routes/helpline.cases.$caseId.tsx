@@ -625,15 +625,21 @@ export default function CasePage() {
                   <select
                     id="reset-channel"
                     name="channel"
-                    defaultValue={c.person.hasEmail ? "email" : c.person.hasMobile ? "sms" : "letter"}
+                    defaultValue={
+                      c.person.state === "notified" && c.person.hasEmail
+                        ? "email"
+                        : c.person.hasMobile
+                          ? "sms"
+                          : "letter"
+                    }
                   >
-                    <option value="email" disabled={!c.person.hasEmail}>
+                    <option value="email" disabled={!c.person.hasEmail || c.person.state !== "notified"}>
                       e-mail{c.person.hasEmail ? "" : " (aucune adresse valide)"}
                     </option>
                     <option value="sms" disabled={!c.person.hasMobile}>
                       SMS{c.person.hasMobile ? "" : " (aucun mobile)"}
                     </option>
-                    <option value="letter" disabled={!c.person.hasAddress}>
+                    <option value="letter" disabled={!c.person.hasAddress || c.person.state !== "notified"}>
                       courrier
                     </option>
                   </select>

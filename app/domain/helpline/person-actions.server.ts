@@ -315,6 +315,14 @@ export async function resetCode(
         `${MAX_RESETS_PER_DAY} réinitialisations déjà faites en 24 h pour cet assuré : prochaine possible le ${formatDateTime(next)}`,
       );
     }
+    // The waves' mail path notifies only persons still in their window; after an opposition or an automatic
+    // creation the new code goes by SMS (issued and sent by the helpline's own job).
+    if (params.channel !== "sms" && person.state !== "notified") {
+      throw new HelplineError(
+        "invalid",
+        "espace opposé ou créé automatiquement : le nouveau code ne peut partir que par SMS",
+      );
+    }
     if (params.channel === "sms" && !(person.phone && normaliseMobile(person.phone))) {
       throw new HelplineError(
         "invalid",
