@@ -12,6 +12,7 @@ import {
   freshDataDir,
   loginOverHttp,
   processesMentioning,
+  removeDataDirs,
   spawnApp,
   stopApp,
   waitForOk,
@@ -26,6 +27,10 @@ import {
 beforeAll(() => {
   ensureBuild();
 }, 300_000);
+
+afterAll(() => {
+  removeDataDirs();
+});
 
 async function login(base: string, email: string): Promise<string> {
   return loginOverHttp(base, email);

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,7 +28,15 @@ export function ensureBuild(): void {
 export function freshDataDir(prefix = "mes-ops-proc-"): string {
   const dir = mkdtempSync(path.join("/tmp", prefix));
   chmodSync(dir, 0o755);
+  created.push(dir);
   return dir;
+}
+
+const created: string[] = [];
+
+/** Deletes every data directory made by freshDataDir in this process (each holds a ~100 MB cluster). */
+export function removeDataDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Starts `tsx <entry>` with only the given environment (plus PATH/HOME): no inherited DATABASE_URL. */
