@@ -5,6 +5,7 @@ import * as rolls from "./2026_11_23_1300_rolls";
 import * as waves from "./2026_11_23_1400_waves";
 import * as wavesBulk from "./2026_11_23_1410_waves_bulk";
 import * as wavesCodeLookup from "./2026_11_23_1420_waves_code_lookup";
+import * as wavesMemberHot from "./2026_11_23_1430_waves_member_hot";
 import * as lifecycle from "./2026_11_23_1500_lifecycle";
 import * as helpline from "./2026_11_23_1600_helpline";
 import * as kpi from "./2026_11_23_1700_kpi";
@@ -21,6 +22,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_23_1400_waves": waves,
   "2026_11_23_1410_waves_bulk": wavesBulk,
   "2026_11_23_1420_waves_code_lookup": wavesCodeLookup,
+  "2026_11_23_1430_waves_member_hot": wavesMemberHot,
   "2026_11_23_1500_lifecycle": lifecycle,
   "2026_11_23_1600_helpline": helpline,
 };
