@@ -655,7 +655,7 @@ export default function CasePage() {
                 </p>
               </Form>
             ) : null}
-            {data.can["persons:write"] ? (
+            {data.can["persons:write"] && ["pending", "notified"].includes(c.person.state) ? (
               <Form method="post" className="stack" aria-labelledby="resend-title">
                 <h3 id="resend-title">Renvoyer la notification</h3>
                 <CsrfInput />

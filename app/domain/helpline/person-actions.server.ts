@@ -242,6 +242,12 @@ export async function resendNotification(
 ): Promise<void> {
   await withTransaction(db, async (trx) => {
     const { case: c, person } = await verifiedPerson(trx, params.caseActor, params.caseId);
+    if (person.state !== "pending" && person.state !== "notified") {
+      throw new HelplineError(
+        "refused",
+        "espace déjà activé, opposé, créé ou clôturé : plus de notification à renvoyer",
+      );
+    }
     if (params.channel === "email" && (!person.email || person.email_bounced_at)) {
       throw new HelplineError(
         "invalid",
