@@ -333,6 +333,18 @@ export default function CasePage() {
   const c = data.case;
   const canWork = (data.mine || data.mayRoute) && c.state !== "resolved";
   const verified = Boolean(c.person && c.identityChecked);
+  // Mail channels serve persons still in their window (the waves' path); SMS whenever a mobile is known.
+  const resetChannels = c.person
+    ? (
+        [
+          ["email", c.person.hasEmail && c.person.state === "notified"],
+          ["sms", c.person.hasMobile],
+          ["letter", c.person.hasAddress && c.person.state === "notified"],
+        ] as const
+      )
+        .filter(([, ok]) => ok)
+        .map(([channel]) => channel)
+    : [];
   const [noteText, setNoteText] = useState("");
   const [macroId, setMacroId] = useState("");
   return (
@@ -620,35 +632,44 @@ export default function CasePage() {
                 <h3 id="reset-title">Nouveau code provisoire</h3>
                 <CsrfInput />
                 <input type="hidden" name="intent" value="reset" />
-                <div className="field">
-                  <label htmlFor="reset-channel">Envoyer par</label>
-                  <select
-                    id="reset-channel"
-                    name="channel"
-                    defaultValue={
-                      c.person.state === "notified" && c.person.hasEmail
-                        ? "email"
-                        : c.person.hasMobile
-                          ? "sms"
-                          : "letter"
-                    }
-                  >
-                    <option value="email" disabled={!c.person.hasEmail || c.person.state !== "notified"}>
-                      e-mail{c.person.hasEmail ? "" : " (aucune adresse valide)"}
-                    </option>
-                    <option value="sms" disabled={!c.person.hasMobile}>
-                      SMS{c.person.hasMobile ? "" : " (aucun mobile)"}
-                    </option>
-                    <option value="letter" disabled={!c.person.hasAddress || c.person.state !== "notified"}>
-                      courrier
-                    </option>
-                  </select>
-                </div>
-                <div>
-                  <button type="submit" className="button" disabled={busy || c.person.resetsLeft === 0}>
-                    Réinitialiser le code
-                  </button>
-                </div>
+                {resetChannels.length > 0 ? (
+                  <>
+                    <div className="field">
+                      <label htmlFor="reset-channel">Envoyer par</label>
+                      <select
+                        id="reset-channel"
+                        name="channel"
+                        key={c.person.state}
+                        defaultValue={resetChannels[0] ?? ""}
+                      >
+                        <option value="email" disabled={!resetChannels.includes("email")}>
+                          e-mail{c.person.hasEmail ? "" : " (aucune adresse valide)"}
+                        </option>
+                        <option value="sms" disabled={!resetChannels.includes("sms")}>
+                          SMS{c.person.hasMobile ? "" : " (aucun mobile)"}
+                        </option>
+                        <option value="letter" disabled={!resetChannels.includes("letter")}>
+                          courrier
+                        </option>
+                      </select>
+                    </div>
+                    <div>
+                      <button
+                        type="submit"
+                        className="button"
+                        disabled={busy || c.person.resetsLeft === 0 || resetChannels.length === 0}
+                      >
+                        Réinitialiser le code
+                      </button>
+                    </div>
+                  </>
+                ) : null}
+                {resetChannels.length === 0 ? (
+                  <p className="field-error">
+                    Aucun canal possible pour un nouveau code : e-mail et courrier seulement tant que l'assuré
+                    est notifié, SMS seulement avec un numéro de mobile connu.
+                  </p>
+                ) : null}
                 <p className="hint">
                   Révoque l'ancien code. Le nouveau n'est jamais affiché. Encore {c.person.resetsLeft}{" "}
                   réinitialisation(s) possible(s) sur 24 h.
