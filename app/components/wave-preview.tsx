@@ -55,7 +55,8 @@ export function PreviewPanel({ preview, busy }: { preview: PreviewView | null; b
             d'opposition : <strong>{preview.firstWindowEnd}</strong> ; de la dernière :{" "}
             <strong>{preview.lastWindowEnd}</strong>.
           </p>
-          <div className="table-wrap">
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe) */}
+          <section className="table-wrap" tabIndex={0} aria-label="Envois prévus par jour">
             <table className="table">
               <caption className="sr-only">Envois prévus par jour</caption>
               <thead>
@@ -79,7 +80,7 @@ export function PreviewPanel({ preview, busy }: { preview: PreviewView | null; b
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
           {preview.days.length > 60 ? (
             <p className="hint">… et {preview.days.length - 60} jours de plus.</p>
           ) : null}
@@ -89,7 +90,8 @@ export function PreviewPanel({ preview, busy }: { preview: PreviewView | null; b
       {preview.sample.length === 0 ? (
         <p className="empty">Aucun destinataire.</p>
       ) : (
-        <div className="table-wrap">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+        <section className="table-wrap" tabIndex={0} aria-label="Échantillon de destinataires">
           <table className="table">
             <caption className="sr-only">Échantillon (NIR masqué)</caption>
             <thead>
@@ -111,7 +113,7 @@ export function PreviewPanel({ preview, busy }: { preview: PreviewView | null; b
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </div>
   );

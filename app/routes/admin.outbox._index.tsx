@@ -51,7 +51,8 @@ export default function Outbox() {
       {entries.length === 0 ? (
         <p className="empty">Aucun message dans la boîte d'envoi.</p>
       ) : (
-        <div className="table-wrap">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+        <section className="table-wrap" tabIndex={0} aria-label="Messages de la boîte d'envoi">
           <table className="table">
             <caption className="sr-only">Messages ({total})</caption>
             <thead>
@@ -75,7 +76,7 @@ export default function Outbox() {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {pages > 1 ? (
         <nav className="pagination" aria-label="Pages">

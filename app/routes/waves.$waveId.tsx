@@ -237,7 +237,8 @@ function DaysChart({
           </ResponsiveContainer>
         </div>
       ) : (
-        <div className="table-wrap">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+        <section className="table-wrap" tabIndex={0} aria-label="Envois prévus et réalisés par jour">
           <table className="table">
             <caption className="sr-only">Envois prévus et réalisés par jour</caption>
             <thead>
@@ -269,7 +270,7 @@ function DaysChart({
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </section>
   );
@@ -411,7 +412,8 @@ export default function WavePage() {
               Les lots apparaissent dès que la vague est programmée (quelques secondes).
             </p>
           ) : (
-            <div className="table-wrap">
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+            <section className="table-wrap" tabIndex={0} aria-label="Lots de la vague">
               <table className="table">
                 <caption className="sr-only">Lots de la vague</caption>
                 <thead>
@@ -467,7 +469,7 @@ export default function WavePage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </section>
           )}
           {batches.pages > 1 ? (
             <nav className="pagination" aria-label="Pages des lots">

@@ -58,7 +58,8 @@ export default function Waves() {
           Aucune vague pour l'instant.{canWrite ? " Créez la première avec « Nouvelle vague »." : ""}
         </p>
       ) : (
-        <div className="table-wrap">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+        <section className="table-wrap" tabIndex={0} aria-label="Liste des vagues">
           <table className="table">
             <caption className="sr-only">Vagues ({total})</caption>
             <thead>
@@ -96,7 +97,7 @@ export default function Waves() {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {pages > 1 ? (
         <nav className="pagination" aria-label="Pages">
