@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { runBatch } from "../../app/domain/waves/dispatch.server";
+import { BatchBusyError, runBatch } from "../../app/domain/waves/dispatch.server";
 import { notifyMembers } from "../../app/domain/waves/notify.server";
 import { queueSingleNotification } from "../../app/domain/waves/single.server";
 import { cancelWave, pauseWave, resumeWave, WaveError } from "../../app/domain/waves/waves.server";
@@ -120,6 +120,42 @@ describe("pause, resume, cancel", () => {
       .executeTakeFirstOrThrow();
     expect(w.member_count).toBe(10);
     expect(w.exclusions).toMatchObject({ already_notified: 5 });
+  });
+});
+
+describe("a killed worker", () => {
+  it("leaves its lease: another worker waits for it to expire, then resumes with one valid code each", async () => {
+    const config = waveConfig();
+    const ids = await persons(5, "64");
+    const waveId = await scheduledWave(t.db, harness.boss, { departments: ["64"] });
+    const d = deps(t.db, harness.boss, config);
+    const [batch] = await batchesOf(waveId);
+    await expect(
+      runBatch(d, batch.id, {
+        crashAt: (p) => {
+          if (p === "pdf_written") throw new Error("killed");
+        },
+      }),
+    ).rejects.toThrow("killed");
+    // A kill releases nothing: put the lease back as the dead worker left it.
+    await sql`UPDATE wave_batch SET lease_owner = 'dead-worker', lease_until = now() + interval '10 minutes' WHERE id = ${batch.id}`.execute(
+      t.db,
+    );
+    await expect(runBatch(d, batch.id)).rejects.toBeInstanceOf(BatchBusyError);
+    await sql`UPDATE wave_batch SET lease_until = now() - interval '1 second' WHERE id = ${batch.id}`.execute(
+      t.db,
+    );
+    expect(await runBatch(d, batch.id)).toBe("done");
+    const active = await activeCodesPerPerson(t.db, ids);
+    expect(active.size).toBe(5);
+    expect([...active.values()].every((n) => n === 1)).toBe(true);
+    expect(pdfFiles(config, waveId)).toHaveLength(1);
+    const incidents = await t.db
+      .selectFrom("wave_incident")
+      .select("kind")
+      .where("wave_id", "=", waveId)
+      .execute();
+    expect(incidents.map((i) => i.kind)).toEqual(expect.arrayContaining(["batch_error", "codes_reissued"]));
   });
 });
 
