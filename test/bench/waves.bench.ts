@@ -53,10 +53,15 @@ async function renderToFile(n: number, file: string, offset = 0): Promise<void> 
   );
 }
 
-// Child-process mode: wait for the common start instant, render, report the end instant.
+// Child-process mode: say "ready" once booted, wait for the common start instant on stdin, render, report
+// the end instant.
 if (process.env[WORKER_ENV]) {
-  const [n, file, startAt, offset] = process.argv.slice(2);
-  const wait = Number(startAt) - Date.now();
+  const [n, file, offset] = process.argv.slice(2);
+  process.stdout.write("ready\n");
+  const startAt = await new Promise<number>((resolve) => {
+    process.stdin.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  });
+  const wait = startAt - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   await renderToFile(Number(n), file, Number(offset));
   process.stdout.write(`${Date.now()}\n`);
@@ -96,35 +101,45 @@ async function bareLoop(n: number, file: string): Promise<void> {
   await done;
 }
 
-function runWorker(n: number, file: string, startAt: number, offset: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", FILE, String(n), file, String(startAt), String(offset)],
-      {
-        env: { ...process.env, [WORKER_ENV]: "1" },
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
+interface LetterWorker {
+  ready: Promise<void>;
+  start(at: number): void;
+  done: Promise<number>;
+}
+
+function startWorker(n: number, file: string, offset: number): LetterWorker {
+  const child = spawn(process.execPath, ["--import", "tsx", FILE, String(n), file, String(offset)], {
+    env: { ...process.env, [WORKER_ENV]: "1" },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let out = "";
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  child.stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+    if (out.startsWith("ready\n")) onReady();
+  });
+  const done = new Promise<number>((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code) =>
       code === 0 ? resolve(Number(out.trim().split("\n").pop())) : reject(new Error(`worker ${code}`)),
     );
   });
+  return { ready, start: (at) => child.stdin.end(`${at}\n`), done };
 }
 
+/** Wall time for `pages` letters split over `workers` processes, all booted first, started on one clock. */
 async function parallelRender(workers: number, pages: number, dir: string): Promise<number> {
-  const startAt = Date.now() + 3000; // leaves time for both processes to boot
   const per = Math.ceil(pages / workers);
-  const ends = await Promise.all(
-    Array.from({ length: workers }, (_, w) =>
-      runWorker(per, path.join(dir, `w${workers}-${w}.pdf`), startAt, w * per),
-    ),
+  const procs = Array.from({ length: workers }, (_, w) =>
+    startWorker(per, path.join(dir, `w${workers}-${w}.pdf`), w * per),
   );
+  await Promise.all(procs.map((p) => p.ready));
+  const startAt = Date.now() + 300;
+  for (const p of procs) p.start(startAt);
+  const ends = await Promise.all(procs.map((p) => p.done));
   return Math.max(...ends) - startAt;
 }
 
