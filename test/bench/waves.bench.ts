@@ -183,7 +183,7 @@ async function materialise(
       .select("id")
       .where("wave_id", "=", waveId)
       .execute();
-    // Codes per batch, two transactions at a time (HMAC in this process, inserts in PostgreSQL overlap).
+    // Codes per batch, three transactions at a time (HMAC in this process, inserts in PostgreSQL overlap).
     let next = 0;
     const lane = async () => {
       while (next < batches.length) {
@@ -208,7 +208,7 @@ async function materialise(
         });
       }
     };
-    await Promise.all([lane(), lane()]);
+    await Promise.all([lane(), lane(), lane()]);
     const t2 = Date.now();
     const codes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM provisional_code`.execute(bench.db);
     log(
