@@ -31,6 +31,7 @@ describe.runIf(browserAvailable())("waves (browser)", () => {
       .getByLabel("Heure", { exact: true })
       .fill(`${String(now.hour).padStart(2, "0")}:${String(now.minute).padStart(2, "0")}`);
     await page.getByLabel(/Jours ouvrés uniquement/).uncheck();
+    await page.getByLabel("E-mails par heure").fill("3600000");
     await page.getByRole("button", { name: "Mettre à jour l'aperçu" }).click();
     await page.waitForURL(/startDate=/);
     const eligible = Number((await page.getByTestId("eligible-count").innerText()).replace(/\D/g, ""));
