@@ -17,6 +17,14 @@ describe.runIf(browserAvailable())("waves (browser)", () => {
     await page.goto(`${app.baseUrl}/waves`);
     await screenshot(page, "waves-list");
     await expectAccessible(page);
+    // Waves written by other demo seeds (partial definitions) still open.
+    const demo = page.getByRole("link", { name: /Démonstration — pilote/ });
+    if ((await demo.count()) > 0) {
+      await demo.first().click();
+      await page.waitForURL(/\/waves\/\d+$/);
+      await expect(page.getByTestId("wave-status").innerText()).resolves.toBeTruthy();
+      await page.goto(`${app.baseUrl}/waves`);
+    }
     await page.getByRole("link", { name: "Nouvelle vague" }).click();
     await page.waitForURL(/\/waves\/new/);
 
