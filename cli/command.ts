@@ -17,7 +17,8 @@ export function parseArgs(args: string[], opts: { booleans?: string[] } = {}) {
     if (arg.startsWith("--")) {
       const [key, inline] = arg.slice(2).split("=", 2);
       if (inline !== undefined) flags.set(key, inline);
-      else if (opts.booleans?.includes(key) || i + 1 >= args.length || args[i + 1].startsWith("--")) flags.set(key, true);
+      else if (opts.booleans?.includes(key) || i + 1 >= args.length || args[i + 1].startsWith("--"))
+        flags.set(key, true);
       else flags.set(key, args[++i]);
     } else positional.push(arg);
   }

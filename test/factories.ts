@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { buildNir } from "../app/domain/persons/nir";
 import type { Database, PersonState } from "../db/schema";
 
@@ -13,13 +13,72 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Lefèvre", "Girard", "Mercier", "Bonnet", "François", "Rousseau", "Nguyễn", "Kowalski", "Łukasiewicz", "Dvořák", "Yılmaz", "Ben Saïd", "Œhlenschläger"];
-const FIRST_NAMES = ["Marie", "Jean", "Léa", "Lucas", "Chloé", "Hugo", "Inès", "Louis", "Zoé", "Gabriel", "Anaïs", "Noé", "Jérôme", "Élodie", "Maël", "Şebnem", "Đức", "Přemysl"];
+const LAST_NAMES = [
+  "Martin",
+  "Bernard",
+  "Dubois",
+  "Thomas",
+  "Robert",
+  "Richard",
+  "Petit",
+  "Durand",
+  "Leroy",
+  "Moreau",
+  "Lefèvre",
+  "Girard",
+  "Mercier",
+  "Bonnet",
+  "François",
+  "Rousseau",
+  "Nguyễn",
+  "Kowalski",
+  "Łukasiewicz",
+  "Dvořák",
+  "Yılmaz",
+  "Ben Saïd",
+  "Œhlenschläger",
+];
+const FIRST_NAMES = [
+  "Marie",
+  "Jean",
+  "Léa",
+  "Lucas",
+  "Chloé",
+  "Hugo",
+  "Inès",
+  "Louis",
+  "Zoé",
+  "Gabriel",
+  "Anaïs",
+  "Noé",
+  "Jérôme",
+  "Élodie",
+  "Maël",
+  "Şebnem",
+  "Đức",
+  "Přemysl",
+];
 const CITIES: Record<string, Array<[string, string]>> = {
-  "31": [["31000", "Toulouse"], ["31300", "Toulouse"], ["31200", "Toulouse"], ["31700", "Blagnac"]],
-  "44": [["44000", "Nantes"], ["44600", "Saint-Nazaire"], ["44300", "Nantes"]],
-  "80": [["80000", "Amiens"], ["80100", "Abbeville"]],
-  "75": [["75011", "Paris"], ["75015", "Paris"], ["75020", "Paris"]],
+  "31": [
+    ["31000", "Toulouse"],
+    ["31300", "Toulouse"],
+    ["31200", "Toulouse"],
+    ["31700", "Blagnac"],
+  ],
+  "44": [
+    ["44000", "Nantes"],
+    ["44600", "Saint-Nazaire"],
+    ["44300", "Nantes"],
+  ],
+  "80": [
+    ["80000", "Amiens"],
+    ["80100", "Abbeville"],
+  ],
+  "75": [
+    ["75011", "Paris"],
+    ["75015", "Paris"],
+    ["75020", "Paris"],
+  ],
   "2A": [["20000", "Ajaccio"]],
   "2B": [["20200", "Bastia"]],
   "971": [["97110", "Pointe-à-Pitre"]],
