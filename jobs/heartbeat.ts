@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { JobHandler } from "./job-context";
 import { QUEUES } from "./queues";
 
-/** Proves the worker runs: the Jobs page and /readyz read the last beat. */
+/** Proves the worker runs: the Jobs page reads the last beat (/readyz checks the database and pg-boss). */
 export const heartbeat: JobHandler = {
   queue: QUEUES.heartbeat,
   async handle(_jobs, { db }) {

@@ -12,7 +12,9 @@ describe.runIf(browserAvailable())("foundation (browser)", () => {
       const context = await ui.browser.newContext();
       const page = await context.newPage();
       await login(page, app.baseUrl, user.email);
-      expect(await page.locator("h1").innerText()).toContain("Bonjour");
+      // The URL changes before the home page has rendered: wait for its heading rather than read it at once.
+      await page.locator("h1", { hasText: "Bonjour" }).waitFor({ timeout: 10_000 });
+      expect(await page.locator("h1").innerText()).toContain(user.name.split(" ")[0]);
       await screenshot(page, `home-${user.role}`);
       await expectAccessible(page);
       await page.getByRole("button", { name: "Se déconnecter" }).click();
