@@ -129,7 +129,10 @@ describe.runIf(browserAvailable())("staff accounts and administration (browser)"
     await nina.getByRole("button", { name: "Changer le mot de passe" }).click();
     await expect(nina.locator("output.alert-success").innerText()).resolves.toContain("Mot de passe modifié");
     await nina.goto(`${app.baseUrl}/`);
-    expect(await nina.locator("h1").innerText()).toContain("Bonjour Nina Nouvelle");
+    // Client navigation changes the URL before the new page renders: poll the heading.
+    await expect
+      .poll(() => nina.locator("h1").innerText(), { timeout: 10_000 })
+      .toContain("Bonjour Nina Nouvelle");
 
     // The admin disables the account, through a confirmation step; the open session ends at once.
     await admin.reload();
@@ -217,7 +220,8 @@ describe.runIf(browserAvailable())("staff accounts and administration (browser)"
     await page.getByLabel("Code de vérification").fill(codes[0].toLowerCase());
     await page.getByRole("button", { name: "Vérifier" }).click();
     await page.waitForURL((url) => url.pathname === "/");
-    expect(await page.locator("h1").innerText()).toContain("Bonjour");
+    // Client navigation changes the URL before the new page renders: poll the heading.
+    await expect.poll(() => page.locator("h1").innerText(), { timeout: 10_000 }).toContain("Bonjour");
     await logout(page);
 
     // The recovery code is spent; a fresh TOTP (next time step: never the enrolment's) works.
@@ -276,7 +280,8 @@ describe.runIf(browserAvailable())("staff accounts and administration (browser)"
     const agent = await newPage(ui.browser);
     await login(agent, app.baseUrl, "conseiller@demo.mes-ops.fr");
     await screenshot(agent, "agent-after-unlock");
-    expect(await agent.locator("h1").innerText()).toContain("Bonjour");
+    // Client navigation changes the URL before the new page renders: poll the heading.
+    await expect.poll(() => agent.locator("h1").innerText(), { timeout: 10_000 }).toContain("Bonjour");
     await logout(agent);
     await agent.context().close();
     await admin.context().close();
@@ -306,7 +311,8 @@ describe.runIf(browserAvailable())("mandatory second factor (REQUIRE_2FA=true, b
     await screenshot(page, "account-2fa-mandatory-enrolled");
     await expectAccessible(page);
     await page.goto(`${app.baseUrl}/`);
-    expect(await page.locator("h1").innerText()).toContain("Bonjour");
+    // Client navigation changes the URL before the new page renders: poll the heading.
+    await expect.poll(() => page.locator("h1").innerText(), { timeout: 10_000 }).toContain("Bonjour");
     await page.context().close();
   });
 });

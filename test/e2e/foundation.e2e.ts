@@ -14,7 +14,10 @@ describe.runIf(browserAvailable())("foundation (browser)", () => {
       await login(page, app.baseUrl, user.email);
       // The URL changes before the home page has rendered: wait for its heading rather than read it at once.
       await page.locator("h1", { hasText: "Bonjour" }).waitFor({ timeout: 10_000 });
-      expect(await page.locator("h1").innerText()).toContain(user.name.split(" ")[0]);
+      // Client navigation changes the URL before the new page renders: poll the heading.
+      await expect
+        .poll(() => page.locator("h1").innerText(), { timeout: 10_000 })
+        .toContain(user.name.split(" ")[0]);
       await screenshot(page, `home-${user.role}`);
       await expectAccessible(page);
       await page.getByRole("button", { name: "Se déconnecter" }).click();
@@ -49,7 +52,8 @@ describe.runIf(browserAvailable())("foundation (browser)", () => {
     });
     expect(status).toBe(403);
     await page.reload();
-    expect(await page.locator("h1").innerText()).toContain("Bonjour");
+    // Client navigation changes the URL before the new page renders: poll the heading.
+    await expect.poll(() => page.locator("h1").innerText(), { timeout: 10_000 }).toContain("Bonjour");
     await context.close();
   });
 });
