@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { type Kysely, sql } from "kysely";
 import { issueCodesForBatch } from "../../app/domain/codes/codes.server";
 import { loadFunnel } from "../../app/domain/funnel/funnel.server";
@@ -10,9 +7,8 @@ import { addDays, endOfParisDay, parisDate } from "../../app/domain/lifecycle/pa
 import { postSigned } from "../../app/domain/portal/client.server";
 import { verifyPortalCode } from "../../app/domain/portal/verify-code.server";
 import type { Database } from "../../db/schema";
-import { startRuntime } from "../../server/runtime";
-import { ensureBuild } from "../support/app-process";
-import { type Bench, benchDatabase, median, percentile, round, timed } from "./lib";
+import { startBenchApp } from "./bench-app";
+import { type Bench, median, percentile, round, timed } from "./lib";
 
 /**
  * The six-week window at scale, in one fresh database:
@@ -81,36 +77,15 @@ export const deadlinesBench: Bench = {
     const oppositions = Number(args.get("oppositions") ?? 5_000);
     const funnelPersons = Number(args.get("funnel-persons") ?? 1_000_000);
     const verifySeconds = Number(args.get("seconds") ?? 5);
-    ensureBuild();
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    const database = await benchDatabase();
-    const dataDir = mkdtempSync(path.join(tmpdir(), "mes-ops-bench-deadlines-"));
-    const runtime = await startRuntime({
-      web: true,
-      worker: false,
-      quiet: true,
-      env: {
-        NODE_ENV: "production",
-        COOKIE_SECURE: "false",
-        DATABASE_URL: database.url,
-        PORT: "0",
-        HOST: "127.0.0.1",
-        DEMO_MODE: "false",
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "silent",
-        SESSION_SECRET: "bench-session-secret-0123456789-abcdefghij",
-        CODE_HMAC_SECRET: CODE_SECRET,
-        PORTAL_WEBHOOK_SECRET: SECRET,
-        TELEPHONY_WEBHOOK_SECRET: "bench-telephony-secret-0123456789-abcdefgh",
-        KPI_API_SECRET: "bench-kpi-api-secret-0123456789-abcdefghijk",
-        EMAIL_WEBHOOK_SECRET: "bench-email-webhook-secret-0123456789-abcdef",
-      },
+    const app = await startBenchApp({
+      label: "deadlines",
+      demoMode: false,
+      env: { CODE_HMAC_SECRET: CODE_SECRET, PORTAL_WEBHOOK_SECRET: SECRET },
     });
-    const db = database.db;
+    const { runtime } = app;
+    const db = app.database.db;
     try {
-      const address = runtime.server?.address();
-      const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+      const base = app.baseUrl;
       await sql`INSERT INTO wave (name, segment, settings) VALUES ('Vague banc', '{}'::jsonb, '{}'::jsonb)`.execute(
         db,
       );
@@ -328,11 +303,7 @@ export const deadlinesBench: Bench = {
         raw_group_by_ms: round(rawMs, 0),
       };
     } finally {
-      await runtime.stop();
-      await database.drop();
-      if (nodeEnv === undefined) Reflect.deleteProperty(process.env, "NODE_ENV");
-      else process.env.NODE_ENV = nodeEnv;
-      rmSync(dataDir, { recursive: true, force: true });
+      await app.stop();
     }
   },
 };

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import autocannon from "autocannon";
-import { startRuntime } from "../../server/runtime";
-import { DEMO_ADMIN, ensureBuild, loginOverHttp } from "../support/app-process";
-import { type Bench, benchDatabase, median, percentile, round } from "./lib";
+import { DEMO_ADMIN, loginOverHttp } from "../support/app-process";
+import { startBenchApp } from "./bench-app";
+import { type Bench, median, percentile, round } from "./lib";
 
 /**
  * Requests/s and p95 latency of an authenticated page (`/`: session lookup, roles, root + index loaders,
@@ -58,37 +55,9 @@ export const httpBench: Bench = {
   async run({ runs, args, log }) {
     const seconds = Number(args.get("seconds") ?? 5);
     const connections = Number(args.get("connections") ?? 50);
-    ensureBuild();
-    // React picks its production or development runtime from process.env when the build is first imported.
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    const database = await benchDatabase();
-    const dataDir = mkdtempSync(path.join(tmpdir(), "mes-ops-bench-http-"));
-    const runtime = await startRuntime({
-      web: true,
-      worker: false,
-      quiet: true,
-      env: {
-        NODE_ENV: "production",
-        COOKIE_SECURE: "false",
-        DATABASE_URL: database.url,
-        PORT: "0",
-        HOST: "127.0.0.1",
-        DEMO_MODE: "true",
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "silent",
-        SESSION_SECRET: "bench-session-secret-0123456789-abcdefghij",
-        CODE_HMAC_SECRET: "bench-code-hmac-secret-0123456789-abcdefgh",
-        PORTAL_WEBHOOK_SECRET: "bench-portal-secret-0123456789-abcdefghijk",
-        TELEPHONY_WEBHOOK_SECRET: "bench-telephony-secret-0123456789-abcdefgh",
-        KPI_API_SECRET: "bench-kpi-api-secret-0123456789-abcdefghijk",
-        EMAIL_WEBHOOK_SECRET: "bench-email-webhook-secret-0123456789-abcdef",
-      },
-    });
+    const app = await startBenchApp({ label: "http", demoMode: true });
     try {
-      const address = runtime.server?.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      const base = `http://127.0.0.1:${port}`;
+      const base = app.baseUrl;
       const cookie = await loginOverHttp(base, DEMO_ADMIN);
       // Warm-up: JIT, connection pools, prepared caches.
       await cannon(`${base}/`, { seconds: 1, connections, cookie });
@@ -117,11 +86,7 @@ export const httpBench: Bench = {
       log(`  rapport page / healthz : ${figures.page_to_healthz_ratio}`);
       return figures;
     } finally {
-      await runtime.stop();
-      await database.drop();
-      if (nodeEnv === undefined) Reflect.deleteProperty(process.env, "NODE_ENV");
-      else process.env.NODE_ENV = nodeEnv;
-      rmSync(dataDir, { recursive: true, force: true });
+      await app.stop();
     }
   },
 };
