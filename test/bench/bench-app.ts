@@ -3,17 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Runtime, startRuntime } from "../../server/runtime";
 import { ensureBuild } from "../support/app-process";
+import { productionTestEnv } from "../support/production-env";
 import { benchDatabase } from "./lib";
-
-/** Every secret a production-mode process requires, fixed for benches (overridable per bench). */
-const BENCH_SECRETS: Record<string, string> = {
-  SESSION_SECRET: "bench-session-secret-0123456789-abcdefghij",
-  CODE_HMAC_SECRET: "bench-code-hmac-secret-0123456789-abcdefgh",
-  PORTAL_WEBHOOK_SECRET: "bench-portal-secret-0123456789-abcdefghijk",
-  TELEPHONY_WEBHOOK_SECRET: "bench-telephony-secret-0123456789-abcdefgh",
-  KPI_API_SECRET: "bench-kpi-api-secret-0123456789-abcdefghijk",
-  EMAIL_WEBHOOK_SECRET: "bench-email-webhook-secret-0123456789-abcdef",
-};
 
 export interface BenchApp {
   baseUrl: string;
@@ -41,18 +32,12 @@ export async function startBenchApp(opts: {
     web: true,
     worker: false,
     quiet: true,
-    env: {
-      NODE_ENV: "production",
-      COOKIE_SECURE: "false",
-      DATABASE_URL: database.url,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DEMO_MODE: opts.demoMode ? "true" : "false",
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "silent",
-      ...BENCH_SECRETS,
-      ...opts.env,
-    },
+    env: productionTestEnv({
+      databaseUrl: database.url,
+      dataDir,
+      demoMode: opts.demoMode,
+      overrides: opts.env,
+    }),
   });
   const address = runtime.server?.address();
   const port = typeof address === "object" && address ? address.port : 0;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { type Runtime, startRuntime } from "../../../server/runtime";
 import { createTestDatabase } from "../../setup/database";
+import { productionTestEnv } from "../../support/production-env";
 
 export interface TestApp {
   baseUrl: string;
@@ -26,23 +27,7 @@ export function setupTestApp(env: Record<string, string> = {}): TestApp {
       web: true,
       worker: true,
       quiet: true,
-      env: {
-        NODE_ENV: "production",
-        COOKIE_SECURE: "false",
-        DATABASE_URL: database.url,
-        PORT: "0",
-        HOST: "127.0.0.1",
-        DEMO_MODE: "true",
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "silent",
-        SESSION_SECRET: "e2e-session-secret-0123456789-abcdefghijk",
-        CODE_HMAC_SECRET: "e2e-code-hmac-secret-0123456789-abcdefghi",
-        PORTAL_WEBHOOK_SECRET: "e2e-portal-secret-0123456789-abcdefghijkl",
-        TELEPHONY_WEBHOOK_SECRET: "e2e-telephony-secret-0123456789-abcdefghi",
-        KPI_API_SECRET: "e2e-kpi-api-secret-0123456789-abcdefghijkl",
-        EMAIL_WEBHOOK_SECRET: "e2e-email-webhook-secret-0123456789-abcdef",
-        ...env,
-      },
+      env: productionTestEnv({ databaseUrl: database.url, dataDir, demoMode: true, overrides: env }),
     });
     const address = runtime.server?.address();
     const port = typeof address === "object" && address ? address.port : 0;
