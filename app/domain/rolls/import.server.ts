@@ -5,6 +5,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { type DB, poolOf } from "../../../db/connection";
 import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import type { ColumnMap } from "./columns";
+import { bulkPlanning, compareWithPersons, mergeStaging, recordMerged } from "./merge.server";
 import { checkedSource } from "./parse-source";
 import { reasonLabel } from "./reasons";
 import { exceedsThreshold, type RollOutcome, type RollProgress, type RollTimings } from "./roll";
@@ -85,7 +86,7 @@ export async function importRoll(db: DB, rollId: number, opts: ImportOptions = {
   }
   opts.onProgress?.({ bytesRead: 0, sizeBytes: 0, rows: roll.rows_valid ?? 0, phase: "merging" });
   const mergeStarted = performance.now();
-  await mergeRoll(db, roll, actor);
+  await mergeRoll(db, roll, actor, timings);
   timings.mergeMs = performance.now() - mergeStarted;
   timings.totalMs = performance.now() - started;
   await db
@@ -183,9 +184,9 @@ async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: Ro
     .raw(
       `DROP TABLE IF EXISTS ${staging};
        CREATE UNLOGGED TABLE ${staging} (
-         line integer NOT NULL, nir char(15) NOT NULL, last_name text NOT NULL, first_name text NOT NULL,
+         line integer NOT NULL, nir char(15) COLLATE "C" NOT NULL, last_name text NOT NULL, first_name text NOT NULL,
          birth_date date NOT NULL, department varchar(3) NOT NULL, address_line text, postal_code varchar(5),
-         city text, email text, phone text, holder_nir char(15)
+         city text, email text, phone text, holder_nir char(15) COLLATE "C"
        ) WITH (autovacuum_enabled = false)`,
     )
     .execute(db);
@@ -308,9 +309,12 @@ async function copyRoll(
       stream.on("error", (error: Error) => {
         copyError ??= error;
       });
-    const write = async (stream: NodeJS.WritableStream, text: string) => {
+    const write = async (stream: NodeJS.WritableStream, text: string | Uint8Array) => {
       if (copyError) throw copyError;
-      if (text && !stream.write(text)) await Promise.race([once(stream, "drain"), once(stream, "error")]);
+      const chunk =
+        typeof text === "string" ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+      if (chunk.length > 0 && !stream.write(chunk))
+        await Promise.race([once(stream, "drain"), once(stream, "error")]);
       if (copyError) throw copyError;
     };
     try {
@@ -427,25 +431,11 @@ async function setBasedChecks(db: DB, rollId: number, format: RollFormat): Promi
 }
 
 /**
- * Every join here is bulk against bulk: hash joins with enough memory. A nested loop (chosen when the
- * statistics still describe an empty person table) turns a second-long merge into minutes.
+ * Phase 2: the merge, in one transaction with the roll's new state (see merge.server.ts). A second copy of
+ * an already merged file (same SHA-256, no --force) is refused here, under a lock, instead.
  */
-async function bulkPlanning(trx: DB): Promise<void> {
-  await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
-  await sql`SET LOCAL enable_nestloop = off`.execute(trx);
-}
-
-const CONTACT = ["department", "address_line", "postal_code", "city", "email", "phone"] as const;
-
-/**
- * Phase 2, one transaction: insert new persons, update changed contact data (previous values kept in
- * person_contact_history), never touch the lifecycle state, link dependants to their holder, mark the
- * roll merged with its counts. A crash before COMMIT leaves nothing; rerunning repeats it exactly.
- */
-async function mergeRoll(db: DB, roll: RollRow, actor: AuditActor): Promise<void> {
-  const s = stagingTable(roll.id);
+async function mergeRoll(db: DB, roll: RollRow, actor: AuditActor, timings: RollTimings): Promise<void> {
   const id = roll.id;
-  const tuple = (alias: string) => `(${CONTACT.map((c) => `${alias}.${c}`).join(", ")})`;
   await db.transaction().execute(async (trx) => {
     const locked = await trx
       .selectFrom("roll")
@@ -472,75 +462,18 @@ async function mergeRoll(db: DB, roll: RollRow, actor: AuditActor): Promise<void
         return;
       }
     }
-    await bulkPlanning(trx);
-    const merged = await sql
-      .raw<{ inserted: number; updated: number }>(
-        `WITH prev AS (
-           SELECT p.id, p.department, p.address_line, p.postal_code, p.city, p.email, p.phone
-           FROM person p JOIN ${s} s ON s.nir = p.nir
-           WHERE ${tuple("p")} IS DISTINCT FROM ${tuple("s")}
-         ),
-         hist AS (
-           INSERT INTO person_contact_history (person_id, roll_id, department, address_line, postal_code, city, email, phone)
-           SELECT id, ${id}, department, address_line, postal_code, city, email, phone FROM prev
-         ),
-         up AS (
-           INSERT INTO person AS p (nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, last_roll_id)
-           SELECT nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, ${id} FROM ${s}
-           ON CONFLICT (nir) DO UPDATE SET
-             department = EXCLUDED.department, address_line = EXCLUDED.address_line, postal_code = EXCLUDED.postal_code,
-             city = EXCLUDED.city, email = EXCLUDED.email, phone = EXCLUDED.phone,
-             email_bounced_at = CASE WHEN p.email IS DISTINCT FROM EXCLUDED.email THEN NULL ELSE p.email_bounced_at END,
-             last_roll_id = EXCLUDED.last_roll_id, updated_at = now()
-           WHERE ${tuple("p")} IS DISTINCT FROM ${tuple("EXCLUDED")}
-           RETURNING (xmax = 0) AS inserted
-         )
-         SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`,
-      )
-      .execute(trx);
-    await sql
-      .raw(
-        `UPDATE person p SET holder_id = h.id, updated_at = now()
-         FROM ${s} s JOIN person h ON h.nir = s.holder_nir
-         WHERE s.holder_nir IS NOT NULL AND p.nir = s.nir AND p.holder_id IS DISTINCT FROM h.id`,
-      )
-      .execute(trx);
-    const { inserted, updated } = merged.rows[0];
-    const valid = roll.rows_valid ?? 0;
-    await trx
-      .updateTable("roll")
-      .set({
-        state: "merged",
-        inserted,
-        updated,
-        unchanged: valid - inserted - updated,
-        finished_at: new Date(),
-        updated_at: new Date(),
-      })
-      .where("id", "=", id)
-      .execute();
-    await writeAudit(trx, actor, {
-      action: "roll.merged",
-      objectType: "roll",
-      objectId: id,
-      details: { inserted, updated, unchanged: valid - inserted - updated },
-    });
+    const merge: RollTimings["merge"] = {};
+    const result = await mergeStaging(trx, stagingTable(id), id, merge);
+    timings.merge = merge;
+    timings.mergeStrategy = result.strategy ?? undefined;
+    await recordMerged(trx, id, roll.rows_valid ?? 0, result, actor);
   });
 }
 
 /** A dry run stops before the merge; it still says what the merge would do. */
 async function recordDryRunCounts(db: DB, rollId: number): Promise<void> {
-  const s = stagingTable(rollId);
-  const tuple = (alias: string) => `(${CONTACT.map((c) => `${alias}.${c}`).join(", ")})`;
-  const r = await sql
-    .raw<{ inserted: number; updated: number; unchanged: number }>(
-      `SELECT count(*) FILTER (WHERE p.id IS NULL)::int AS inserted,
-              count(*) FILTER (WHERE p.id IS NOT NULL AND ${tuple("p")} IS DISTINCT FROM ${tuple("s")})::int AS updated,
-              count(*) FILTER (WHERE p.id IS NOT NULL AND ${tuple("p")} IS NOT DISTINCT FROM ${tuple("s")})::int AS unchanged
-       FROM ${s} s LEFT JOIN person p ON p.nir = s.nir`,
-    )
-    .execute(db);
-  await db.updateTable("roll").set(r.rows[0]).where("id", "=", rollId).execute();
+  const counts = await compareWithPersons(db, stagingTable(rollId));
+  await db.updateTable("roll").set(counts).where("id", "=", rollId).execute();
 }
 
 /** The summary of a roll as it stands (CLI output, job result). */

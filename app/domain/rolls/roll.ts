@@ -38,6 +38,9 @@ export interface RollTimings {
   copyMs?: number;
   checksMs?: number;
   mergeMs?: number;
+  /** Where the merge's time went, and which strategy it used (merge.server.ts). */
+  merge?: Partial<import("./merge.server").MergeTimings>;
+  mergeStrategy?: "bulk" | "incremental";
   totalMs?: number;
 }
 

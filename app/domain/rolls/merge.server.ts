@@ -1,0 +1,275 @@
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
+import { type AuditActor, writeAudit } from "../audit/audit.server";
+
+/**
+ * Phase 2 of an import, one transaction: update changed contact data (previous values kept in
+ * person_contact_history), insert new persons, link dependants to their holder, mark the roll merged with
+ * its counts. Never touches a lifecycle state. A crash before COMMIT leaves nothing (DDL included:
+ * PostgreSQL's DDL is transactional); rerunning repeats it exactly.
+ *
+ * Two strategies, one result:
+ * - incremental: set-based UPDATE … FROM and INSERT … WHERE NOT EXISTS against the live indexes;
+ * - bulk, when the roll brings at least as many new persons as the table already holds (the first rolls of
+ *   the rollout): the person table's secondary indexes are dropped inside the transaction and rebuilt by
+ *   sorting once the rows are in. Inserting a million random NIRs into seven B-trees costs ~4 µs a row and
+ *   index; a sorted rebuild costs a fraction of that. The price is an exclusive lock on `person` for the
+ *   merge (seconds): it is taken with a short lock_timeout, and when busy readers hold the table the merge
+ *   falls back to the incremental strategy instead of queueing behind them.
+ */
+export interface MergeResult {
+  merged: boolean;
+  inserted: number;
+  updated: number;
+  strategy: "bulk" | "incremental" | null;
+}
+
+export interface MergeTimings {
+  compareMs: number;
+  updateMs: number;
+  insertMs: number;
+  holdersMs: number;
+  indexMs: number;
+}
+
+const CONTACT = ["department", "address_line", "postal_code", "city", "email", "phone"] as const;
+const tuple = (alias: string) => `(${CONTACT.map((c) => `${alias}.${c}`).join(", ")})`;
+
+/** Lock waits of the bulk strategy longer than this fall back to the incremental one. */
+const BULK_LOCK_TIMEOUT = "3s";
+
+/**
+ * Every join here is bulk against bulk: hash joins with enough memory. A nested loop (chosen when the
+ * statistics still describe an empty person table) turns a second-long merge into minutes. The transition
+ * tables of the lifecycle rollup triggers live in work_mem too.
+ */
+export async function bulkPlanning(trx: DB): Promise<void> {
+  await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+  await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(trx);
+  await sql`SET LOCAL enable_nestloop = off`.execute(trx);
+}
+
+/** New and changed rows of a staging table against the person table. */
+export async function compareWithPersons(
+  db: DB,
+  staging: string,
+): Promise<{ inserted: number; updated: number; unchanged: number }> {
+  const r = await sql
+    .raw<{ inserted: number; updated: number; unchanged: number }>(
+      `SELECT count(*) FILTER (WHERE p.id IS NULL)::int AS inserted,
+              count(*) FILTER (WHERE p.id IS NOT NULL AND ${tuple("p")} IS DISTINCT FROM ${tuple("s")})::int AS updated,
+              count(*) FILTER (WHERE p.id IS NOT NULL AND ${tuple("p")} IS NOT DISTINCT FROM ${tuple("s")})::int AS unchanged
+       FROM ${staging} s LEFT JOIN person p ON p.nir = s.nir`,
+    )
+    .execute(db);
+  return r.rows[0];
+}
+
+interface Rebuildable {
+  name: string;
+  definition: string;
+  kind: "index" | "unique" | "foreign_key";
+}
+
+/**
+ * What the bulk strategy drops and rebuilds: the person table's indexes other than its primary key (with
+ * the constraints they back, UNIQUE (nir)) and its own foreign keys (holder_id: a check queued per
+ * inserted row otherwise), read from the catalog so that they always match the migrations.
+ */
+async function rebuildables(trx: DB): Promise<Rebuildable[]> {
+  const r = await sql<Rebuildable>`
+    SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition,
+           CASE c.contype WHEN 'f' THEN 'foreign_key' ELSE 'unique' END AS kind
+    FROM pg_constraint c
+    WHERE c.conrelid = 'person'::regclass AND c.contype IN ('u', 'f')
+    UNION ALL
+    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), 'index'
+    FROM pg_index i
+    WHERE i.indrelid = 'person'::regclass AND NOT i.indisprimary
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+    ORDER BY 1`.execute(trx);
+  return r.rows;
+}
+
+async function dropAll(trx: DB, items: Rebuildable[]): Promise<void> {
+  for (const item of items) {
+    if (item.kind === "index") await sql`DROP INDEX ${sql.id(item.name)}`.execute(trx);
+    else await sql`ALTER TABLE person DROP CONSTRAINT ${sql.id(item.name)}`.execute(trx);
+  }
+}
+
+async function rebuild(trx: DB, items: Rebuildable[]): Promise<void> {
+  for (const item of items) {
+    if (item.kind === "index") await sql.raw(item.definition).execute(trx);
+    else
+      await sql`ALTER TABLE person ADD CONSTRAINT ${sql.id(item.name)} ${sql.raw(item.definition)}`.execute(
+        trx,
+      );
+  }
+}
+
+/** Takes the table for a bulk load, or says it is busy (the savepoint undoes the failed attempt). */
+async function lockForBulk(trx: DB): Promise<boolean> {
+  await sql`SAVEPOINT bulk_lock`.execute(trx);
+  try {
+    await sql.raw(`SET LOCAL lock_timeout = '${BULK_LOCK_TIMEOUT}'`).execute(trx);
+    await sql`LOCK TABLE person IN ACCESS EXCLUSIVE MODE`.execute(trx);
+    await sql`SET LOCAL lock_timeout = 0`.execute(trx);
+    await sql`RELEASE SAVEPOINT bulk_lock`.execute(trx);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "55P03") throw error;
+    await sql`ROLLBACK TO SAVEPOINT bulk_lock`.execute(trx);
+    return false;
+  }
+}
+
+/**
+ * Merges `staging` into the person table inside `trx` (the caller's transaction, which also records the
+ * roll's state). `rollId` is written as each touched person's last roll.
+ */
+export async function mergeStaging(
+  trx: DB,
+  staging: string,
+  rollId: number,
+  timings?: Partial<MergeTimings>,
+): Promise<Omit<MergeResult, "merged">> {
+  const id = Math.trunc(rollId);
+  const s = staging;
+  const t = (key: keyof MergeTimings, started: number) => {
+    if (timings) timings[key] = performance.now() - started;
+  };
+  // Merges are serialised: two rolls sharing NIRs would otherwise both insert the same new person.
+  await sql`SELECT pg_advisory_xact_lock(hashtext('roll-merge'))`.execute(trx);
+  await bulkPlanning(trx);
+
+  let started = performance.now();
+  const existing = Number(
+    (await sql<{ n: string }>`SELECT count(*) AS n FROM (SELECT 1 FROM person LIMIT 10000000) x`.execute(trx))
+      .rows[0].n,
+  );
+  const expected = existing === 0 ? null : await compareWithPersons(trx, s);
+  const newRows = expected
+    ? expected.inserted
+    : Number((await sql.raw<{ n: string }>(`SELECT count(*) AS n FROM ${s}`).execute(trx)).rows[0].n);
+  t("compareMs", started);
+
+  const bulk = newRows > 0 && newRows >= existing && (await lockForBulk(trx));
+  const dropped = bulk ? await rebuildables(trx) : [];
+  if (bulk) {
+    await dropAll(trx, dropped);
+    await sql`ALTER TABLE person DISABLE TRIGGER person_rollup_insert`.execute(trx);
+  }
+  const lastIdBefore = Number(
+    (await sql<{ id: string | null }>`SELECT max(id) AS id FROM person`.execute(trx)).rows[0].id ?? 0,
+  );
+
+  let updated = 0;
+  started = performance.now();
+  if (existing > 0 && (expected?.updated ?? 0) > 0) {
+    const r = await sql
+      .raw<{ n: number }>(
+        `WITH prev AS (
+           SELECT p.id, p.department, p.address_line, p.postal_code, p.city, p.email, p.phone,
+                  s.department AS n_department, s.address_line AS n_address_line, s.postal_code AS n_postal_code,
+                  s.city AS n_city, s.email AS n_email, s.phone AS n_phone
+           FROM person p JOIN ${s} s ON s.nir = p.nir
+           WHERE ${tuple("p")} IS DISTINCT FROM ${tuple("s")}
+         ),
+         hist AS (
+           INSERT INTO person_contact_history (person_id, roll_id, department, address_line, postal_code, city, email, phone)
+           SELECT id, ${id}, department, address_line, postal_code, city, email, phone FROM prev
+         ),
+         up AS (
+           UPDATE person p SET
+             department = prev.n_department, address_line = prev.n_address_line, postal_code = prev.n_postal_code,
+             city = prev.n_city, email = prev.n_email, phone = prev.n_phone,
+             email_bounced_at = CASE WHEN p.email IS DISTINCT FROM prev.n_email THEN NULL ELSE p.email_bounced_at END,
+             last_roll_id = ${id}, updated_at = now()
+           FROM prev WHERE p.id = prev.id
+           RETURNING 1
+         )
+         SELECT count(*)::int AS n FROM up`,
+      )
+      .execute(trx);
+    updated = r.rows[0].n;
+  }
+  t("updateMs", started);
+
+  started = performance.now();
+  const inserted = Number(
+    (
+      await sql
+        .raw(
+          `INSERT INTO person (nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, last_roll_id)
+           SELECT nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, ${id}
+           FROM ${s} s
+           ${existing > 0 ? "WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.nir = s.nir)" : ""}`,
+        )
+        .execute(trx)
+    ).numAffectedRows ?? 0,
+  );
+  if (bulk) {
+    await sql`ALTER TABLE person ENABLE TRIGGER person_rollup_insert`.execute(trx);
+    await sql`SELECT lifecycle_rollup_inserted_after(${lastIdBefore})`.execute(trx);
+  }
+  t("insertMs", started);
+
+  started = performance.now();
+  if (bulk) {
+    // The NIR index first: dependants find their holder through it. Fresh statistics, so that the planner
+    // stops believing the table is as empty as it was at the start of the transaction.
+    await rebuild(
+      trx,
+      dropped.filter((d) => d.kind === "unique"),
+    );
+    await sql`ANALYZE person`.execute(trx);
+    await sql`SET LOCAL enable_nestloop = on`.execute(trx);
+  }
+  await sql
+    .raw(
+      `UPDATE person p SET holder_id = h.id, updated_at = now()
+       FROM ${s} s JOIN person h ON h.nir = s.holder_nir
+       WHERE s.holder_nir IS NOT NULL AND p.nir = s.nir AND p.holder_id IS DISTINCT FROM h.id`,
+    )
+    .execute(trx);
+  t("holdersMs", started);
+
+  started = performance.now();
+  if (bulk)
+    await rebuild(
+      trx,
+      dropped.filter((d) => d.kind !== "unique"),
+    );
+  t("indexMs", started);
+  return { inserted, updated, strategy: bulk ? "bulk" : "incremental" };
+}
+
+/** The audit entry and counts of a merged roll, written in the merge's transaction. */
+export async function recordMerged(
+  trx: DB,
+  rollId: number,
+  valid: number,
+  result: { inserted: number; updated: number; strategy: MergeResult["strategy"] },
+  actor: AuditActor,
+): Promise<void> {
+  const { inserted, updated } = result;
+  await trx
+    .updateTable("roll")
+    .set({
+      state: "merged",
+      inserted,
+      updated,
+      unchanged: valid - inserted - updated,
+      finished_at: new Date(),
+      updated_at: new Date(),
+    })
+    .where("id", "=", rollId)
+    .execute();
+  await writeAudit(trx, actor, {
+    action: "roll.merged",
+    objectType: "roll",
+    objectId: rollId,
+    details: { inserted, updated, unchanged: valid - inserted - updated, strategy: result.strategy },
+  });
+}

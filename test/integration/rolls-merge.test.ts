@@ -1,0 +1,99 @@
+import path from "node:path";
+import { sql } from "kysely";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
+import { setupTestDatabase } from "../setup/database";
+import { expectRollupsMatchPersons } from "./lifecycle-support";
+import { rollDir, runImport } from "./rolls-support";
+
+/**
+ * The two merge strategies (app/domain/rolls/merge.server.ts) must give the same persons, and the bulk one
+ * must leave the person table exactly as the migrations define it.
+ */
+const t = setupTestDatabase();
+
+async function personSchema(): Promise<string[]> {
+  const r = await sql<{ def: string }>`
+    SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'person'::regclass
+    UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'person'::regclass
+    UNION ALL SELECT tgname || ' ' || tgenabled::text FROM pg_trigger WHERE tgrelid = 'person'::regclass AND NOT tgisinternal
+    ORDER BY 1`.execute(t.db);
+  return r.rows.map((x) => x.def);
+}
+
+/** Persons as the merge leaves them, ids replaced by NIRs (ids differ between two loads). */
+async function personsByNir(): Promise<string[]> {
+  const r = await sql<{ line: string }>`
+    SELECT concat_ws('|', p.nir, p.last_name, p.first_name, p.birth_date, p.department, p.address_line,
+                     p.postal_code, p.city, p.email, p.phone, p.state, h.nir) AS line
+    FROM person p LEFT JOIN person h ON h.id = p.holder_id ORDER BY p.nir`.execute(t.db);
+  return r.rows.map((x) => x.line);
+}
+
+async function deletePersons(): Promise<void> {
+  await sql`UPDATE person SET holder_id = NULL WHERE holder_id IS NOT NULL`.execute(t.db);
+  await sql`DELETE FROM person_contact_history`.execute(t.db);
+  await sql`DELETE FROM person`.execute(t.db);
+}
+
+describe("roll merge strategies", () => {
+  it("bulk-loads an empty table, rebuilds every index and constraint, keeps the rollups; the incremental strategy gives the same persons", async () => {
+    const file = path.join(rollDir, `merge-${process.pid}.csv`);
+    await writeSyntheticRoll(file, { rows: 3000, seed: 7, errorShare: 0.01 });
+    const schema = await personSchema();
+
+    const bulk = await runImport(t.db, file);
+    expect(bulk).toMatchObject({ state: "merged", updated: 0 });
+    expect(bulk.timings.mergeStrategy).toBe("bulk");
+    expect(bulk.inserted).toBe(bulk.valid);
+    expect(await personSchema()).toEqual(schema);
+    await expectRollupsMatchPersons(t.db);
+    const daily = await sql<{ n: number }>`
+      SELECT coalesce(sum(n), 0)::int AS n FROM funnel_daily WHERE state_from = 'new'`.execute(t.db);
+    expect(daily.rows[0].n).toBe(bulk.inserted);
+    const dependants = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM person WHERE holder_id IS NOT NULL`.execute(t.db);
+    expect(dependants.rows[0].n).toBeGreaterThan(0);
+    const loaded = await personsByNir();
+    expect(loaded).toHaveLength(bulk.inserted);
+
+    // Same file again into an empty table, while a reader holds the table: the bulk strategy cannot take
+    // its lock and the merge goes incremental instead of waiting.
+    await deletePersons();
+    const reader = new pg.Client({ connectionString: t.url });
+    await reader.connect();
+    try {
+      await reader.query("BEGIN");
+      await reader.query("LOCK TABLE person IN ACCESS SHARE MODE");
+      const incremental = await runImport(t.db, file, { force: true });
+      expect(incremental).toMatchObject({ state: "merged", inserted: bulk.inserted, updated: 0 });
+      expect(incremental.timings.mergeStrategy).toBe("incremental");
+    } finally {
+      await reader.query("ROLLBACK");
+      await reader.end();
+    }
+    expect(await personsByNir()).toEqual(loaded);
+    expect(await personSchema()).toEqual(schema);
+    await expectRollupsMatchPersons(t.db);
+  }, 60_000);
+
+  it("a re-import with a few changes goes incremental and only updates what changed", async () => {
+    const file = path.join(rollDir, `merge-changed-${process.pid}.csv`);
+    await writeSyntheticRoll(file, { rows: 3000, seed: 7, errorShare: 0.01, changedShare: 0.1 });
+    const before = await personsByNir();
+    const out = await runImport(t.db, file);
+    expect(out.state).toBe("merged");
+    expect(out.timings.mergeStrategy).toBe("incremental");
+    expect(out.inserted).toBe(0);
+    expect(out.updated).toBeGreaterThan(0);
+    expect(out.updated + out.unchanged).toBe(out.valid);
+    const after = await personsByNir();
+    const changed = after.filter((line, i) => line !== before[i]).length;
+    expect(changed).toBe(out.updated);
+    const history = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM person_contact_history WHERE roll_id = ${out.rollId}`.execute(t.db);
+    expect(history.rows[0].n).toBe(out.updated);
+    await expectRollupsMatchPersons(t.db);
+  }, 60_000);
+});
