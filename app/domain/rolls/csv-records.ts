@@ -34,10 +34,13 @@ export class CsvRecordSplitter {
     const delim = this.delimiter;
     let pos = 0;
     const len = buf.length;
+    // The next quote at or after `pos` (-1: none left in the buffer), searched again only once passed:
+    // searching from every line would rescan the rest of a quote-free buffer for each of its lines.
+    let quote = -2;
     while (pos < len) {
       const nl = buf.indexOf("\n", pos);
       if (nl < 0) break;
-      const quote = buf.indexOf('"', pos);
+      if (quote !== -1 && quote < pos) quote = buf.indexOf('"', pos);
       if (quote < 0 || quote > nl) {
         const end = nl > pos && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
         if (end > pos) {

@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { type ColumnMap, mapHeader } from "./columns";
 import { CsvRecordSplitter } from "./csv-records";
-import { type CheckedChunk, emptyChunk, RowChecker } from "./row-checker";
+import { type CheckedChunk, emptyChunk, finishChunk, RowChecker } from "./row-checker";
 
 /** What the importer found out about a file before loading anything (stated on the roll page). */
 export interface RollFormat {
@@ -135,7 +135,13 @@ export async function* checkRollFile(
   const emit = (byteCount: number, started: number): CheckedFileChunk => {
     const total = performance.now() - started;
     const v = Math.min(validateMs, total);
-    const chunk = { ...out, bytes: byteCount, rows: chunkRows, parseMs: total - v, validateMs: v };
+    const chunk = {
+      ...finishChunk(out),
+      bytes: byteCount,
+      rows: chunkRows,
+      parseMs: total - v,
+      validateMs: v,
+    };
     rows += chunkRows;
     out = emptyChunk();
     chunkRows = 0;
