@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
 import { setupTestDatabase } from "../setup/database";
 import { expectRollupsMatchPersons } from "./lifecycle-support";
-import { rollDir, runImport } from "./rolls-support";
+import { HEADER, nirOf, rollDir, rollFile, row, runImport } from "./rolls-support";
 
 /**
  * The two merge strategies (app/domain/rolls/merge.server.ts) must give the same persons, and the bulk one
@@ -94,6 +94,57 @@ describe("roll merge strategies", () => {
     const history = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM person_contact_history WHERE roll_id = ${out.rollId}`.execute(t.db);
     expect(history.rows[0].n).toBe(out.updated);
+    await expectRollupsMatchPersons(t.db);
+  }, 60_000);
+
+  it("bulk-loads a roll larger than the table: dependants find holders among existing persons and in the roll", async () => {
+    await deletePersons();
+    const holderInDb = nirOf(501);
+    const small = await runImport(t.db, rollFile(`${HEADER}\n${row(501)}\n${row(502)}\n`));
+    expect(small).toMatchObject({ state: "merged", inserted: 2 });
+    const child = (n: number, holder: string) =>
+      row(n, { nir: nirOf(n, { year: 2012, month: 3 }), birth: "01/03/2012", holder });
+    const lines = [
+      row(502, { address: "3 place du Capitole" }), // existing person, contact changed
+      child(601, holderInDb), // holder already in the database
+      child(602, nirOf(700)), // holder later in the same roll
+      ...Array.from({ length: 8 }, (_, i) => row(700 + i)),
+    ];
+    const big = await runImport(t.db, rollFile(`${HEADER}\n${lines.join("\n")}\n`));
+    expect(big).toMatchObject({ state: "merged", inserted: 10, updated: 1, unchanged: 0 });
+    expect(big.timings.mergeStrategy).toBe("bulk");
+    const links = await sql<{ nir: string; holder: string }>`
+      SELECT p.nir, h.nir AS holder FROM person p JOIN person h ON h.id = p.holder_id ORDER BY p.nir`.execute(
+      t.db,
+    );
+    expect(links.rows.map((r) => [r.nir.trim(), r.holder.trim()])).toEqual([
+      [nirOf(601, { year: 2012, month: 3 }), holderInDb],
+      [nirOf(602, { year: 2012, month: 3 }), nirOf(700)],
+    ]);
+    const moved = await t.db
+      .selectFrom("person")
+      .select("address_line")
+      .where("nir", "=", nirOf(502))
+      .executeTakeFirstOrThrow();
+    expect(moved.address_line).toBe("3 place du Capitole");
+    // New ids come after every existing one, and the sequence continues after them.
+    const ids = await sql<{ max_existing: string; min_new: string }>`
+      SELECT (SELECT max(id) FROM person WHERE last_roll_id = ${small.rollId}) AS max_existing,
+             (SELECT min(id) FROM person WHERE last_roll_id = ${big.rollId} AND nir <> ${nirOf(502)}) AS min_new`.execute(
+      t.db,
+    );
+    expect(Number(ids.rows[0].min_new)).toBeGreaterThan(Number(ids.rows[0].max_existing));
+    const next = await runImport(t.db, rollFile(`${HEADER}\n${row(800)}\n`));
+    const last = await t.db
+      .selectFrom("person")
+      .select(sql<string>`max(id)`.as("id"))
+      .executeTakeFirstOrThrow();
+    const added = await t.db
+      .selectFrom("person")
+      .select("id")
+      .where("last_roll_id", "=", next.rollId)
+      .executeTakeFirstOrThrow();
+    expect(String(added.id)).toBe(String(last.id));
     await expectRollupsMatchPersons(t.db);
   }, 60_000);
 });
