@@ -12,8 +12,6 @@ const port = parentPort;
 if (!port) throw new Error("parse-worker must run in a worker thread");
 
 const MAX_IN_FLIGHT = 3;
-// Small batches: a batch held back to grow survives young-generation GCs and is copied into the old one.
-const BATCH_CHARS = 256 * 1024;
 let inFlight = 0;
 let wake: (() => void) | null = null;
 port.on("message", (message: "ack") => {
@@ -36,70 +34,21 @@ async function send(message: WorkerMessage, transfer: ArrayBuffer[] = []): Promi
 const encoder = new TextEncoder();
 
 async function run(): Promise<void> {
-  const batch = {
-    staging: [] as string[],
-    rejects: [] as string[],
-    size: 0,
-    valid: 0,
-    rejected: 0,
-    warnings: 0,
-    bytes: 0,
-    rows: 0,
-    parseMs: 0,
-    validateMs: 0,
-  };
-  const flush = async () => {
-    // Encoded here, on the worker's core, and handed over without a copy: the main thread only writes bytes.
-    const staging = encoder.encode(batch.staging.join(""));
-    const rejects = encoder.encode(batch.rejects.join(""));
-    await send(
-      {
-        type: "chunk",
-        staging,
-        rejects,
-        valid: batch.valid,
-        rejected: batch.rejected,
-        warnings: batch.warnings,
-        bytes: batch.bytes,
-        rows: batch.rows,
-        parseMs: batch.parseMs,
-        validateMs: batch.validateMs,
-      },
-      [staging.buffer as ArrayBuffer, rejects.buffer as ArrayBuffer],
-    );
-    Object.assign(batch, {
-      staging: [],
-      rejects: [],
-      size: 0,
-      valid: 0,
-      rejected: 0,
-      warnings: 0,
-      bytes: 0,
-      rows: 0,
-      parseMs: 0,
-      validateMs: 0,
-    });
-  };
   const gen = checkRollFile(path, format, rollId);
   for (;;) {
     const next = await gen.next();
     if (next.done) {
-      await flush();
       await send({ type: "end", ...next.value });
       return;
     }
-    const c = next.value;
-    batch.staging.push(c.staging);
-    batch.rejects.push(c.rejects);
-    batch.size += c.staging.length + c.rejects.length;
-    batch.valid += c.valid;
-    batch.rejected += c.rejected;
-    batch.warnings += c.warnings;
-    batch.bytes += c.bytes;
-    batch.rows += c.rows;
-    batch.parseMs += c.parseMs;
-    batch.validateMs += c.validateMs;
-    if (batch.size >= BATCH_CHARS) await flush();
+    // One message per chunk read (256 KB): a chunk held back to grow a batch would survive young-generation
+    // GCs and be copied into the old one. The bytes are handed over without a copy.
+    const chunk = next.value;
+    const rejects = encoder.encode(chunk.rejects);
+    await send({ type: "chunk", ...chunk, rejects }, [
+      chunk.staging.buffer as ArrayBuffer,
+      rejects.buffer as ArrayBuffer,
+    ]);
   }
 }
 

@@ -143,7 +143,7 @@ export async function* checkRollFile(
       validateMs: v,
     };
     rows += chunkRows;
-    out = emptyChunk();
+    out = emptyChunk(out.staging);
     chunkRows = 0;
     validateMs = 0;
     return chunk;
