@@ -178,6 +178,7 @@ describe("roll import: file shapes", () => {
       row(75, { last: "" }),
       row(76, { dept: "20" }),
       row(77, { birth: "17/06/1985" }),
+      row(78, { first: "Hél\u0000ène" }),
     ];
     const out = await runImport(t.db, rollFile(`${HEADER}\n${bad.join("\n")}\n`), { thresholdPct: 100 });
     const groups = await rejectGroups(t.db, out.rollId);
@@ -195,7 +196,14 @@ describe("roll import: file shapes", () => {
     expect(byReason.department_invalid.message).toContain("« 20 »");
     // NIR says 1984-05, date says 1985-06: a warning, the row is loaded.
     expect(byReason.nir_birth_mismatch).toMatchObject({ line: 9, field: "birth_date" });
-    expect(out).toMatchObject({ rejected: 7, warnings: 1, valid: 1 });
+    // A NUL byte cannot be stored: refused with its position, the original text kept visible (␀).
+    const nul = (await rejectsOf(out.rollId)).find((r) => r.line === 10);
+    expect(nul).toMatchObject({
+      field: "first_name",
+      message: "prénom : caractère de contrôle U+0000 en position 4",
+    });
+    expect(nul?.raw).toContain("Hél\u2400ène");
+    expect(out).toMatchObject({ rejected: 8, warnings: 1, valid: 1 });
   });
 });
 

@@ -66,11 +66,12 @@ export interface ChunkBuilder {
   warnings: number;
 }
 
-const SPECIAL = /[\\\t\n\r]/;
+// PostgreSQL text cannot hold NUL: a refused row's original text shows it as the symbol ␀ instead.
+const SPECIAL = /[\\\t\n\r\u0000]/;
 function esc(s: string): string {
   if (!SPECIAL.test(s)) return s;
-  return s.replace(/[\\\t\n\r]/g, (c) =>
-    c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
+  return s.replace(/[\\\t\n\r\u0000]/g, (c) =>
+    c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\u2400",
   );
 }
 const NULL = "\\N";

@@ -10,8 +10,10 @@ import {
   parseBirthDate,
   parseDepartment,
   parseEmail,
+  parseName,
   parsePhone,
   parsePostalCode,
+  parseText,
 } from "./rules";
 
 const TODAY = "2026-11-23";
@@ -192,6 +194,21 @@ describe("emails", () => {
     "jean@-exemple.fr",
   ])("%s refused", (input) => {
     expect(parseEmail(input).ok).toBe(false);
+  });
+});
+
+describe("names and addresses", () => {
+  it("tidies spaces and refuses control characters, naming the character and its position", () => {
+    expect(parseName("  Jean   Pierre ", "prénom")).toEqual({ ok: true, value: "Jean Pierre" });
+    expect(parseName("Lef\u0000vre", "nom")).toEqual({
+      ok: false,
+      message: "nom : caractère de contrôle U+0000 en position 4",
+    });
+    expect(parseText("3 rue\u0007 Haute", "adresse", 200)).toEqual({
+      ok: false,
+      message: "adresse : caractère de contrôle U+0007 en position 6",
+    });
+    expect(parseText("Łódź, ulica Świętego", "adresse", 200).ok).toBe(true);
   });
 });
 

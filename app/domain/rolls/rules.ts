@@ -173,9 +173,20 @@ function tidy(input: string): string {
   return MESSY_SPACES.test(s) ? s.replace(/\s+/g, " ") : s;
 }
 
+/** Control characters (NUL above all) have no place in a name or an address, and NUL cannot be stored. */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+function controlProblem(s: string, label: string): string | null {
+  const m = CONTROL.exec(s);
+  if (!m) return null;
+  const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+  return `${label} : caractère de contrôle U+${code} en position ${m.index + 1}`;
+}
+
 export function parseName(input: string, label: string): RuleResult<string> {
   const s = tidy(input);
   if (s === "") return bad(`${label} absent`);
+  const control = controlProblem(s, label);
+  if (control) return bad(control);
   if (s.length > 100) return bad(`${label} trop long (${s.length} caractères, 100 au plus)`);
   return ok(s);
 }
@@ -183,6 +194,8 @@ export function parseName(input: string, label: string): RuleResult<string> {
 export function parseText(input: string, label: string, max: number): RuleResult<string> {
   const s = tidy(input);
   if (s === "") return bad(`${label} absente`);
+  const control = controlProblem(s, label);
+  if (control) return bad(control);
   if (s.length > max) return bad(`${label} trop longue (${s.length} caractères, ${max} au plus)`);
   return ok(s);
 }
