@@ -120,7 +120,7 @@ export async function startEmbeddedDatabase(opts: {
     port,
     persistent: true,
     createPostgresUser: isRoot(),
-    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    initdbFlags: ["--encoding=UTF8", "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
     postgresFlags: [
       "-c",
       "listen_addresses=127.0.0.1",
