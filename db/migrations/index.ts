@@ -10,6 +10,7 @@ import * as lifecycle from "./2026_11_23_1500_lifecycle";
 import * as helpline from "./2026_11_23_1600_helpline";
 import * as kpi from "./2026_11_23_1700_kpi";
 import * as rollsBulkMerge from "./2026_11_23_1800_rolls_bulk_merge";
+import * as wavesPerf from "./2026_11_23_1810_waves_perf";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -27,4 +28,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_23_1500_lifecycle": lifecycle,
   "2026_11_23_1600_helpline": helpline,
   "2026_11_23_1800_rolls_bulk_merge": rollsBulkMerge,
+  "2026_11_23_1810_waves_perf": wavesPerf,
 };

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { scrubText } from "../../config/logger.server";
@@ -6,6 +7,7 @@ import {
   CODE_ENTROPY_BITS,
   generateCode,
   generateCodes,
+  generateHashedCodes,
   hashCode,
   normaliseCode,
 } from "./code";
@@ -54,6 +56,29 @@ describe("provisional code", () => {
         expect(hashCode("s1", code.toLowerCase().replaceAll("-", " "))).toBe(h);
         expect(hashCode("s2", code)).not.toBe(h);
       }),
+    );
+  });
+
+  it("issues codes with the very hash a typed code is checked against, whatever the secret", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 80 }),
+        fc.integer({ min: 1, max: 40 }),
+        (secret, n) => {
+          const { clear, hashes } = generateHashedCodes(secret, n);
+          expect(clear).toHaveLength(n);
+          expect(hashes).toHaveLength(n);
+          clear.forEach((code, i) => {
+            expect(code).toMatch(/^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{5}$/);
+            expect(hashes[i]).toBe(hashCode(secret, code.toLowerCase()));
+            // Independent of our helpers: HMAC-SHA-256 of the 13 symbols under the secret.
+            expect(hashes[i]).toBe(
+              createHmac("sha256", secret).update(code.replaceAll("-", "")).digest("hex"),
+            );
+          });
+        },
+      ),
+      { numRuns: 50 },
     );
   });
 });

@@ -1,7 +1,7 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../../../db/schema";
 import type { AppConfig } from "../../config/config.server";
-import { generateCodes, hashCode, normaliseCode } from "./code";
+import { generateHashedCodes, hashCode, normaliseCode } from "./code";
 
 /**
  * Provisional codes in the database: issue (revoking the previous one), verify, consume, revoke.
@@ -60,25 +60,42 @@ export async function issueCodesForBatch(
   config: Pick<AppConfig, "secrets">,
   params: IssueBatchParams,
 ): Promise<IssuedCode[]> {
-  const ids = params.personIds;
-  if (ids.length === 0) return [];
-  if (new Set(ids).size !== ids.length) throw new Error("issueCodesForBatch: a person appears twice");
-  const secret = config.secrets.codeHmac;
-  const clear = generateCodes(ids.length);
-  const hashes = clear.map((c) => hashCode(secret, c));
-  await revokeActiveCodes(trx, ids, params.reason ?? "replaced");
-  const inserted = await sql<{ id: number; person_id: number }>`
-    INSERT INTO provisional_code (person_id, wave_id, batch_id, code_hash, expires_at)
-    SELECT p, ${params.waveId ?? null}::bigint, ${params.batchId ?? null}::bigint, h, ${params.expiresAt}::timestamptz
-    FROM unnest(${ids}::bigint[], ${hashes}::text[]) AS t(p, h)
-    RETURNING id, person_id
-  `.execute(trx);
+  if (params.personIds.length === 0) return [];
+  const { clear, insert } = await revokeAndPrepareCodes(trx, config, params);
+  const inserted = await insert.execute(trx);
   const codeIdOf = new Map(inserted.rows.map((r) => [r.person_id, r.id]));
-  return ids.map((personId, i) => ({
+  return params.personIds.map((personId, i) => ({
     personId,
     codeId: codeIdOf.get(personId) as number,
     clearCode: clear[i],
   }));
+}
+
+/**
+ * The first half of issuing codes, for callers that record the new code ids in the same statement as the
+ * insert (a batch's members: `WITH issued AS (<insert>) UPDATE wave_member …`, one pass over the batch
+ * instead of an insert, a round trip of ids and 5 000 primary-key probes). Generates and hashes the codes,
+ * revokes the persons' active codes, and returns the clear codes (in the order of `personIds`) with the
+ * INSERT … RETURNING id, person_id still to run, in the same transaction. Rows go in person order, so the
+ * person-keyed indexes are walked in one direction.
+ */
+export async function revokeAndPrepareCodes(
+  trx: Kysely<Database>,
+  config: Pick<AppConfig, "secrets">,
+  params: IssueBatchParams,
+): Promise<{ clear: string[]; insert: RawBuilder<{ id: number; person_id: number }> }> {
+  const ids = params.personIds;
+  if (new Set(ids).size !== ids.length) throw new Error("issueCodesForBatch: a person appears twice");
+  const { clear, hashes } = generateHashedCodes(config.secrets.codeHmac, ids.length);
+  await revokeActiveCodes(trx, ids, params.reason ?? "replaced");
+  const insert = sql<{ id: number; person_id: number }>`
+    INSERT INTO provisional_code (person_id, wave_id, batch_id, code_hash, expires_at)
+    SELECT p, ${params.waveId ?? null}::bigint, ${params.batchId ?? null}::bigint, h, ${params.expiresAt}::timestamptz
+    FROM unnest(${ids}::bigint[], ${hashes}::text[]) AS t(p, h)
+    ORDER BY p
+    RETURNING id, person_id
+  `;
+  return { clear, insert };
 }
 
 async function revokeActiveCodes(
@@ -115,7 +132,7 @@ export async function revokeCodesById(
 /**
  * Checks what a person typed against their codes, and says only whether it is usable and, if not, the
  * one-word reason. A code that is unknown, malformed or belongs to someone else is `invalid`. Looked up by
- * person first (index on person_id): a code only ever opens its own person's space.
+ * person first (its active code, then its spent ones): a code only ever opens its own person's space.
  */
 export async function checkCode(
   db: Kysely<Database>,
@@ -124,13 +141,17 @@ export async function checkCode(
 ): Promise<{ status: CodeCheck; codeId: number | null }> {
   if (!normaliseCode(params.code)) return { status: "invalid", codeId: null };
   const hash = hashCode(config.secrets.codeHmac, params.code);
-  const row = await db
-    .selectFrom("provisional_code")
-    .select(["id", "person_id", "expires_at", "used_at", "revoked_at"])
-    .where("person_id", "=", params.personId)
-    .where("code_hash", "=", hash)
-    .orderBy("id", "desc")
-    .executeTakeFirst();
+  // The person's codes live in two partial indexes (migration 1810): the active one, and the spent ones (used
+  // or revoked). Each branch states its index's predicate so that the planner can use it.
+  const found = await sql<{ id: number; expires_at: Date; used_at: Date | null; revoked_at: Date | null }>`
+    SELECT id, expires_at, used_at, revoked_at FROM provisional_code
+    WHERE person_id = ${params.personId} AND code_hash = ${hash} AND used_at IS NULL AND revoked_at IS NULL
+    UNION ALL
+    SELECT id, expires_at, used_at, revoked_at FROM provisional_code
+    WHERE person_id = ${params.personId} AND code_hash = ${hash} AND (used_at IS NOT NULL OR revoked_at IS NOT NULL)
+    ORDER BY id DESC LIMIT 1
+  `.execute(db);
+  const row = found.rows[0];
   if (!row) return { status: "invalid", codeId: null };
   if (row.used_at) return { status: "already_used", codeId: row.id };
   if (row.revoked_at) return { status: "revoked", codeId: row.id };

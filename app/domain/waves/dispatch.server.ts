@@ -10,7 +10,7 @@ import { manifestCsv } from "../../../reports/letters/manifest";
 import type { AppConfig } from "../../config/config.server";
 import type { Logger } from "../../config/logger.server";
 import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
-import { issueCodesForBatch, revokeCodesById } from "../codes/codes.server";
+import { revokeAndPrepareCodes, revokeCodesById } from "../codes/codes.server";
 import { planDeadlines } from "../lifecycle/deadlines.server";
 import { windowEnd } from "../lifecycle/window";
 import { createEmailProvider, type EmailProvider, type SendResult } from "./email-provider.server";
@@ -245,7 +245,8 @@ async function drive(deps: DispatchDeps, batch: Batch, owner: string, opts: RunO
   }
 }
 
-/** planned → materialised: drops members whose state moved on, numbers the rest in postal-code order. */
+/** planned → materialised: drops members whose state moved on, numbers the rest in postal-code order (byte
+ * order, "C" collation, as the wave's materialisation cut its batches). */
 async function materialiseBatch(db: Kysely<Database>, batch: Batch, owner: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     // Lock the batch row first: a follow-up batch gathering bounces waits for us, or sees us materialised.
@@ -260,7 +261,7 @@ async function materialiseBatch(db: Kysely<Database>, batch: Batch, owner: strin
     const numbered = await sql`
       UPDATE wave_member m SET sequence = s.rn, updated_at = now()
       FROM (
-        SELECT m2.id, row_number() OVER (ORDER BY p.postal_code NULLS LAST, p.id) AS rn
+        SELECT m2.id, row_number() OVER (ORDER BY p.postal_code COLLATE "C" NULLS LAST, p.id) AS rn
         FROM wave_member m2 JOIN person p ON p.id = m2.person_id
         WHERE m2.batch_id = ${batch.id} AND m2.status = 'planned'
       ) s
@@ -286,19 +287,51 @@ async function issueFor(
   members: Array<{ id: number; person_id: number }>,
   reason: string,
 ): Promise<Map<number, string>> {
-  const issued = await issueCodesForBatch(trx, deps.config, {
-    personIds: members.map((m) => m.person_id),
-    waveId: batch.wave_id,
+  return issueMemberCodes(trx, deps.config, {
     batchId: batch.id,
+    waveId: batch.wave_id,
+    members,
     expiresAt: codeExpiry(deps.config, settings, batch.channel, new Date()),
     reason,
   });
-  await sql`
-    UPDATE wave_member m SET code_id = u.code_id, status = 'coded', updated_at = now()
-    FROM unnest(${members.map((m) => m.id)}::bigint[], ${issued.map((c) => c.codeId)}::bigint[]) AS u(member_id, code_id)
-    WHERE m.id = u.member_id
+}
+
+/**
+ * One new code for each given member of a batch (their persons' active codes revoked), each code id recorded
+ * on its member in the statement that inserts the hashes; returns memberId → clear code. Exported for the
+ * bench, which times exactly this step over a whole wave.
+ */
+export async function issueMemberCodes(
+  trx: Kysely<Database>,
+  config: AppConfig,
+  params: {
+    batchId: number;
+    waveId: number | null;
+    members: Array<{ id: number; person_id: number }>;
+    expiresAt: Date;
+    reason: string;
+  },
+): Promise<Map<number, string>> {
+  const { members } = params;
+  if (members.length === 0) return new Map();
+  const { clear, insert } = await revokeAndPrepareCodes(trx, config, {
+    personIds: members.map((m) => m.person_id),
+    waveId: params.waveId,
+    batchId: params.batchId,
+    expiresAt: params.expiresAt,
+    reason: params.reason,
+  });
+  // A person is in a batch at most once (one active wave per person), so (batch, person) names the member.
+  const recorded = await sql`
+    WITH issued AS (${insert})
+    UPDATE wave_member m SET code_id = issued.id, status = 'coded', updated_at = now()
+    FROM issued WHERE m.batch_id = ${params.batchId} AND m.person_id = issued.person_id
   `.execute(trx);
-  return new Map(members.map((m, i) => [m.id, issued[i].clearCode]));
+  if (Number(recorded.numAffectedRows ?? 0) !== members.length)
+    throw new Error(
+      `lot ${params.batchId} : codes enregistrés sur ${recorded.numAffectedRows} destinataires au lieu de ${members.length}`,
+    );
+  return new Map(members.map((m, i) => [m.id, clear[i]]));
 }
 
 /** materialised → codes_stored: one new code per member, hashes stored, clear codes kept in memory only. */

@@ -4,8 +4,15 @@ import type { Database } from "../../../db/schema";
 import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import { enqueueBatches } from "./batch-queue.server";
 import { type Calendar, planBatches, planCalendar } from "./calendar";
-import { countSegment, segmentSql } from "./segment.server";
-import { DEFAULT_SETTINGS, segmentSchema, settingsSchema, type WaveSegment, type WaveSettings } from "./wave";
+import { countSegmentRows, segmentSql } from "./segment.server";
+import {
+  type Channel,
+  DEFAULT_SETTINGS,
+  segmentSchema,
+  settingsSchema,
+  type WaveSegment,
+  type WaveSettings,
+} from "./wave";
 
 /**
  * Reads a wave's stored segment and settings. Missing fields take their defaults (rows written by other
@@ -57,7 +64,15 @@ export async function materialiseWave(
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
     await sql`SET LOCAL jit = off`.execute(trx);
     const { segment, settings } = parseWaveDefinition(wave);
-    const counts = await countSegment(trx, segment, settings.forceLetters, now);
+    // The segment is evaluated once, into a temporary table (no WAL, dropped at commit): the count that
+    // plans the calendar and the insert below read the same rows, and the person scan with its per-row
+    // email pattern and exclusion probes is not paid twice (1.6 s of a 1 M-member wave).
+    await sql`
+      CREATE TEMP TABLE wave_segment_snapshot ON COMMIT DROP AS
+      SELECT s.id, s.postal_code, s.channel, s.exclusion FROM ${segmentSql(segment, settings.forceLetters, now)} s
+    `.execute(trx);
+    const snapshot = sql`wave_segment_snapshot`;
+    const counts = await countSegmentRows(trx, snapshot);
     const calendar = planCalendar(counts, settings);
     const planned = planBatches(calendar, settings);
 
@@ -90,29 +105,30 @@ export async function materialiseWave(
       bounds[b.channel].firsts.push(next[b.channel]);
       next[b.channel] += b.size;
     });
-    const inserted = await sql<{ n: number }>`
-      WITH eligible AS (
-        SELECT s.id, s.channel,
-          row_number() OVER (PARTITION BY s.channel ORDER BY s.postal_code NULLS LAST, s.id) AS ordinal
-        FROM ${segmentSql(segment, settings.forceLetters, now)} s
-        WHERE s.exclusion IS NULL
-      ), ins AS (
-        INSERT INTO wave_member (wave_id, person_id, channel, ordinal, batch_id)
-        SELECT ${waveId}::bigint, e.id, e.channel, e.ordinal,
-          CASE e.channel
-            WHEN 'letter' THEN (${bounds.letter.ids}::bigint[])[width_bucket(e.ordinal, ${bounds.letter.firsts}::int[])]
-            ELSE (${bounds.email.ids}::bigint[])[width_bucket(e.ordinal, ${bounds.email.firsts}::int[])]
-          END
-        FROM eligible e
-        -- In person order, so the person-keyed indexes grow at their right edge instead of at random. No
-        -- ON CONFLICT (speculative insertion costs ~30 %): persons in an active wave are already filtered out,
-        -- and a wave materialised concurrently makes this one fail on the unique index and retry.
-        ORDER BY e.id
-        RETURNING 1
-      )
-      SELECT count(*)::int AS n FROM ins
+    // Ordinals per channel, by postal code in the "C" collation: postal codes are digits, so byte order is the
+    // presort order, and it skips the locale's comparison. One window per channel rather than one window
+    // partitioned by channel: two sorts of half the rows on two keys cost half as much as one sort on three.
+    // The thresholds are bigint[] like row_number(): an int[] was coerced to bigint[] on every row (2 s / 1 M).
+    const ordinals = (channel: Channel) => sql`
+      SELECT s.id, s.channel, row_number() OVER (ORDER BY s.postal_code COLLATE "C" NULLS LAST, s.id) AS ordinal
+      FROM ${snapshot} s WHERE s.exclusion IS NULL AND s.channel = ${channel}
+    `;
+    const inserted = await sql`
+      INSERT INTO wave_member (wave_id, person_id, channel, ordinal, batch_id)
+      SELECT ${waveId}::bigint, e.id, e.channel, e.ordinal,
+        CASE e.channel
+          WHEN 'letter' THEN (${bounds.letter.ids}::bigint[])[width_bucket(e.ordinal, ${bounds.letter.firsts}::bigint[])]
+          ELSE (${bounds.email.ids}::bigint[])[width_bucket(e.ordinal, ${bounds.email.firsts}::bigint[])]
+        END
+      FROM (${ordinals("letter")} UNION ALL ${ordinals("email")}) e
+      -- In person order, so the person-keyed indexes grow at their right edge instead of at random, and a
+      -- batch's members are spread over many pages: each batch step's updates then stay HOT (in batch order,
+      -- every row of a page is updated at once, the page overflows, and each update writes every index).
+      -- No ON CONFLICT (speculative insertion costs ~30 %): persons in an active wave are already filtered
+      -- out, and a wave materialised concurrently makes this one fail on the unique index and retry.
+      ORDER BY e.id
     `.execute(trx);
-    const members = inserted.rows[0]?.n ?? 0;
+    const members = Number(inserted.numAffectedRows ?? 0);
     await trx
       .updateTable("wave")
       .set({

@@ -73,11 +73,22 @@ export async function countSegment(
   forceLetters: boolean,
   at = new Date(),
 ): Promise<SegmentCount> {
-  const rows = await sql<{ channel: Channel; exclusion: ExclusionReason | null; n: number }>`
-    SELECT s.channel, s.exclusion, count(*)::int AS n FROM ${segmentSql(segment, forceLetters, at)} s GROUP BY 1, 2
+  return countSegmentRows(db, segmentSql(segment, forceLetters, at));
+}
+
+/**
+ * The count of a segment's rows (`segmentSql`'s columns, or a snapshot of them such as the materialisation's
+ * temporary table): per channel and exclusion reason.
+ */
+export async function countSegmentRows(
+  db: Kysely<Database>,
+  rows: RawBuilder<unknown>,
+): Promise<SegmentCount> {
+  const counted = await sql<{ channel: Channel; exclusion: ExclusionReason | null; n: number }>`
+    SELECT s.channel, s.exclusion, count(*)::int AS n FROM ${rows} s GROUP BY 1, 2
   `.execute(db);
   const out: SegmentCount = { matched: 0, eligible: 0, letters: 0, emails: 0, exclusions: {} };
-  for (const r of rows.rows) {
+  for (const r of counted.rows) {
     out.matched += r.n;
     if (r.exclusion) out.exclusions[r.exclusion] = (out.exclusions[r.exclusion] ?? 0) + r.n;
     else {
