@@ -1,22 +1,34 @@
 import { HANDLERS } from "./handlers";
 import type { JobContext } from "./job-context";
-import { SCHEDULES } from "./queues";
+import { QUEUES, SCHEDULES } from "./queues";
+
+/**
+ * Bulk queues: many independent jobs that wait on PostgreSQL and on providers (a wave's batches). pg-boss 10
+ * has no concurrency option on `work()` (each call adds one polling worker that runs one fetch at a time), so
+ * these get WORKER_CONCURRENCY workers in each process: one batch's database steps or email round trips
+ * overlap another's rendering. Rendering letters is synchronous CPU work on the process's one JavaScript
+ * thread, so using every core takes one worker process per core (`npm run worker`), not more of these.
+ */
+const BULK_QUEUES: ReadonlySet<string> = new Set([QUEUES.waveBatch]);
 
 /** Registers every handler and schedule on an already started boss. */
 export async function startWorkers(ctx: JobContext): Promise<void> {
   for (const handler of HANDLERS) {
-    await ctx.boss.work<object>(
-      handler.queue,
-      { pollingIntervalSeconds: 1, ...handler.options },
-      async (jobs) => {
-        try {
-          return await handler.handle(jobs, ctx);
-        } catch (error) {
-          ctx.logger.warn({ err: error, queue: handler.queue }, "job failed (pg-boss will retry)");
-          throw error; // let pg-boss retry / dead-letter
-        }
-      },
-    );
+    const workers = BULK_QUEUES.has(handler.queue) ? ctx.config.workerConcurrency : 1;
+    for (let i = 0; i < workers; i++) {
+      await ctx.boss.work<object>(
+        handler.queue,
+        { pollingIntervalSeconds: 1, ...handler.options },
+        async (jobs) => {
+          try {
+            return await handler.handle(jobs, ctx);
+          } catch (error) {
+            ctx.logger.warn({ err: error, queue: handler.queue }, "job failed (pg-boss will retry)");
+            throw error; // let pg-boss retry / dead-letter
+          }
+        },
+      );
+    }
   }
   for (const schedule of SCHEDULES) {
     await ctx.boss.schedule(schedule.queue, schedule.cron, schedule.data ?? {}, { tz: "Europe/Paris" });
