@@ -194,9 +194,13 @@ export async function mergeStaging(
   t("updateMs", started);
 
   started = performance.now();
-  const inserted = bulk
-    ? await insertBulk(trx, s, id, existing > 0)
-    : await insertIncremental(trx, s, id, existing > 0);
+  // `newRows` was counted in this transaction under the merge lock: no new NIR, no anti-join to run.
+  const inserted =
+    newRows === 0
+      ? 0
+      : bulk
+        ? await insertBulk(trx, s, id, existing > 0)
+        : await insertIncremental(trx, s, id, existing > 0);
   t("insertMs", started);
 
   started = performance.now();
