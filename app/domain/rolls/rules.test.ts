@@ -308,3 +308,31 @@ describe("CSV record splitter", () => {
     );
   });
 });
+
+describe("fast paths agree with the general rules", () => {
+  it("tidies names exactly as collapsing every run of whitespace would", () => {
+    const pieces = ["Jean", " ", "  ", "\t", "\u00a0", "\u2003", "\u000b", "é", "Ł", "-"];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
+        const input = parts.join("");
+        const expected = input.trim().replace(/\s\s|[\t\n\r]/.test(input.trim()) ? /\s+/g : /$^/, " ");
+        const r = parseName(input, "nom");
+        if (input.trim() === "") expect(r.ok).toBe(false);
+        else expect(r).toEqual({ ok: true, value: expected });
+      }),
+    );
+  });
+
+  it("reads dates and phones with or without the fast path alike", () => {
+    expect(parseBirthDate("17/05/1984", TODAY)).toEqual({ ok: true, value: "1984-05-17" });
+    expect(parseBirthDate("17.05.1984", TODAY)).toEqual({ ok: true, value: "1984-05-17" });
+    expect(parseBirthDate("17/05-1984", TODAY)).toEqual({ ok: true, value: "1984-05-17" });
+    expect(parseBirthDate("1984-05-17", TODAY)).toEqual({ ok: true, value: "1984-05-17" });
+    expect(parseBirthDate("7/5/1984", TODAY)).toEqual({ ok: true, value: "1984-05-07" });
+    expect(parseBirthDate("1984/05/17", TODAY).ok).toBe(false);
+    expect(parsePhone("06 12 34 56 78")).toEqual({ ok: true, value: "+33612345678" });
+    expect(parsePhone("(06) 12-34/56.78")).toEqual({ ok: true, value: "+33612345678" });
+    expect(parsePhone("06\u00a012\u00a034\u00a056\u00a078")).toEqual({ ok: true, value: "+33612345678" });
+    expect(parsePhone("+33 6 12 34 56 78")).toEqual({ ok: true, value: "+33612345678" });
+  });
+});
