@@ -67,9 +67,11 @@ export interface ChunkBuilder {
 }
 
 // PostgreSQL text cannot hold NUL: a refused row's original text shows it as the symbol ␀ instead.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL must be found to be replaced.
 const SPECIAL = /[\\\t\n\r\u0000]/;
 function esc(s: string): string {
   if (!SPECIAL.test(s)) return s;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL must be found to be replaced.
   return s.replace(/[\\\t\n\r\u0000]/g, (c) =>
     c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\u2400",
   );

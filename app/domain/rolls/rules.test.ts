@@ -311,7 +311,7 @@ describe("CSV record splitter", () => {
 
 describe("fast paths agree with the general rules", () => {
   it("tidies names exactly as collapsing every run of whitespace would", () => {
-    const pieces = ["Jean", " ", "  ", "\t", "\u00a0", "\u2003", "\u000b", "é", "Ł", "-"];
+    const pieces = ["Jean", " ", "  ", "\t", "\n", "\u00a0", "\u2003", "é", "Ł", "-"];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
         const input = parts.join("");

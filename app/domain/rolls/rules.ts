@@ -229,6 +229,7 @@ function tidy(input: string): string {
 }
 
 /** Control characters (NUL above all) have no place in a name or an address, and NUL cannot be stored. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 function controlProblem(s: string, label: string): string | null {
   const m = CONTROL.exec(s);
