@@ -89,6 +89,30 @@ export function createLetterDocument(info: LetterBatchInfo): PDFKit.PDFDocument 
   return doc;
 }
 
+/**
+ * A short text that always fits on one line, placed by hand (left, centred or right-aligned in `width`)
+ * with `lineBreak: false`. pdfkit's line wrapper (a line breaker over every character, event listeners,
+ * per-word measuring) cost more than drawing such a line; the letter has eight of them per page. The
+ * position is pdfkit's own: right = x + width − text width, centre = x + (width − text width) / 2.
+ */
+function oneLine(
+  doc: PDFKit.PDFDocument,
+  text: string,
+  x: number,
+  y: number,
+  opts: { width?: number; align?: "center" | "right"; characterSpacing?: number } = {},
+): void {
+  let at = x;
+  if (opts.align && opts.width != null) {
+    const textWidth = doc.widthOfString(text, { characterSpacing: opts.characterSpacing });
+    at = opts.align === "right" ? x + opts.width - textWidth : x + (opts.width - textWidth) / 2;
+  }
+  doc.text(text, at, y, { lineBreak: false, characterSpacing: opts.characterSpacing });
+  // Where the wrapper leaves the cursor (the next line, back at x): without it pdfkit only advances x.
+  doc.x = x;
+  doc.y = y + doc.currentLineHeight(true);
+}
+
 /** Draws one letter on a new page of `doc`. Everything stays inside the margins: exactly one page. */
 export function drawLetter(doc: PDFKit.PDFDocument, info: LetterBatchInfo, letter: LetterData): void {
   doc.addPage();
@@ -118,11 +142,14 @@ export function drawLetter(doc: PDFKit.PDFDocument, info: LetterBatchInfo, lette
   doc.text(lines.filter(Boolean).join("\n"), ADDRESS.x, ADDRESS.y, { width: ADDRESS.width, lineGap: 1 });
 
   let y = 105 * MM;
-  doc.fontSize(9.5).text(`Le ${dateShort.format(info.issuedAt)}`, left, y, { width, align: "right" });
+  doc.fontSize(9.5);
+  oneLine(doc, `Le ${dateShort.format(info.issuedAt)}`, left, y, { width, align: "right" });
   y += 18;
-  doc.font("bold").fontSize(11).text("Objet : votre profil Mon espace santé", left, y, { width });
+  doc.font("bold").fontSize(11);
+  oneLine(doc, "Objet : votre profil Mon espace santé", left, y);
   y = doc.y + 10;
-  doc.font("body").fontSize(10).text("Madame, Monsieur,", left, y, { width });
+  doc.font("body").fontSize(10);
+  oneLine(doc, "Madame, Monsieur,", left, y);
   const para = (text: string) => {
     doc.text(text, left, doc.y + 6, { width, align: "justify", lineGap: 1.2 });
   };
@@ -141,21 +168,15 @@ export function drawLetter(doc: PDFKit.PDFDocument, info: LetterBatchInfo, lette
     .strokeColor("#0c419a")
     .rect(boxX, boxY, boxW, 24 * MM)
     .stroke();
-  doc
-    .font("body")
-    .fontSize(8.5)
-    .text("Votre code provisoire", boxX, boxY + 7, { width: boxW, align: "center" });
-  doc
-    .font("bold")
-    .fontSize(18)
-    .text(letter.code, boxX, boxY + 22, { width: boxW, align: "center", characterSpacing: 1 });
-  doc
-    .font("body")
-    .fontSize(8.5)
-    .text(`valable jusqu'au ${dateShort.format(letter.codeExpiresAt)}`, boxX, boxY + 50, {
-      width: boxW,
-      align: "center",
-    });
+  doc.font("body").fontSize(8.5);
+  oneLine(doc, "Votre code provisoire", boxX, boxY + 7, { width: boxW, align: "center" });
+  doc.font("bold").fontSize(18);
+  oneLine(doc, letter.code, boxX, boxY + 22, { width: boxW, align: "center", characterSpacing: 1 });
+  doc.font("body").fontSize(8.5);
+  oneLine(doc, `valable jusqu'au ${dateShort.format(letter.codeExpiresAt)}`, boxX, boxY + 50, {
+    width: boxW,
+    align: "center",
+  });
   doc.y = boxY + 24 * MM + 4;
 
   doc.fontSize(10);
@@ -169,7 +190,8 @@ export function drawLetter(doc: PDFKit.PDFDocument, info: LetterBatchInfo, lette
     "Ce code est personnel et confidentiel. L'Assurance Maladie ne vous le demandera jamais par téléphone, par SMS ou par e-mail.",
   );
   para("Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.");
-  doc.font("bold").text("Votre caisse d'Assurance Maladie", left, doc.y + 10, { width, align: "right" });
+  doc.font("bold");
+  oneLine(doc, "Votre caisse d'Assurance Maladie", left, doc.y + 10, { width, align: "right" });
 
   // Footer: placed with lineBreak false so it can never push a second page.
   doc
