@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { buildNir } from "../app/domain/persons/nir";
+import { FIRST_NAMES, LAST_NAMES } from "../app/domain/rolls/synthetic";
 import type { Database, PersonState } from "../db/schema";
 
 /** Deterministic pseudo-random numbers, so that factory data is reproducible. */
@@ -13,51 +14,6 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const LAST_NAMES = [
-  "Martin",
-  "Bernard",
-  "Dubois",
-  "Thomas",
-  "Robert",
-  "Richard",
-  "Petit",
-  "Durand",
-  "Leroy",
-  "Moreau",
-  "Lefèvre",
-  "Girard",
-  "Mercier",
-  "Bonnet",
-  "François",
-  "Rousseau",
-  "Nguyễn",
-  "Kowalski",
-  "Łukasiewicz",
-  "Dvořák",
-  "Yılmaz",
-  "Ben Saïd",
-  "Œhlenschläger",
-];
-const FIRST_NAMES = [
-  "Marie",
-  "Jean",
-  "Léa",
-  "Lucas",
-  "Chloé",
-  "Hugo",
-  "Inès",
-  "Louis",
-  "Zoé",
-  "Gabriel",
-  "Anaïs",
-  "Noé",
-  "Jérôme",
-  "Élodie",
-  "Maël",
-  "Şebnem",
-  "Đức",
-  "Přemysl",
-];
 const CITIES: Record<string, Array<[string, string]>> = {
   "31": [
     ["31000", "Toulouse"],

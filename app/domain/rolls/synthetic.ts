@@ -71,7 +71,8 @@ const HEADER_EN = [
   "holder_nir",
 ];
 
-const LAST_NAMES = [
+/** Realistic French (and other) names with accents, shared with the test factories. */
+export const LAST_NAMES = [
   "Martin",
   "Bernard",
   "Dubois",
@@ -146,7 +147,7 @@ const LAST_NAMES = [
   "Châtelain",
   "Béranger",
 ];
-const FIRST_NAMES = [
+export const FIRST_NAMES = [
   "Marie",
   "Jean",
   "Léa",
