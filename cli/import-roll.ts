@@ -86,8 +86,11 @@ function toJson(o: RollOutcome) {
     ),
     duration_ms: Math.round(o.durationMs),
     timings_ms: Object.fromEntries(
-      Object.entries(o.timings).map(([k, v]) => [k.replace(/Ms$/, ""), Math.round(v ?? 0)]),
+      Object.entries(o.timings).flatMap(([k, v]) =>
+        typeof v === "number" ? [[k.replace(/Ms$/, ""), Math.round(v)]] : [],
+      ),
     ),
+    merge_strategy: o.timings.mergeStrategy ?? null,
   };
 }
 
