@@ -144,17 +144,26 @@ export async function mergeStaging(
   await bulkPlanning(trx);
 
   let started = performance.now();
-  const existing = Number(
-    (await sql<{ n: string }>`SELECT count(*) AS n FROM (SELECT 1 FROM person LIMIT 10000000) x`.execute(trx))
-      .rows[0].n,
-  );
-  const expected = existing === 0 ? null : await compareWithPersons(trx, s);
+  const hasExisting = (await sql<{ any: boolean }>`SELECT EXISTS (SELECT 1 FROM person) AS any`.execute(trx))
+    .rows[0].any;
+  const expected = hasExisting ? await compareWithPersons(trx, s) : null;
   const newRows = expected
     ? expected.inserted
     : Number((await sql.raw<{ n: string }>(`SELECT count(*) AS n FROM ${s}`).execute(trx)).rows[0].n);
+  // Bulk when the table holds no more persons than the roll brings: counted up to that bound only (a
+  // national table is never counted in full for a department's roll).
+  const existingUpToNew = hasExisting
+    ? Number(
+        (
+          await sql<{
+            n: string;
+          }>`SELECT count(*) AS n FROM (SELECT 1 FROM person LIMIT ${newRows + 1}) x`.execute(trx)
+        ).rows[0].n,
+      )
+    : 0;
   t("compareMs", started);
 
-  const bulk = newRows > 0 && newRows >= existing && (await lockForBulk(trx));
+  const bulk = newRows > 0 && existingUpToNew <= newRows && (await lockForBulk(trx));
   const dropped = bulk ? await rebuildables(trx) : [];
   if (bulk) await dropAll(trx, dropped);
   const lastIdBefore = Number(
@@ -163,7 +172,7 @@ export async function mergeStaging(
 
   let updated = 0;
   started = performance.now();
-  if (existing > 0 && (expected?.updated ?? 0) > 0) {
+  if ((expected?.updated ?? 0) > 0) {
     const r = await sql
       .raw<{ n: number }>(
         `WITH prev AS (
@@ -199,14 +208,14 @@ export async function mergeStaging(
     newRows === 0
       ? 0
       : bulk
-        ? await insertBulk(trx, s, id, existing > 0)
-        : await insertIncremental(trx, s, id, existing > 0);
+        ? await insertBulk(trx, s, id, hasExisting)
+        : await insertIncremental(trx, s, id, hasExisting);
   t("insertMs", started);
 
   started = performance.now();
   // Dependants whose holder link changes among persons that existed before this roll (the bulk insert
   // links its own rows as it writes them).
-  if (!bulk || existing > 0)
+  if (!bulk || hasExisting)
     await sql
       .raw(
         `UPDATE person p SET holder_id = h.id, updated_at = now()
