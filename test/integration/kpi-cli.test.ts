@@ -1,28 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { setupTestDatabase } from "../setup/database";
+import { runCli } from "../support/cli-process";
 
 const t = setupTestDatabase();
 const dir = mkdtempSync(path.join(tmpdir(), "kpi-cli-"));
 
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      DATABASE_URL: t.url,
-      DATA_DIR: dir,
-      NODE_ENV: "test",
-      LOG_LEVEL: "silent",
-      DEMO_MODE: "false",
-    },
-    timeout: 60_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args: string[]) => runCli(t.url, dir, args);
 
 function file(name: string, text: string): string {
   const full = path.join(dir, name);

@@ -1,30 +1,15 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { setupTestDatabase } from "../setup/database";
+import { runCli } from "../support/cli-process";
 import { HEADER, row } from "./rolls-support";
 
 const t = setupTestDatabase();
 const dir = mkdtempSync(path.join(tmpdir(), "rolls-cli-"));
 
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      DATABASE_URL: t.url,
-      DATA_DIR: dir,
-      NODE_ENV: "test",
-      LOG_LEVEL: "silent",
-      DEMO_MODE: "false",
-      ROLL_REJECT_THRESHOLD_PCT: "5",
-    },
-    timeout: 120_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args: string[]) => runCli(t.url, dir, args, { ROLL_REJECT_THRESHOLD_PCT: "5" });
 
 describe("npm run cli -- gen-roll / import-roll", () => {
   it("generates a roll, imports it (--json: counts, format, timings, strategy), refuses it twice, and exits 0 / 1 / 2", async () => {
