@@ -465,7 +465,7 @@ async function mergeRoll(db: DB, roll: RollRow, actor: AuditActor, timings: Roll
     const merge: RollTimings["merge"] = {};
     const result = await mergeStaging(trx, stagingTable(id), id, merge);
     timings.merge = merge;
-    timings.mergeStrategy = result.strategy ?? undefined;
+    timings.mergeStrategy = result.strategy;
     await recordMerged(trx, id, roll.rows_valid ?? 0, result, actor);
   });
 }

@@ -18,10 +18,9 @@ import { type AuditActor, writeAudit } from "../audit/audit.server";
  *   falls back to the incremental strategy instead of queueing behind them.
  */
 export interface MergeResult {
-  merged: boolean;
   inserted: number;
   updated: number;
-  strategy: "bulk" | "incremental" | null;
+  strategy: "bulk" | "incremental";
 }
 
 export interface MergeTimings {
@@ -133,7 +132,7 @@ export async function mergeStaging(
   staging: string,
   rollId: number,
   timings?: Partial<MergeTimings>,
-): Promise<Omit<MergeResult, "merged">> {
+): Promise<MergeResult> {
   const id = Math.trunc(rollId);
   const s = staging;
   const t = (key: keyof MergeTimings, started: number) => {
@@ -166,9 +165,6 @@ export async function mergeStaging(
   const bulk = newRows > 0 && existingUpToNew <= newRows && (await lockForBulk(trx));
   const dropped = bulk ? await rebuildables(trx) : [];
   if (bulk) await dropAll(trx, dropped);
-  const lastIdBefore = Number(
-    (await sql<{ id: string | null }>`SELECT max(id) AS id FROM person`.execute(trx)).rows[0].id ?? 0,
-  );
 
   let updated = 0;
   started = performance.now();
@@ -204,12 +200,12 @@ export async function mergeStaging(
 
   started = performance.now();
   // `newRows` was counted in this transaction under the merge lock: no new NIR, no anti-join to run.
-  const inserted =
+  const added =
     newRows === 0
-      ? 0
+      ? { count: 0, firstNewId: null }
       : bulk
         ? await insertBulk(trx, s, id, hasExisting)
-        : await insertIncremental(trx, s, id, hasExisting);
+        : { count: await insertIncremental(trx, s, id, hasExisting), firstNewId: null };
   t("insertMs", started);
 
   started = performance.now();
@@ -221,7 +217,7 @@ export async function mergeStaging(
         `UPDATE person p SET holder_id = h.id, updated_at = now()
          FROM ${s} s JOIN person h ON h.nir = s.holder_nir
          WHERE s.holder_nir IS NOT NULL AND p.nir = s.nir AND p.holder_id IS DISTINCT FROM h.id
-           ${bulk ? `AND p.id <= ${lastIdBefore}` : ""}`,
+           ${added.firstNewId !== null ? `AND p.id < ${added.firstNewId}` : ""}`,
       )
       .execute(trx);
   t("holdersMs", started);
@@ -234,7 +230,7 @@ export async function mergeStaging(
     await sql`ANALYZE person`.execute(trx);
   }
   t("indexMs", started);
-  return { inserted, updated, strategy: bulk ? "bulk" : "incremental" };
+  return { inserted: added.count, updated, strategy: bulk ? "bulk" : "incremental" };
 }
 
 async function insertIncremental(trx: DB, s: string, rollId: number, hasExisting: boolean): Promise<number> {
@@ -256,7 +252,12 @@ async function insertIncremental(trx: DB, s: string, rollId: number, hasExisting
  * the dependants, no dead row versions. The rollup trigger is off for the statement (its transition table
  * of a million rows costs seconds); the same deltas are recorded from the inserted id range.
  */
-async function insertBulk(trx: DB, s: string, rollId: number, hasExisting: boolean): Promise<number> {
+async function insertBulk(
+  trx: DB,
+  s: string,
+  rollId: number,
+  hasExisting: boolean,
+): Promise<{ count: number; firstNewId: number }> {
   const sequence = "pg_get_serial_sequence('person', 'id')";
   const base = Number(
     (await sql.raw<{ base: string }>(`SELECT nextval(${sequence}) AS base`).execute(trx)).rows[0].base,
@@ -278,7 +279,8 @@ async function insertBulk(trx: DB, s: string, rollId: number, hasExisting: boole
     .execute(trx);
   await sql`ALTER TABLE person ENABLE TRIGGER person_rollup_insert`.execute(trx);
   await sql`SELECT lifecycle_rollup_inserted_after(${base})`.execute(trx);
-  return Number(r.numAffectedRows ?? 0);
+  // Every id of the block is above `base`; every person that was there before is below it.
+  return { count: Number(r.numAffectedRows ?? 0), firstNewId: base };
 }
 
 /** The audit entry and counts of a merged roll, written in the merge's transaction. */
@@ -286,7 +288,7 @@ export async function recordMerged(
   trx: DB,
   rollId: number,
   valid: number,
-  result: { inserted: number; updated: number; strategy: MergeResult["strategy"] },
+  result: MergeResult,
   actor: AuditActor,
 ): Promise<void> {
   const { inserted, updated } = result;

@@ -3,8 +3,9 @@ import { type CheckedFileEnd, checkRollFile, EncodingError, type RollFormat } fr
 
 /** A batch of checked rows as COPY text, from the worker thread or inline. */
 export interface CheckedBatch {
-  /** COPY text: a string inline, UTF-8 bytes from the worker (transferred, never copied). */
-  staging: string | Uint8Array;
+  /** Valid rows as UTF-8 COPY text (from the worker: transferred, never copied). */
+  staging: Uint8Array;
+  /** Refused rows as COPY text: a string inline, UTF-8 bytes from the worker. */
   rejects: string | Uint8Array;
   valid: number;
   rejected: number;
