@@ -197,7 +197,11 @@ export default function RollPage() {
                 })
               : 0}{" "}
             %), au-delà du seuil de {roll.thresholdPct} %. Rien n'est intégré tant que vous n'avez pas décidé.
-            Confirmer intègre les {formatCount(roll.valid ?? 0)} lignes valides ; abandonner n'intègre rien.
+            Confirmer intègre{" "}
+            {(roll.valid ?? 0) === 1
+              ? "la seule ligne valide"
+              : `les ${formatCount(roll.valid ?? 0)} lignes valides`}{" "}
+            ; abandonner n'intègre rien.
           </p>
           <div className="toolbar">
             <Form method="post">

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
+import { buildNir } from "../../app/domain/persons/nir";
 import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
 import { setupTestApp } from "./support/app";
 import { browserAvailable, expectAccessible, login, screenshot, setupBrowser } from "./support/browser";
@@ -80,6 +81,39 @@ describe.runIf(browserAvailable())("rolls and persons (browser)", () => {
     expect(lines[1]).toMatch(/^\d+;/);
     expect(lines.length).toBeGreaterThan(100);
     await context.close();
+  });
+
+  it("shows a roll with a NUL byte and a control character in names: those lines refused with the character and its position", async () => {
+    const nir = (order: number) =>
+      buildNir({ sex: 1, year: 1984, month: 5, department: "31", commune: 555, order });
+    const header = "NIR;Nom;Prénom;Date de naissance;Adresse;Code postal;Commune";
+    const rows = [
+      `${nir(701)};Lef\u0000vre;Hélène;17/05/1984;1 rue Haute;31000;Toulouse`,
+      `${nir(702)};Martin;Jean\u0007;17/05/1984;2 rue Haute;31000;Toulouse`,
+      `${nir(703)};LEFÈVRE;Élodie;17/05/1984;3 rue Haute;31000;Toulouse`,
+    ];
+    const file = path.join(dir, "caisse-controle.csv");
+    writeFileSync(file, `${header}\n${rows.join("\n")}\n`);
+    const page = await ui.browser.newPage();
+    await login(page, app.baseUrl, "campagne@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/rolls/upload`);
+    await page.getByLabel("Fichier CSV").setInputFiles(file);
+    await page.getByRole("button", { name: "Déposer et importer" }).click();
+    await page.waitForURL(/\/rolls\/\d+$/);
+    // 2 refused lines of 3 is over the 5 % threshold: the roll waits for the manager's decision.
+    await page
+      .getByTestId("roll-state")
+      .filter({ hasText: "En attente de décision" })
+      .waitFor({ timeout: 60_000 });
+    const rejects = page.getByRole("region", { name: /Lignes refusées par motif/ });
+    await rejects.getByText("ligne 2 (Nom) : nom : caractère de contrôle U+0000 en position 4").waitFor();
+    await rejects
+      .getByText("ligne 3 (Prénom) : prénom : caractère de contrôle U+0007 en position 5")
+      .waitFor();
+    await page.getByText("Confirmer intègre la seule ligne valide ; abandonner n'intègre rien.").waitFor();
+    await expectAccessible(page);
+    await screenshot(page, "roll-control-characters");
+    await page.close();
   });
 
   it("searches persons and shows a person page with a masked NIR to a helpline agent", async () => {
