@@ -5,9 +5,9 @@ import { QUEUES } from "./queues";
 /** Materialises a scheduled wave: members, batches and one `wave-batch` job per batch, in one transaction. */
 export const wavePlan: JobHandler<{ waveId: number }> = {
   queue: QUEUES.wavePlan,
-  async handle(jobs, { db, boss, logger }) {
+  async handle(jobs, { db, boss, logger, config }) {
     for (const job of jobs) {
-      const result = await materialiseWave(db, boss, job.data.waveId);
+      const result = await materialiseWave(db, boss, job.data.waveId, { sendHours: config.sendHours });
       if (result)
         logger.info(
           { waveId: job.data.waveId, members: result.members, batches: result.batches },

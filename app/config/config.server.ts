@@ -20,6 +20,8 @@ export interface AppConfig {
   sessionMaxHours: number;
   logLevel: RawEnv["LOG_LEVEL"];
   workerConcurrency: number;
+  /** Paris hours within which wave batches leave (SEND_HOURS). */
+  sendHours: { from: number; to: number };
   uploadDir: string;
   reportsDir: string;
   rollRejectThresholdPct: number;
@@ -111,6 +113,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionMaxHours: raw.SESSION_MAX_HOURS,
     logLevel: raw.LOG_LEVEL,
     workerConcurrency: raw.WORKER_CONCURRENCY,
+    sendHours: sendHoursOf(raw.SEND_HOURS),
     secrets,
     email: {
       url: raw.EMAIL_PROVIDER_URL,
@@ -119,4 +122,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     sms: { url: raw.SMS_GATEWAY_URL, token: raw.SMS_GATEWAY_TOKEN },
   };
+}
+
+function sendHoursOf(value: string): { from: number; to: number } {
+  const [from, to] = value.split("-").map(Number);
+  return { from, to };
 }

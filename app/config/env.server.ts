@@ -32,6 +32,14 @@ const envSchema = z.object({
   PRINT_DIR: z.string().optional(),
   OUTBOX_DIR: z.string().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  SEND_HOURS: z
+    .string()
+    .regex(/^\d{1,2}-\d{1,2}$/, "attendu « début-fin » en heures de Paris, par exemple 8-20")
+    .refine((v) => {
+      const [from, to] = v.split("-").map(Number);
+      return from < to && to <= 24;
+    }, "l'heure de début doit précéder l'heure de fin, au plus 24")
+    .default("8-20"),
   UPLOAD_DIR: z.string().optional(),
   ROLL_REJECT_THRESHOLD_PCT: z.coerce.number().min(0).max(100).default(5),
   CODE_GRACE_DAYS: z.coerce.number().int().min(0).default(14),

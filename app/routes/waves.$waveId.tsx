@@ -51,7 +51,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     waveAudit(context.db, waveId),
   ]);
   const preview =
-    wave.status === "draft" ? previewView(await previewWave(context.db, segment, settings)) : null;
+    wave.status === "draft"
+      ? previewView(await previewWave(context.db, segment, settings, context.config.sendHours))
+      : null;
   const exclusions = (wave.exclusions ?? {}) as Record<string, number>;
   return json({
     canWrite: can(user, "waves:write"),

@@ -43,7 +43,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   let errors: WaveFormErrors = {};
   if (values.departments.length > 0) {
     const checked = validateWaveForm(values, { requireName: false });
-    if (checked.ok) preview = previewView(await previewWave(context.db, checked.segment, checked.settings));
+    if (checked.ok)
+      preview = previewView(
+        await previewWave(context.db, checked.segment, checked.settings, context.config.sendHours),
+      );
     else errors = checked.errors;
   }
   return json({ values, departments, rolls, preview, errors });

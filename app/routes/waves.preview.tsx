@@ -10,6 +10,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const values = readWaveForm(new URL(request.url).searchParams, parisDate(new Date()));
   const checked = validateWaveForm(values, { requireName: false });
   if (!checked.ok) return json({ preview: null, errors: checked.errors }, { status: 400 });
-  const preview = await previewWave(context.db, checked.segment, checked.settings);
+  const preview = await previewWave(context.db, checked.segment, checked.settings, context.config.sendHours);
   return json({ preview: previewView(preview), errors: {} });
 }

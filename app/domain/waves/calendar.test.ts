@@ -42,6 +42,27 @@ describe("planCalendar", () => {
     ]);
   });
 
+  it("follows the configured sending hours: capacity and each batch's earliest start", () => {
+    // Saturday 06:30 Paris: with 08–20 the first batches wait for 08:00; with 0–24 they leave at once.
+    const startAt = parisInstant("2022-02-05", "06:30:00");
+    const settings = { ...base, startAt, workingDaysOnly: false, batchSize: 1000 };
+    const office = planCalendar({ letters: 10, emails: 500 }, settings);
+    expect(office.days[0].emails).toBe(500); // 12 h × 100 ≥ 500
+    expect(planBatches(office, settings).map((b) => b.notBefore.toISOString())).toEqual([
+      parisInstant("2022-02-05", "08:00:00").toISOString(),
+      parisInstant("2022-02-05", "08:00:00").toISOString(),
+    ]);
+    const allDay = { ...settings, sendHours: { from: 0, to: 24 } };
+    const night = planCalendar({ letters: 10, emails: 3000 }, allDay);
+    expect(night.days[0].emails).toBe(1750); // 17.5 hours left × 100
+    expect(planBatches(night, allDay)[0].notBefore.toISOString()).toBe(startAt.toISOString());
+    const evening = { ...settings, sendHours: { from: 9, to: 12 } };
+    expect(planCalendar({ letters: 0, emails: 500 }, evening).days.map((d) => [d.date, d.emails])).toEqual([
+      ["2022-02-05", 300],
+      ["2022-02-06", 200],
+    ]);
+  });
+
   it("knows French public holidays, Easter-based ones included", () => {
     expect(frenchHolidays(2022).has("2022-04-18")).toBe(true); // Easter Monday
     expect(frenchHolidays(2022).has("2022-05-26")).toBe(true); // Ascension

@@ -1,6 +1,6 @@
 import { addDays, parisDate, parisInstant, parisParts } from "../lifecycle/paris-time";
 import { windowEnd } from "../lifecycle/window";
-import { EMAIL_HOURS, type WaveSettings } from "./wave";
+import { EMAIL_HOURS, type SendHours, type WaveSettings } from "./wave";
 
 export interface CalendarDay {
   date: string;
@@ -26,7 +26,10 @@ export type CalendarSettings = Pick<
   | "postalDelayDays"
   | "windowDays"
   | "workingDaysOnly"
->;
+> & {
+  /** The deployment's sending hours (config SEND_HOURS); 08–20 when not given. */
+  sendHours?: SendHours;
+};
 
 /** Easter Sunday (Gregorian, anonymous algorithm) as YYYY-MM-DD. */
 function easter(year: number): string {
@@ -68,14 +71,15 @@ export function isWorkingDay(date: string): boolean {
   return weekday !== 0 && weekday !== 6 && !frenchHolidays(y).has(date);
 }
 
-/** Email capacity of a send day: full hours 08–20, or what is left of them on the start day. */
+/** Email capacity of a send day: the full sending hours, or what is left of them on the start day. */
 function emailCapacityOn(date: string, settings: CalendarSettings): number {
   const startDay = parisDate(settings.startAt);
-  let hours: number = EMAIL_HOURS.to - EMAIL_HOURS.from;
+  const window = settings.sendHours ?? EMAIL_HOURS;
+  let hours: number = window.to - window.from;
   if (date === startDay) {
     const p = parisParts(settings.startAt);
-    const from = Math.max(EMAIL_HOURS.from, p.hour + p.minute / 60);
-    hours = Math.max(0, EMAIL_HOURS.to - from);
+    const from = Math.max(window.from, p.hour + p.minute / 60);
+    hours = Math.max(0, window.to - from);
   }
   return Math.floor(settings.emailCapacityPerHour * hours);
 }
@@ -132,7 +136,7 @@ export interface PlannedBatch {
   channel: "email" | "letter";
   day: string;
   size: number;
-  /** Earliest start: 08:00 Paris on the day (or the wave's start), email batches staggered by capacity. */
+  /** Earliest start: the day's first sending hour (or the wave's start), email batches staggered by capacity. */
   notBefore: Date;
 }
 
@@ -143,7 +147,8 @@ export function planBatches(
 ): PlannedBatch[] {
   const out: PlannedBatch[] = [];
   for (const day of calendar.days) {
-    const dayStart = parisInstant(day.date, `${String(EMAIL_HOURS.from).padStart(2, "0")}:00:00`);
+    const from = (settings.sendHours ?? EMAIL_HOURS).from;
+    const dayStart = parisInstant(day.date, `${String(from).padStart(2, "0")}:00:00`);
     const start = new Date(Math.max(dayStart.getTime(), settings.startAt.getTime()));
     for (let done = 0; done < day.letters; done += settings.batchSize) {
       out.push({

@@ -8,6 +8,7 @@ import { countSegmentRows, segmentSql } from "./segment.server";
 import {
   type Channel,
   DEFAULT_SETTINGS,
+  type SendHours,
   segmentSchema,
   settingsSchema,
   type WaveSegment,
@@ -50,8 +51,9 @@ export async function materialiseWave(
   db: Kysely<Database>,
   boss: PgBoss,
   waveId: number,
-  now = new Date(),
+  opts: { now?: Date; sendHours?: SendHours } = {},
 ): Promise<MaterialiseResult | null> {
+  const now = opts.now ?? new Date();
   return db.transaction().execute(async (trx) => {
     const wave = await trx
       .selectFrom("wave")
@@ -73,8 +75,9 @@ export async function materialiseWave(
     `.execute(trx);
     const snapshot = sql`wave_segment_snapshot`;
     const counts = await countSegmentRows(trx, snapshot);
-    const calendar = planCalendar(counts, settings);
-    const planned = planBatches(calendar, settings);
+    const calendarSettings = { ...settings, sendHours: opts.sendHours };
+    const calendar = planCalendar(counts, calendarSettings);
+    const planned = planBatches(calendar, calendarSettings);
 
     const batchRows =
       planned.length === 0

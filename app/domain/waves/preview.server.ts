@@ -2,7 +2,13 @@ import { type Kysely, sql } from "kysely";
 import type { Database } from "../../../db/schema";
 import { type Calendar, planCalendar } from "./calendar";
 import { countSegment, type SampleRecipient, type SegmentCount, sampleSegment } from "./segment.server";
-import { EXCLUSION_LABELS, type ExclusionReason, type WaveSegment, type WaveSettings } from "./wave";
+import {
+  EXCLUSION_LABELS,
+  type ExclusionReason,
+  type SendHours,
+  type WaveSegment,
+  type WaveSettings,
+} from "./wave";
 
 export interface WavePreview {
   count: SegmentCount;
@@ -15,12 +21,13 @@ export async function previewWave(
   db: Kysely<Database>,
   segment: WaveSegment,
   settings: WaveSettings,
+  sendHours?: SendHours,
 ): Promise<WavePreview> {
   const [count, sample] = await Promise.all([
     countSegment(db, segment, settings.forceLetters),
     sampleSegment(db, segment, settings.forceLetters),
   ]);
-  return { count, sample, calendar: planCalendar(count, settings) };
+  return { count, sample, calendar: planCalendar(count, { ...settings, sendHours }) };
 }
 
 /** Departments present among persons (loose index scan on person(department, …): cheap at any size). */

@@ -94,8 +94,14 @@ export const DEFAULT_SETTINGS: Omit<WaveSettings, "startAt"> = {
   batchSize: 5000,
 };
 
-/** Emails leave between 08:00 and 20:00 Paris time; the hourly capacity applies within those hours. */
-export const EMAIL_HOURS = { from: 8, to: 20 } as const;
+/** Paris hours, [from, to), within which batches leave; the hourly email capacity applies within them. */
+export interface SendHours {
+  from: number;
+  to: number;
+}
+
+/** Batches leave between 08:00 and 20:00 Paris time unless configured otherwise (SEND_HOURS). */
+export const EMAIL_HOURS: SendHours = { from: 8, to: 20 };
 
 /**
  * Email is the channel when the person has a plausible, non-bounced address and the wave does not force

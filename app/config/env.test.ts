@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env.server";
+
+const env = (vars: Record<string, string>) => parseEnv({ NODE_ENV: "test", ...vars });
+
+describe("environment", () => {
+  it("sends batches between 08:00 and 20:00 Paris time unless SEND_HOURS says otherwise", () => {
+    expect(env({}).SEND_HOURS).toBe("8-20");
+    expect(env({ SEND_HOURS: "0-24" }).SEND_HOURS).toBe("0-24");
+  });
+
+  it("refuses sending hours that are not a range within the day, naming the variable", () => {
+    for (const bad of ["20-8", "8-25", "8h-20h", "8"]) {
+      expect(() => env({ SEND_HOURS: bad })).toThrow(EnvError);
+      expect(() => env({ SEND_HOURS: bad })).toThrow(/SEND_HOURS/);
+    }
+  });
+});
