@@ -36,6 +36,31 @@ describe("notification letters", () => {
     expect(pages[24]).toContain("Lot V1-C0001 — n° 25");
   });
 
+  it("draws the fixed parts once per document and still prints each letter's own dates", async () => {
+    const march = new Date("2022-03-17T22:59:59Z");
+    const april = new Date("2022-04-21T21:59:59Z");
+    const letters = [1, 2, 3, 4].map((i) =>
+      letter(i, { windowEnd: i % 2 ? march : april, code: `ABCD-EFGH-JKM${i}P` }),
+    );
+    const pdf = await renderLettersToBuffer(
+      { batchLabel: "V1-C0002", issuedAt: new Date("2022-02-03T09:00:00Z"), compress: false },
+      letters,
+    );
+    const raw = pdf.toString("latin1");
+    // One form for the letterhead and opening, one per window end date: three in all, placed 8 times.
+    expect(raw.match(/\/Subtype \/Form/g)).toHaveLength(3);
+    expect(raw.match(/\/Letter\d+ Do/g)).toHaveLength(8);
+    const pages = (await pdfPages(pdf)).map((p) => p.replace(/\s+/g, " "));
+    expect(pages).toHaveLength(4);
+    for (const [i, page] of pages.entries()) {
+      expect(page).toContain("Madame, Monsieur,");
+      expect(page).toContain(`ABCD-EFGH-JKM${i + 1}P`);
+      expect(page).toContain(i % 2 ? "jeudi 21 avril 2022" : "jeudi 17 mars 2022");
+      expect(page).not.toContain(i % 2 ? "jeudi 17 mars 2022" : "jeudi 21 avril 2022");
+      expect(page).toContain(`Lot V1-C0002 — n° ${i + 1}`);
+    }
+  });
+
   it("writes the date out in French", () => {
     expect(frenchLongDate(new Date("2022-03-17T22:59:59Z"))).toBe("jeudi 17 mars 2022");
   });
