@@ -1,6 +1,6 @@
-import { sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { DB } from "../../../db/connection";
-import type { RollState } from "../../../db/tables/rolls";
+import type { RollState, RollTable } from "../../../db/tables/rolls";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { reasonLabel } from "./reasons";
 import { RollNotFound, RollNotInState } from "./roll";
@@ -54,6 +54,38 @@ export interface RollSummary {
   createdBy: string | null;
 }
 
+type SummaryRow = Pick<
+  Selectable<RollTable>,
+  | "id"
+  | "file_name"
+  | "state"
+  | "source"
+  | "dry_run"
+  | "size_bytes"
+  | "rows_total"
+  | "rows_rejected"
+  | "inserted"
+  | "updated"
+  | "created_at"
+> & { display_name: string | null };
+
+function summaryOf(r: SummaryRow): RollSummary {
+  return {
+    id: r.id,
+    fileName: r.file_name,
+    state: r.state,
+    source: r.source,
+    dryRun: r.dry_run,
+    sizeBytes: Number(r.size_bytes),
+    rows: r.rows_total,
+    rejected: r.rows_rejected,
+    inserted: r.inserted,
+    updated: r.updated,
+    createdAt: r.created_at.toISOString(),
+    createdBy: r.display_name,
+  };
+}
+
 /** Rolls, newest first, keyset-paginated on (created_at, id). */
 export async function listRolls(
   db: DB,
@@ -83,20 +115,7 @@ export async function listRolls(
   const rows = await q.execute();
   const page = rows.slice(0, limit);
   return {
-    rolls: page.map((r) => ({
-      id: r.id,
-      fileName: r.file_name,
-      state: r.state,
-      source: r.source,
-      dryRun: r.dry_run,
-      sizeBytes: Number(r.size_bytes),
-      rows: r.rows_total,
-      rejected: r.rows_rejected,
-      inserted: r.inserted,
-      updated: r.updated,
-      createdAt: r.created_at.toISOString(),
-      createdBy: r.display_name,
-    })),
+    rolls: page.map(summaryOf),
     nextBefore: rows.length > limit ? page[page.length - 1].id : null,
   };
 }
@@ -134,18 +153,7 @@ export async function getRoll(db: DB, rollId: number): Promise<RollDetail> {
   if (!r) throw new RollNotFound(`fichier n° ${rollId} introuvable`);
   const columns = (r.columns ?? {}) as { header?: string[]; ignored?: string[] };
   return {
-    id: r.id,
-    fileName: r.file_name,
-    state: r.state,
-    source: r.source,
-    dryRun: r.dry_run,
-    sizeBytes: Number(r.size_bytes),
-    rows: r.rows_total,
-    rejected: r.rows_rejected,
-    inserted: r.inserted,
-    updated: r.updated,
-    createdAt: r.created_at.toISOString(),
-    createdBy: r.display_name,
+    ...summaryOf(r),
     sha256: r.sha256,
     force: r.force,
     encoding: r.encoding,
