@@ -113,7 +113,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionMaxHours: raw.SESSION_MAX_HOURS,
     logLevel: raw.LOG_LEVEL,
     workerConcurrency: raw.WORKER_CONCURRENCY,
-    sendHours: sendHoursOf(raw.SEND_HOURS),
+    sendHours: raw.SEND_HOURS,
     secrets,
     email: {
       url: raw.EMAIL_PROVIDER_URL,
@@ -122,9 +122,4 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     sms: { url: raw.SMS_GATEWAY_URL, token: raw.SMS_GATEWAY_TOKEN },
   };
-}
-
-function sendHoursOf(value: string): { from: number; to: number } {
-  const [from, to] = value.split("-").map(Number);
-  return { from, to };
 }

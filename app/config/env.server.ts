@@ -39,7 +39,11 @@ const envSchema = z.object({
       const [from, to] = v.split("-").map(Number);
       return from < to && to <= 24;
     }, "l'heure de début doit précéder l'heure de fin, au plus 24")
-    .default("8-20"),
+    .default("8-20")
+    .transform((v) => {
+      const [from, to] = v.split("-").map(Number);
+      return { from, to };
+    }),
   UPLOAD_DIR: z.string().optional(),
   ROLL_REJECT_THRESHOLD_PCT: z.coerce.number().min(0).max(100).default(5),
   CODE_GRACE_DAYS: z.coerce.number().int().min(0).default(14),

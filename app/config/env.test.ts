@@ -5,8 +5,8 @@ const env = (vars: Record<string, string>) => parseEnv({ NODE_ENV: "test", ...va
 
 describe("environment", () => {
   it("sends batches between 08:00 and 20:00 Paris time unless SEND_HOURS says otherwise", () => {
-    expect(env({}).SEND_HOURS).toBe("8-20");
-    expect(env({ SEND_HOURS: "0-24" }).SEND_HOURS).toBe("0-24");
+    expect(env({}).SEND_HOURS).toEqual({ from: 8, to: 20 });
+    expect(env({ SEND_HOURS: "0-24" }).SEND_HOURS).toEqual({ from: 0, to: 24 });
   });
 
   it("refuses sending hours that are not a range within the day, naming the variable", () => {

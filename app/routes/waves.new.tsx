@@ -49,7 +49,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       );
     else errors = checked.errors;
   }
-  return json({ values, departments, rolls, preview, errors });
+  return json({ values, departments, rolls, preview, errors, sendHours: context.config.sendHours });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -333,7 +333,10 @@ export default function NewWave() {
               <input type="checkbox" name="workingDaysOnly" defaultChecked={values.workingDaysOnly} />
               Jours ouvrés uniquement (ni week-end ni jour férié)
             </label>
-            <p className="hint">E-mails envoyés de 8 h à 20 h (heure de Paris), au débit horaire indiqué.</p>
+            <p className="hint">
+              Lots envoyés de {loaded.sendHours.from} h à {loaded.sendHours.to} h (heure de Paris) ; e-mails
+              au débit horaire indiqué.
+            </p>
           </fieldset>
           <div className="toolbar">
             <button type="submit" className="button" disabled={navigation.state === "submitting"}>

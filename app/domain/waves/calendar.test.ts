@@ -56,8 +56,8 @@ describe("planCalendar", () => {
     const night = planCalendar({ letters: 10, emails: 3000 }, allDay);
     expect(night.days[0].emails).toBe(1750); // 17.5 hours left × 100
     expect(planBatches(night, allDay)[0].notBefore.toISOString()).toBe(startAt.toISOString());
-    const evening = { ...settings, sendHours: { from: 9, to: 12 } };
-    expect(planCalendar({ letters: 0, emails: 500 }, evening).days.map((d) => [d.date, d.emails])).toEqual([
+    const morning = { ...settings, sendHours: { from: 9, to: 12 } };
+    expect(planCalendar({ letters: 0, emails: 500 }, morning).days.map((d) => [d.date, d.emails])).toEqual([
       ["2022-02-05", 300],
       ["2022-02-06", 200],
     ]);
