@@ -75,15 +75,20 @@ async function importWithoutExitHooks() {
   return mod.default;
 }
 
+/** The postmaster's pid from its pid file in `pgDir`, or null when there is none. */
+function postmasterPid(pgDir: string): number | null {
+  const pidFile = path.join(pgDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return null;
+  const pid = Number.parseInt(readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
+  return Number.isFinite(pid) && pid > 0 ? pid : null;
+}
+
 /** At exit nothing can be awaited: asks the postmaster for a fast shutdown (SIGINT), synchronously. */
 function stopOnExit(pgDir: string): () => void {
   return () => {
     try {
-      const pid = Number.parseInt(
-        readFileSync(path.join(pgDir, "postmaster.pid"), "utf8").split("\n")[0] ?? "",
-        10,
-      );
-      if (Number.isFinite(pid) && pid > 0) process.kill(pid, "SIGINT");
+      const pid = postmasterPid(pgDir);
+      if (pid !== null) process.kill(pid, "SIGINT");
     } catch {
       /* already stopped */
     }
@@ -96,10 +101,8 @@ function isRoot(): boolean {
 
 /** A postmaster left behind by a killed parent would hold the data directory: stop it first. */
 async function stopStalePostmaster(pgDir: string): Promise<void> {
-  const pidFile = path.join(pgDir, "postmaster.pid");
-  if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt(readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
-  if (!Number.isFinite(pid) || pid <= 0) return;
+  const pid = postmasterPid(pgDir);
+  if (pid === null) return;
   try {
     process.kill(pid, 0);
   } catch {

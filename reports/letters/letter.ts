@@ -163,12 +163,15 @@ export class PageForms {
   }
 }
 
-/** Draws one letter on a new page of `doc`. Everything stays inside the margins: exactly one page. */
+/**
+ * Draws one letter on a new page of `doc`, with the document's `forms` (one PageForms per document: its
+ * forms belong to that document). Everything stays inside the margins: exactly one page.
+ */
 export function drawLetter(
   doc: PDFKit.PDFDocument,
   info: LetterBatchInfo,
   letter: LetterData,
-  forms: PageForms = new PageForms(doc),
+  forms: PageForms,
 ): void {
   doc.addPage();
   const left = MARGIN;
