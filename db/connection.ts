@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema";
 
@@ -33,4 +33,17 @@ export function poolOf(db: DB): pg.Pool {
   const pool = pools.get(db);
   if (!pool) throw new Error("poolOf: this Kysely handle was not made by createDb (a transaction?)");
   return pool;
+}
+
+/**
+ * A Kysely handle on one checked-out client, for a transaction that also streams COPY on that same
+ * connection (COPY goes through the raw client; Kysely cannot run it). Releasing stays with the caller:
+ * Kysely's own release is a no-op here, so the connection and its open transaction outlive each query.
+ */
+export function onClient(client: pg.PoolClient): DB {
+  // pg's own client satisfies Kysely's client interface (Kysely takes a pg.Pool as is); only release changes.
+  const query: PostgresPoolClient["query"] = client.query.bind(client);
+  const held: PostgresPoolClient = { query, release: () => {} };
+  const pool: PostgresPool = { connect: async () => held, end: async () => {} };
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

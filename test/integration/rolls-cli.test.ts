@@ -35,7 +35,7 @@ describe("npm run cli -- gen-roll / import-roll", () => {
     expect(out.rejected).toBeGreaterThan(0);
     expect(out.inserted).toBe(out.valid);
     expect(out.inserted + out.rejected).toBe(2000);
-    expect(out.merge_strategy).toBe("bulk");
+    expect(out.merge_strategy).toBe("first_load");
     for (const value of Object.values(out.timings_ms)) expect(typeof value).toBe("number");
     const persons = await t.db
       .selectFrom("person")

@@ -5,22 +5,13 @@ import { describe, expect, it } from "vitest";
 import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
 import { setupTestDatabase } from "../setup/database";
 import { expectRollupsMatchPersons } from "./lifecycle-support";
-import { HEADER, nirOf, rollDir, rollFile, row, runImport } from "./rolls-support";
+import { HEADER, nirOf, personSchema, rollDir, rollFile, row, runImport } from "./rolls-support";
 
 /**
  * The two merge strategies (app/domain/rolls/merge.server.ts) must give the same persons, and the bulk one
  * must leave the person table exactly as the migrations define it.
  */
 const t = setupTestDatabase();
-
-async function personSchema(): Promise<string[]> {
-  const r = await sql<{ def: string }>`
-    SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'person'::regclass
-    UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'person'::regclass
-    UNION ALL SELECT tgname || ' ' || tgenabled::text FROM pg_trigger WHERE tgrelid = 'person'::regclass AND NOT tgisinternal
-    ORDER BY 1`.execute(t.db);
-  return r.rows.map((x) => x.def);
-}
 
 /** Persons as the merge leaves them, ids replaced by NIRs (ids differ between two loads). */
 async function personsByNir(): Promise<string[]> {
@@ -38,16 +29,16 @@ async function deletePersons(): Promise<void> {
 }
 
 describe("roll merge strategies", () => {
-  it("bulk-loads an empty table, rebuilds every index and constraint, keeps the rollups; the incremental strategy gives the same persons", async () => {
+  it("loads an empty table (first load), rebuilds every index and constraint, keeps the rollups; the bulk and incremental strategies give the same persons", async () => {
     const file = path.join(rollDir, `merge-${process.pid}.csv`);
     await writeSyntheticRoll(file, { rows: 3000, seed: 7, errorShare: 0.01 });
-    const schema = await personSchema();
+    const schema = await personSchema(t.db);
 
     const bulk = await runImport(t.db, file);
     expect(bulk).toMatchObject({ state: "merged", updated: 0 });
-    expect(bulk.timings.mergeStrategy).toBe("bulk");
+    expect(bulk.timings.mergeStrategy).toBe("first_load");
     expect(bulk.inserted).toBe(bulk.valid);
-    expect(await personSchema()).toEqual(schema);
+    expect(await personSchema(t.db)).toEqual(schema);
     await expectRollupsMatchPersons(t.db);
     const daily = await sql<{ n: number }>`
       SELECT coalesce(sum(n), 0)::int AS n FROM funnel_daily WHERE state_from = 'new'`.execute(t.db);
@@ -58,6 +49,15 @@ describe("roll merge strategies", () => {
     const loaded = await personsByNir();
     expect(loaded).toHaveLength(bulk.inserted);
 
+    // The staging path's bulk strategy on the same file.
+    await deletePersons();
+    const staged = await runImport(t.db, file, { force: true, staging: true });
+    expect(staged).toMatchObject({ state: "merged", inserted: bulk.inserted, rejected: bulk.rejected });
+    expect(staged.timings.mergeStrategy).toBe("bulk");
+    expect(await personsByNir()).toEqual(loaded);
+    expect(await personSchema(t.db)).toEqual(schema);
+    await expectRollupsMatchPersons(t.db);
+
     // Same file again into an empty table, while a reader holds the table: the bulk strategy cannot take
     // its lock and the merge goes incremental instead of waiting.
     await deletePersons();
@@ -66,7 +66,7 @@ describe("roll merge strategies", () => {
     try {
       await reader.query("BEGIN");
       await reader.query("LOCK TABLE person IN ACCESS SHARE MODE");
-      const incremental = await runImport(t.db, file, { force: true });
+      const incremental = await runImport(t.db, file, { force: true, staging: true });
       expect(incremental).toMatchObject({ state: "merged", inserted: bulk.inserted, updated: 0 });
       expect(incremental.timings.mergeStrategy).toBe("incremental");
     } finally {
@@ -74,7 +74,7 @@ describe("roll merge strategies", () => {
       await reader.end();
     }
     expect(await personsByNir()).toEqual(loaded);
-    expect(await personSchema()).toEqual(schema);
+    expect(await personSchema(t.db)).toEqual(schema);
     await expectRollupsMatchPersons(t.db);
   }, 60_000);
 

@@ -2,6 +2,7 @@ import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import iconv from "iconv-lite";
+import { sql } from "kysely";
 import { buildNir } from "../../app/domain/persons/nir";
 import { importRoll } from "../../app/domain/rolls/import.server";
 import { createRoll } from "../../app/domain/rolls/rolls.server";
@@ -24,7 +25,13 @@ export function rollFile(
 export async function runImport(
   db: DB,
   file: string,
-  opts: { force?: boolean; dryRun?: boolean; thresholdPct?: number; inline?: boolean } = {},
+  opts: {
+    force?: boolean;
+    dryRun?: boolean;
+    thresholdPct?: number;
+    inline?: boolean;
+    staging?: boolean;
+  } = {},
 ) {
   const rollId = await createRoll(db, {
     filePath: file,
@@ -35,7 +42,7 @@ export async function runImport(
     dryRun: opts.dryRun,
     thresholdPct: opts.thresholdPct ?? 100,
   });
-  return importRoll(db, rollId, { inline: opts.inline });
+  return importRoll(db, rollId, { inline: opts.inline, staging: opts.staging });
 }
 
 export const HEADER =
@@ -83,4 +90,14 @@ export function row(
     over.phone ?? "",
     over.holder ?? "",
   ].join(d);
+}
+
+/** The person table's indexes, constraints and triggers (with their enabled state), to compare. */
+export async function personSchema(db: DB): Promise<string[]> {
+  const r = await sql<{ def: string }>`
+    SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'person'::regclass
+    UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'person'::regclass
+    UNION ALL SELECT tgname || ' ' || tgenabled::text FROM pg_trigger WHERE tgrelid = 'person'::regclass AND NOT tgisinternal
+    ORDER BY 1`.execute(db);
+  return r.rows.map((x) => x.def);
 }

@@ -1,16 +1,25 @@
 import { once } from "node:events";
 import { stat } from "node:fs/promises";
 import { sql } from "kysely";
+import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { type DB, poolOf } from "../../../db/connection";
+import { type DB, onClient, poolOf } from "../../../db/connection";
 import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import type { ColumnMap } from "./columns";
+import { checkFirstLoad, type FirstLoadTimings, finishFirstLoad, startFirstLoad } from "./first-load.server";
 import { bulkPlanning, compareWithPersons, mergeStaging, recordMerged } from "./merge.server";
 import { checkedSource } from "./parse-source";
 import { reasonLabel } from "./reasons";
 import { exceedsThreshold, type RollOutcome, type RollProgress, type RollTimings } from "./roll";
 import { EncodingError, inspectRollFile, type RollFormat } from "./roll-file";
-import { REJECT_COLUMNS, STAGING_COLUMNS } from "./row-checker";
+import {
+  DEPENDANT_COLUMNS,
+  PERSON_COLUMNS,
+  REJECT_COLUMNS,
+  type RowTarget,
+  STAGING_COLUMNS,
+  STAGING_TARGET,
+} from "./row-checker";
 
 /**
  * The import of one roll, as the job and the CLI run it:
@@ -24,10 +33,13 @@ export interface ImportOptions {
   onProgress?: (progress: RollProgress) => void;
   /** Parse on the calling thread instead of a worker thread. */
   inline?: boolean;
+  /** Go through the staging table even into an empty person table (to compare both paths). */
+  staging?: boolean;
   actor?: AuditActor;
 }
 
 export const stagingTable = (rollId: number) => `roll_staging_${Math.trunc(rollId)}`;
+const dependantsTable = (rollId: number) => `roll_dependants_${Math.trunc(rollId)}`;
 
 interface RollRow {
   id: number;
@@ -79,6 +91,16 @@ export async function importRoll(db: DB, rollId: number, opts: ImportOptions = {
   if (roll.dry_run && roll.state === "validated") return rollOutcome(db, rollId);
   const timings: RollTimings = {};
   if (roll.state !== "merging" || !(await stagingIsComplete(db, roll))) {
+    if (roll.state !== "merging" && !roll.dry_run && !opts.staging) {
+      const loaded = await firstLoadRoll(db, roll, opts, timings);
+      if (loaded === "merged" || loaded === "refused") {
+        if (loaded === "merged") await recordTimings(db, rollId, timings, started);
+        opts.onProgress?.({ bytesRead: 0, sizeBytes: 0, rows: 0, phase: "done" });
+        return rollOutcome(db, rollId, performance.now() - started);
+      }
+      // Not a first load (persons already there), or over the reject threshold: the staging path.
+      for (const key of Object.keys(timings)) delete timings[key as keyof RollTimings];
+    }
     const parsed = await parseRoll(db, roll, opts, timings);
     if (!parsed) return rollOutcome(db, rollId);
     roll = await loadRoll(db, rollId);
@@ -88,15 +110,19 @@ export async function importRoll(db: DB, rollId: number, opts: ImportOptions = {
   const mergeStarted = performance.now();
   await mergeRoll(db, roll, actor, timings);
   timings.mergeMs = performance.now() - mergeStarted;
-  timings.totalMs = performance.now() - started;
-  await db
-    .updateTable("roll")
-    .set({ timings: sql`timings || ${JSON.stringify(timings)}::jsonb` as never })
-    .where("id", "=", rollId)
-    .execute();
+  await recordTimings(db, rollId, timings, started);
   await sql.raw(`DROP TABLE IF EXISTS ${stagingTable(rollId)}`).execute(db);
   opts.onProgress?.({ bytesRead: 0, sizeBytes: 0, rows: roll.rows_valid ?? 0, phase: "done" });
   return rollOutcome(db, rollId, performance.now() - started);
+}
+
+async function recordTimings(db: DB, rollId: number, timings: RollTimings, started: number): Promise<void> {
+  timings.totalMs = performance.now() - started;
+  await db
+    .updateTable("roll")
+    .set({ timings: sql`coalesce(timings, '{}'::jsonb) || ${JSON.stringify(timings)}::jsonb` as never })
+    .where("id", "=", rollId)
+    .execute();
 }
 
 async function stagingIsComplete(db: DB, roll: RollRow): Promise<boolean> {
@@ -148,23 +174,28 @@ function duplicateMessage(other: { id: number; finished_at: Date | null }): stri
   return `fichier déjà importé (fichier n° ${other.id}${when}, même empreinte SHA-256) : relancez avec --force (ou cochez « forcer ») pour l'importer à nouveau`;
 }
 
-/** Phase 1: file → staging + rejects, then the set-based checks. Returns false when the roll was refused. */
-async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: RollTimings): Promise<boolean> {
-  const actor = opts.actor ?? SYSTEM_ACTOR;
+/**
+ * What every parse starts with: the file is there, not already merged (when its SHA-256 is known), its
+ * format detected and recorded; earlier rejects cleared, the roll in `parsing`. Null when refused.
+ */
+async function startParse(
+  db: DB,
+  roll: RollRow,
+  actor: AuditActor,
+): Promise<{ size: number; format: RollFormat } | null> {
   const rollId = roll.id;
   const size = (await stat(roll.file_path).catch(() => null))?.size;
   if (size === undefined) {
     await refuse(db, rollId, `fichier introuvable sur le serveur (${roll.file_name})`, actor);
-    return false;
+    return null;
   }
   if (roll.sha256 && !roll.force) {
     const other = await alreadyMerged(db, roll.sha256, rollId);
     if (other) {
       await refuse(db, rollId, duplicateMessage(other), actor);
-      return false;
+      return null;
     }
   }
-  const staging = stagingTable(rollId);
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom("roll_reject").where("roll_id", "=", rollId).execute();
     await trx
@@ -180,21 +211,10 @@ async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: Ro
       .where("id", "=", rollId)
       .execute();
   });
-  await sql
-    .raw(
-      `DROP TABLE IF EXISTS ${staging};
-       CREATE UNLOGGED TABLE ${staging} (
-         line integer NOT NULL, nir char(15) COLLATE "C" NOT NULL, last_name text NOT NULL, first_name text NOT NULL,
-         birth_date date NOT NULL, department varchar(3) NOT NULL, address_line text, postal_code varchar(5),
-         city text, email text, phone text, holder_nir char(15) COLLATE "C"
-       ) WITH (autovacuum_enabled = false)`,
-    )
-    .execute(db);
-
   const inspected = await inspectRollFile(roll.file_path);
   if (!inspected.ok) {
     await refuse(db, rollId, inspected.message, actor);
-    return false;
+    return null;
   }
   const format = inspected.format;
   await db
@@ -208,8 +228,34 @@ async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: Ro
     })
     .where("id", "=", rollId)
     .execute();
+  return { size, format };
+}
 
-  const copied = await copyRoll(db, rollId, roll.file_path, format, size, opts, timings);
+/** Phase 1: file → staging + rejects, then the set-based checks. Returns false when the roll was refused. */
+async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: RollTimings): Promise<boolean> {
+  const actor = opts.actor ?? SYSTEM_ACTOR;
+  const rollId = roll.id;
+  const started = await startParse(db, roll, actor);
+  if (!started) return false;
+  const { size, format } = started;
+  const staging = stagingTable(rollId);
+  await sql
+    .raw(
+      `DROP TABLE IF EXISTS ${staging};
+       CREATE UNLOGGED TABLE ${staging} (
+         line integer NOT NULL, nir char(15) COLLATE "C" NOT NULL, last_name text NOT NULL, first_name text NOT NULL,
+         birth_date date NOT NULL, department varchar(3) NOT NULL, address_line text, postal_code varchar(5),
+         city text, email text, phone text, holder_nir char(15) COLLATE "C"
+       ) WITH (autovacuum_enabled = false)`,
+    )
+    .execute(db);
+
+  const stagingClient = await poolOf(db).connect();
+  const copied = await copyRoll(db, roll, format, size, opts, timings, {
+    client: stagingClient,
+    copy: `COPY ${staging} (${STAGING_COLUMNS.join(", ")}) FROM STDIN`,
+    target: STAGING_TARGET,
+  }).finally(() => stagingClient.release());
   if (!copied.ok) {
     await refuse(db, rollId, copied.message, actor);
     return false;
@@ -228,14 +274,7 @@ async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: Ro
   await setBasedChecks(db, rollId, format);
   timings.checksMs = performance.now() - checksStarted;
 
-  const counts = await db
-    .selectFrom("roll_reject")
-    .select([
-      sql<number>`count(*) FILTER (WHERE severity = 'error')::int`.as("rejected"),
-      sql<number>`count(*) FILTER (WHERE severity = 'warning')::int`.as("warnings"),
-    ])
-    .where("roll_id", "=", rollId)
-    .executeTakeFirstOrThrow();
+  const counts = await rejectCounts(db, rollId);
   const valid = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(staging)}`.execute(db))
     .rows[0].n;
   const held = exceedsThreshold(counts.rejected, rows, roll.threshold_pct);
@@ -245,14 +284,7 @@ async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: Ro
       .updateTable("roll")
       .set({
         state: next,
-        sha256,
-        rows_total: rows,
-        rows_valid: valid,
-        rows_rejected: counts.rejected,
-        warnings: counts.warnings,
-        bytes_read: size,
-        rows_read: rows,
-        validated_at: new Date(),
+        ...parsedFigures(sha256, rows, valid, counts, size),
         finished_at: next === "merging" ? null : new Date(),
         updated_at: new Date(),
         timings: JSON.stringify(timings),
@@ -274,38 +306,196 @@ async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: Ro
   return true;
 }
 
-type CopyResult = { ok: true; sha256: string; rows: number } | { ok: false; message: string };
+/**
+ * The first load of an empty person table (first-load.server.ts): parse, load, check and merge in one
+ * transaction on one connection. "not_first" when persons are already there; "over_threshold" when the
+ * roll has too many rejects to be merged without a decision (rolled back: the staging path holds it).
+ */
+async function firstLoadRoll(
+  db: DB,
+  roll: RollRow,
+  opts: ImportOptions,
+  timings: RollTimings,
+): Promise<"merged" | "refused" | "not_first" | "over_threshold"> {
+  const actor = opts.actor ?? SYSTEM_ACTOR;
+  const rollId = roll.id;
+  const probe = await sql<{ empty: boolean }>`SELECT NOT EXISTS (SELECT 1 FROM person) AS empty`.execute(db);
+  if (!probe.rows[0].empty) return "not_first";
+  const started = await startParse(db, roll, actor);
+  if (!started) return "refused";
+  const { size, format } = started;
+  const dependants = dependantsTable(rollId);
+  await sql
+    .raw(
+      `DROP TABLE IF EXISTS ${dependants};
+       CREATE UNLOGGED TABLE ${dependants} (line integer NOT NULL, nir char(15) COLLATE "C" NOT NULL,
+                                            holder_nir char(15) COLLATE "C" NOT NULL, linked boolean NOT NULL)
+       WITH (autovacuum_enabled = false)`,
+    )
+    .execute(db);
+  const client = await poolOf(db).connect();
+  const trx = onClient(client);
+  let failure: Error | undefined;
+  const loadTimings: Partial<FirstLoadTimings> = {};
+  try {
+    await sql`BEGIN`.execute(trx);
+    let t = performance.now();
+    const load = await startFirstLoad(trx);
+    loadTimings.prepareMs = performance.now() - t;
+    if (!load) {
+      await sql`ROLLBACK`.execute(trx);
+      return "not_first";
+    }
+    const copied = await copyRoll(db, roll, format, size, opts, timings, {
+      client,
+      copy: `COPY person (${PERSON_COLUMNS.join(", ")}) FROM STDIN`,
+      target: { kind: "person", idBase: load.idBase, rollId },
+      dependants,
+    });
+    if (!copied.ok) {
+      await sql`ROLLBACK`.execute(trx);
+      await refuse(db, rollId, copied.message, actor);
+      return "refused";
+    }
+    const { sha256, rows } = copied;
+    const other = roll.force ? undefined : await alreadyMerged(db, sha256, rollId);
+    if (other) {
+      await sql`ROLLBACK`.execute(trx);
+      await db.updateTable("roll").set({ sha256 }).where("id", "=", rollId).execute();
+      await refuse(db, rollId, duplicateMessage(other), actor);
+      return "refused";
+    }
+    opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows, phase: "checking" });
+    t = performance.now();
+    const refused = await checkFirstLoad(
+      trx,
+      load,
+      {
+        rollId,
+        dependants,
+        raw: rawExpression(format),
+        hasHolders: format.columns.holder_nir !== undefined,
+      },
+      loadTimings,
+    );
+    timings.checksMs = performance.now() - t;
+    const counts = await rejectCounts(trx, rollId);
+    if (exceedsThreshold(counts.rejected, rows, roll.threshold_pct)) {
+      await sql`ROLLBACK`.execute(trx);
+      return "over_threshold";
+    }
+    const valid = copied.valid - refused;
+    opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows: valid, phase: "merging" });
+    t = performance.now();
+    await finishFirstLoad(trx, load, copied.lastLine, loadTimings);
+    timings.merge = loadTimings;
+    timings.mergeStrategy = "first_load";
+    timings.mergeMs = performance.now() - t;
+    await trx
+      .updateTable("roll")
+      .set(parsedFigures(sha256, rows, valid, counts, size))
+      .where("id", "=", rollId)
+      .execute();
+    await recordMerged(trx, rollId, valid, { inserted: valid, updated: 0, strategy: "first_load" }, actor);
+    await sql`COMMIT`.execute(trx);
+    return "merged";
+  } catch (error) {
+    failure = error as Error;
+    await sql`ROLLBACK`.execute(trx).catch(() => undefined);
+    throw error;
+  } finally {
+    // A connection that failed (killed, broken COPY) is not given back to the pool.
+    client.release(failure);
+    await sql
+      .raw(`DROP TABLE IF EXISTS ${dependants}`)
+      .execute(db)
+      .catch(() => undefined);
+  }
+}
 
-/** Streams the worker's COPY text into the staging table and roll_reject, reporting progress by bytes. */
+/** What the parse found, as the roll row records it. */
+function parsedFigures(
+  sha256: string,
+  rows: number,
+  valid: number,
+  counts: { rejected: number; warnings: number },
+  size: number,
+) {
+  return {
+    sha256,
+    rows_total: rows,
+    rows_valid: valid,
+    rows_rejected: counts.rejected,
+    warnings: counts.warnings,
+    bytes_read: size,
+    rows_read: rows,
+    validated_at: new Date(),
+  };
+}
+
+/** Refused rows and warnings recorded for a roll so far. */
+function rejectCounts(db: DB, rollId: number): Promise<{ rejected: number; warnings: number }> {
+  return db
+    .selectFrom("roll_reject")
+    .select([
+      sql<number>`count(*) FILTER (WHERE severity = 'error')::int`.as("rejected"),
+      sql<number>`count(*) FILTER (WHERE severity = 'warning')::int`.as("warnings"),
+    ])
+    .where("roll_id", "=", rollId)
+    .executeTakeFirstOrThrow();
+}
+
+type CopyResult =
+  | { ok: true; sha256: string; rows: number; valid: number; lastLine: number }
+  | { ok: false; message: string };
+
+/** Where the valid rows are COPY'd: the staging table, or `person` on a first load. */
+interface CopyInto {
+  /** The connection that runs `copy` (a first load's transaction). */
+  client: pg.PoolClient;
+  copy: string;
+  target: RowTarget;
+  /** First load: the table that receives the dependants (DEPENDANT_COLUMNS). */
+  dependants?: string;
+}
+
+/** Streams the worker's COPY text into its tables and roll_reject, reporting progress by bytes. */
 async function copyRoll(
   db: DB,
-  rollId: number,
-  path: string,
+  roll: RollRow,
   format: RollFormat,
   size: number,
   opts: ImportOptions,
   timings: RollTimings,
+  into: CopyInto,
 ): Promise<CopyResult> {
+  const rollId = roll.id;
   const pool = poolOf(db);
-  const stagingClient = await pool.connect();
   const rejectClient = await pool.connect();
-  const source = checkedSource(path, format, rollId, opts.inline);
+  const dependantsClient = into.dependants ? await pool.connect() : null;
+  const source = checkedSource(roll.file_path, format, rollId, opts.inline, into.target);
   const copyStarted = performance.now();
   let bytesRead = 0;
   let rows = 0;
+  let valid = 0;
   let parseMs = 0;
   let validateMs = 0;
   let lastReport = 0;
   let reporting: Promise<unknown> = Promise.resolve();
   try {
-    const stagingCopy = stagingClient.query(
-      copyFrom(`COPY ${stagingTable(rollId)} (${STAGING_COLUMNS.join(", ")}) FROM STDIN`),
-    );
+    const stagingCopy = into.client.query(copyFrom(into.copy));
     const rejectCopy = rejectClient.query(
       copyFrom(`COPY roll_reject (${REJECT_COLUMNS.join(", ")}) FROM STDIN`),
     );
+    const dependantsCopy =
+      dependantsClient && into.dependants
+        ? dependantsClient.query(
+            copyFrom(`COPY ${into.dependants} (${DEPENDANT_COLUMNS.join(", ")}) FROM STDIN`),
+          )
+        : null;
+    const streams = dependantsCopy ? [stagingCopy, rejectCopy, dependantsCopy] : [stagingCopy, rejectCopy];
     let copyError: Error | null = null;
-    for (const stream of [stagingCopy, rejectCopy])
+    for (const stream of streams)
       stream.on("error", (error: Error) => {
         copyError ??= error;
       });
@@ -319,9 +509,14 @@ async function copyRoll(
     };
     try {
       for await (const batch of source.batches) {
-        await Promise.all([write(stagingCopy, batch.staging), write(rejectCopy, batch.rejects)]);
+        await Promise.all([
+          write(stagingCopy, batch.staging),
+          write(rejectCopy, batch.rejects),
+          dependantsCopy ? write(dependantsCopy, batch.dependants) : null,
+        ]);
         bytesRead += batch.bytes;
         rows += batch.rows;
+        valid += batch.valid;
         parseMs += batch.parseMs;
         validateMs += batch.validateMs;
         const now = performance.now();
@@ -339,14 +534,12 @@ async function copyRoll(
         }
       }
     } catch (error) {
-      stagingCopy.destroy();
-      rejectCopy.destroy();
+      for (const stream of streams) stream.destroy();
       if (error instanceof EncodingError) return { ok: false, message: error.message };
       throw error;
     }
-    const finished = Promise.all([once(stagingCopy, "finish"), once(rejectCopy, "finish")]);
-    stagingCopy.end();
-    rejectCopy.end();
+    const finished = Promise.all(streams.map((stream) => once(stream, "finish")));
+    for (const stream of streams) stream.end();
     await finished;
     if (copyError) throw copyError;
     await reporting;
@@ -355,16 +548,16 @@ async function copyRoll(
     timings.validateMs = validateMs;
     timings.copyMs = performance.now() - copyStarted;
     opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows, phase: "parsing" });
-    return { ok: true, sha256: end.sha256, rows };
+    return { ok: true, sha256: end.sha256, rows, valid, lastLine: end.lines };
   } finally {
     await source.stop();
-    stagingClient.release();
     rejectClient.release();
+    dependantsClient?.release();
   }
 }
 
 /** The text of a staging row in the file's own column order (for rejects found after loading). */
-function rawExpression(format: RollFormat): string {
+export function rawExpression(format: RollFormat): string {
   const byIndex = new Map<number, string>();
   for (const [field, index] of Object.entries(format.columns as ColumnMap)) {
     if (index !== undefined) byIndex.set(index, field);

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { type CheckedFileEnd, checkRollFile, EncodingError, type RollFormat } from "./roll-file";
+import { type RowTarget, STAGING_TARGET } from "./row-checker";
 
 /** A batch of checked rows as COPY text, from the worker thread or inline. */
 export interface CheckedBatch {
@@ -7,6 +8,8 @@ export interface CheckedBatch {
   staging: Uint8Array;
   /** Refused rows as COPY text: a string inline, UTF-8 bytes from the worker. */
   rejects: string | Uint8Array;
+  /** First load only: dependants as COPY text, like `rejects`. */
+  dependants: string | Uint8Array;
   valid: number;
   rejected: number;
   warnings: number;
@@ -37,13 +40,14 @@ export function checkedSource(
   format: RollFormat,
   rollId: number,
   inline = false,
+  target: RowTarget = STAGING_TARGET,
 ): CheckedSource {
-  return inline ? inlineSource(path, format, rollId) : workerSource(path, format, rollId);
+  return inline ? inlineSource(path, format, rollId, target) : workerSource(path, format, rollId, target);
 }
 
-function inlineSource(path: string, format: RollFormat, rollId: number): CheckedSource {
+function inlineSource(path: string, format: RollFormat, rollId: number, target: RowTarget): CheckedSource {
   let final: CheckedFileEnd | null = null;
-  const gen = checkRollFile(path, format, rollId);
+  const gen = checkRollFile(path, format, rollId, target);
   return {
     batches: {
       async *[Symbol.asyncIterator]() {
@@ -67,9 +71,9 @@ function inlineSource(path: string, format: RollFormat, rollId: number): Checked
   };
 }
 
-function workerSource(path: string, format: RollFormat, rollId: number): CheckedSource {
+function workerSource(path: string, format: RollFormat, rollId: number, target: RowTarget): CheckedSource {
   const worker = new Worker(new URL("./parse-worker-boot.mjs", import.meta.url), {
-    workerData: { path, format, rollId },
+    workerData: { path, format, rollId, target },
     // The thread only ever holds a few MB of live data, so a capped old generation keeps peak RSS flat
     // whatever the file size. Its young generation is larger than V8's default: every record allocates
     // short-lived strings, and with small semi-spaces the scavenger took a third of the thread's time.

@@ -1,13 +1,19 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { WorkerMessage } from "./parse-source";
 import { checkRollFile, type RollFormat } from "./roll-file";
+import type { RowTarget } from "./row-checker";
 
 /**
  * Worker thread: reads, decodes, parses and validates the roll file on the second core while the main
  * thread streams COPY. Sends COPY text (UTF-8 bytes) about every 256 KB of input; waits for acknowledgements so that no
  * more than a few batches are ever in flight (memory stays flat).
  */
-const { path, format, rollId } = workerData as { path: string; format: RollFormat; rollId: number };
+const { path, format, rollId, target } = workerData as {
+  path: string;
+  format: RollFormat;
+  rollId: number;
+  target: RowTarget;
+};
 const port = parentPort;
 if (!port) throw new Error("parse-worker must run in a worker thread");
 
@@ -34,7 +40,7 @@ async function send(message: WorkerMessage, transfer: ArrayBuffer[] = []): Promi
 const encoder = new TextEncoder();
 
 async function run(): Promise<void> {
-  const gen = checkRollFile(path, format, rollId);
+  const gen = checkRollFile(path, format, rollId, target);
   for (;;) {
     const next = await gen.next();
     if (next.done) {
@@ -45,9 +51,11 @@ async function run(): Promise<void> {
     // GCs and be copied into the old one. The bytes are handed over without a copy.
     const chunk = next.value;
     const rejects = encoder.encode(chunk.rejects);
-    await send({ type: "chunk", ...chunk, rejects }, [
+    const dependants = encoder.encode(chunk.dependants);
+    await send({ type: "chunk", ...chunk, rejects, dependants }, [
       chunk.staging.buffer as ArrayBuffer,
       rejects.buffer as ArrayBuffer,
+      dependants.buffer as ArrayBuffer,
     ]);
   }
 }

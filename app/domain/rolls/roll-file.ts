@@ -3,7 +3,14 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { type ColumnMap, mapHeader } from "./columns";
 import { CsvRecordSplitter } from "./csv-records";
-import { type CheckedChunk, emptyChunk, finishChunk, RowChecker } from "./row-checker";
+import {
+  type CheckedChunk,
+  emptyChunk,
+  finishChunk,
+  RowChecker,
+  type RowTarget,
+  STAGING_TARGET,
+} from "./row-checker";
 
 /** What the importer found out about a file before loading anything (stated on the roll page). */
 export interface RollFormat {
@@ -107,11 +114,12 @@ export async function* checkRollFile(
   path: string,
   format: RollFormat,
   rollId: number,
+  target: RowTarget = STAGING_TARGET,
 ): AsyncGenerator<CheckedFileChunk, CheckedFileEnd> {
   const hash = createHash("sha256");
   const decoder = new TextDecoder(format.encoding, { fatal: format.encoding === "utf-8" });
   const splitter = new CsvRecordSplitter(format.delimiter);
-  const checker = new RowChecker(format.columns, format.header.length, rollId);
+  const checker = new RowChecker(format.columns, format.header.length, rollId, target);
   let headerSeen = false;
   let bytes = 0;
   let rows = 0;

@@ -39,8 +39,8 @@ export interface RollTimings {
   checksMs?: number;
   mergeMs?: number;
   /** Where the merge's time went, and which strategy it used (merge.server.ts). */
-  merge?: Partial<import("./merge.server").MergeTimings>;
-  mergeStrategy?: "bulk" | "incremental";
+  merge?: Partial<import("./merge.server").MergeTimings & import("./first-load.server").FirstLoadTimings>;
+  mergeStrategy?: "bulk" | "incremental" | "first_load";
   totalMs?: number;
 }
 

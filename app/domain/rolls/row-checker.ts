@@ -48,9 +48,41 @@ export const REJECT_COLUMNS = [
   "raw",
 ] as const;
 
+/**
+ * Where valid rows go. Usually the roll's staging table. On the first load of an empty person table they go
+ * straight into `person` (see first-load.server.ts): each row's id is `idBase + line`, and a dependant's
+ * holder id is written when its holder was one of the few rows just before it (families come together in
+ * a roll); every dependant is also listed (line, NIR, holder's NIR, whether its holder id was written) for
+ * the checks that need the whole file.
+ */
+export type RowTarget = { kind: "staging" } | { kind: "person"; idBase: number; rollId: number };
+export const STAGING_TARGET: RowTarget = { kind: "staging" };
+
+export const PERSON_COLUMNS = [
+  "id",
+  "nir",
+  "last_name",
+  "first_name",
+  "birth_date",
+  "department",
+  "address_line",
+  "postal_code",
+  "city",
+  "email",
+  "phone",
+  "holder_id",
+  "last_roll_id",
+] as const;
+export const DEPENDANT_COLUMNS = ["line", "nir", "holder_nir", "linked"] as const;
+
+/** How many rows back a dependant's holder is looked for while writing person rows. */
+const RECENT_ROWS = 16;
+
 export interface CheckedChunk {
-  /** Valid rows as COPY text, UTF-8. */
+  /** Valid rows as COPY text, UTF-8: staging rows, or person rows on a first load. */
   staging: Uint8Array;
+  /** First load only: dependants as COPY text (DEPENDANT_COLUMNS). */
+  dependants: string;
   rejects: string;
   valid: number;
   rejected: number;
@@ -60,6 +92,7 @@ export interface CheckedChunk {
 /** A chunk being filled: valid rows written straight into UTF-8 COPY text (see copy-text.ts). */
 export interface ChunkBuilder {
   staging: CopyTextWriter;
+  dependants: string;
   rejects: string;
   valid: number;
   rejected: number;
@@ -88,14 +121,25 @@ export class RowChecker {
     ColumnMap;
   private readonly rollTag: string;
   private readonly today = new Date().toISOString().slice(0, 10);
+  // First load: the NIR and line of the last valid rows, a ring.
+  private readonly recentNir: string[] = new Array(RECENT_ROWS).fill("");
+  private readonly recentLine: number[] = new Array(RECENT_ROWS).fill(0);
+  private recentNext = 0;
 
   constructor(
     columns: ColumnMap,
     private readonly width: number,
     rollId: number,
+    private readonly target: RowTarget = STAGING_TARGET,
   ) {
     this.c = columns as RowChecker["c"];
     this.rollTag = String(rollId);
+  }
+
+  /** The line of a recent valid row with this NIR, or 0. */
+  private recentLineOf(nir: string): number {
+    for (let i = 0; i < RECENT_ROWS; i++) if (this.recentNir[i] === nir) return this.recentLine[i];
+    return 0;
   }
 
   private reject(
@@ -244,6 +288,20 @@ export class RowChecker {
           `département ${department} différent de celui du code postal ${postal.value} (${postalDepartment})`,
           "warning",
         );
+      if (this.target.kind === "person") {
+        this.writePerson(out, rec.line, nir.nir, holder, [
+          last.value,
+          first.value,
+          birth.value,
+          department,
+          address.value,
+          postal.value,
+          city.value,
+          email,
+          phone,
+        ]);
+        return;
+      }
       out.staging
         .int(rec.line)
         .tab()
@@ -272,10 +330,68 @@ export class RowChecker {
       out.valid++;
     }
   }
+
+  /** A valid row as a person row (first load), in PERSON_COLUMNS order. */
+  private writePerson(
+    out: ChunkBuilder,
+    line: number,
+    nir: string,
+    holder: string | null,
+    [last, first, birth, department, address, postal, city, email, phone]: [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string | null,
+      string | null,
+    ],
+  ): void {
+    const target = this.target as Extract<RowTarget, { kind: "person" }>;
+    let holderId: string | null = null;
+    if (holder !== null) {
+      const holderLine = this.recentLineOf(holder);
+      if (holderLine > 0) holderId = String(target.idBase + holderLine);
+      out.dependants += `${line}\t${nir}\t${holder}\t${holderLine > 0 ? "t" : "f"}\n`;
+    }
+    out.staging
+      .int(target.idBase + line)
+      .tab()
+      .raw(nir)
+      .tab()
+      .field(last)
+      .tab()
+      .field(first)
+      .tab()
+      .raw(birth)
+      .tab()
+      .raw(department)
+      .tab()
+      .field(address)
+      .tab()
+      .raw(postal)
+      .tab()
+      .field(city)
+      .tab()
+      .nullable(email)
+      .tab()
+      .nullable(phone)
+      .tab()
+      .nullable(holderId)
+      .tab()
+      .int(target.rollId)
+      .endRow();
+    out.valid++;
+    this.recentNir[this.recentNext] = nir;
+    this.recentLine[this.recentNext] = line;
+    this.recentNext = (this.recentNext + 1) % RECENT_ROWS;
+  }
 }
 
 export function emptyChunk(staging = new CopyTextWriter()): ChunkBuilder {
-  return { staging, rejects: "", valid: 0, rejected: 0, warnings: 0 };
+  return { staging, dependants: "", rejects: "", valid: 0, rejected: 0, warnings: 0 };
 }
 
 export function finishChunk(out: ChunkBuilder): CheckedChunk {

@@ -1,0 +1,201 @@
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
+import { dropAll, lockForBulk, type Rebuildable, rebuild, rebuildables } from "./merge.server";
+
+/**
+ * The first load: a roll merged into an EMPTY person table (the first roll of a national rollout). Its
+ * valid rows are COPY'd straight into `person` while the worker thread parses the file, inside the one
+ * transaction that then checks, links, indexes and marks the roll merged. The staging path writes every
+ * row twice (staging, then INSERT … SELECT into person) and its merge only starts once the parse is over;
+ * here PostgreSQL writes the table on one core while the worker parses on the other.
+ *
+ * It holds the same guarantees as the staging path:
+ * - all or nothing: everything, DDL included, is in one transaction; a crash leaves the table empty and
+ *   the roll in `parsing`, and rerunning starts over;
+ * - the same rejects: the checks that need the whole file (the same NIR twice, a holder nowhere to be
+ *   found) run on the loaded rows in the same order as on a staging table, and delete what they refuse
+ *   before any index but the primary key is built;
+ * - a roll over its reject threshold is not merged: the transaction is rolled back and the caller parses
+ *   the file again through the staging path, which holds it for review with its staging table.
+ *
+ * Person ids are `idBase + line` (one block of the identity sequence), so that a dependant's holder id is
+ * known without a lookup when its holder came a few rows before it; the others are linked afterwards.
+ */
+export interface FirstLoadTimings {
+  prepareMs: number;
+  duplicatesMs: number;
+  holdersCheckMs: number;
+  linkMs: number;
+  indexMs: number;
+}
+
+/**
+ * Indexes kept while the rows stream in, because a row costs them next to nothing: their keys grow with
+ * the id (last roll, id), or new rows do not enter them (partial indexes on notified persons, on set
+ * holders, which only a few dependants fill). Every other index and constraint is dropped and rebuilt by
+ * sorting. A name missing here only means one more rebuild.
+ */
+const KEPT_LIVE = new Set<string>([]);
+
+export interface FirstLoad {
+  idBase: number;
+  /** Dropped for the load and not rebuilt yet (checkFirstLoad rebuilds the unique NIR first). */
+  dropped: Rebuildable[];
+}
+
+/**
+ * Opens the first load inside `trx` (a transaction on the connection that will stream COPY), or says the
+ * person table is not empty (or too busy to lock quickly). Under the merge lock and the table's exclusive
+ * lock: indexes dropped, the person table's own triggers off (the lifecycle rollups are recorded from the
+ * loaded id range instead), one block of ids reserved.
+ */
+export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('roll-merge'))`.execute(trx);
+  await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+  await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(trx);
+  await sql`SET LOCAL max_parallel_maintenance_workers = 2`.execute(trx);
+  const empty = async () =>
+    (await sql<{ empty: boolean }>`SELECT NOT EXISTS (SELECT 1 FROM person) AS empty`.execute(trx)).rows[0]
+      .empty;
+  // Checked before and under the lock: a table with persons is never locked for the parse's duration.
+  if (!(await empty()) || !(await lockForBulk(trx)) || !(await empty())) return null;
+  const dropped = (await rebuildables(trx)).filter((r) => !KEPT_LIVE.has(r.name));
+  await dropAll(trx, dropped);
+  await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
+  const idBase = Number(
+    (await sql<{ base: string }>`SELECT nextval(pg_get_serial_sequence('person', 'id')) AS base`.execute(trx))
+      .rows[0].base,
+  );
+  return { idBase, dropped };
+}
+
+interface CheckParams {
+  rollId: number;
+  /** The dependants table (line, nir, holder_nir) the worker filled. */
+  dependants: string;
+  /** The original text of a row from columns named like the staging table's, alias `s` (rawExpression). */
+  raw: string;
+  /** Whether the roll has a holder column at all. */
+  hasHolders: boolean;
+}
+
+/** The loaded rows with the staging table's column names, for the rejects' original text. */
+const asStaging = (idBase: number, dependants: string) =>
+  `SELECT (p.id - ${idBase})::int AS line, p.id, p.nir, p.last_name, p.first_name, p.birth_date, p.department,
+          p.address_line, p.postal_code, p.city, p.email, p.phone, d.holder_nir
+   FROM person p LEFT JOIN ${dependants} d ON d.line = p.id - ${idBase}`;
+
+/**
+ * The checks that need the whole file, on the loaded rows (the staging path runs the same ones on its
+ * staging table, see setBasedChecks): the same NIR twice — the later row is refused and points at the
+ * earlier line — then dependants whose holder is not among the valid rows (repeated, since refusing a
+ * holder orphans its dependants). Then every dependant left is linked to its holder. Returns how many
+ * loaded rows were refused.
+ */
+export async function checkFirstLoad(
+  trx: DB,
+  load: FirstLoad,
+  p: CheckParams,
+  timings: Partial<FirstLoadTimings>,
+): Promise<number> {
+  const { rollId, dependants: d, raw } = p;
+  const { idBase } = load;
+  let refused = 0;
+  let started = performance.now();
+  // PostgreSQL sizes parallel index builds and plans joins from these statistics: the table was empty.
+  await sql.raw(`ANALYZE person; ANALYZE ${d}`).execute(trx);
+  // A clean roll has no duplicate: building the unique index proves it for the price of the index.
+  const unique = load.dropped.find((r) => r.kind === "unique" && r.definition === "UNIQUE (nir)");
+  if (!(unique && (await tryRebuild(trx, unique)))) {
+    const r = await sql
+      .raw(
+        `WITH dup AS (SELECT nir, min(id) AS first_id FROM person GROUP BY nir HAVING count(*) > 1),
+         gone AS (DELETE FROM person p USING dup WHERE p.nir = dup.nir AND p.id > dup.first_id
+                  RETURNING p.id, (dup.first_id - ${idBase})::int AS first_line),
+         s AS (SELECT s.*, g.first_line FROM (${asStaging(idBase, d)}) s JOIN gone g ON g.id = s.id)
+         INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
+         SELECT ${rollId}, line, 'nir', 'duplicate_nir', 'error',
+                'NIR déjà présent ligne ' || replace(to_char(first_line, 'FM999,999,999'), ',', ' '), first_line, ${raw}
+         FROM s`,
+      )
+      .execute(trx);
+    refused += Number(r.numAffectedRows ?? 0);
+    if (unique) await rebuild(trx, [unique]);
+  }
+  load.dropped = load.dropped.filter((r) => r !== unique);
+  timings.duplicatesMs = performance.now() - started;
+
+  // A dependant linked while loading has its holder among the loaded rows; only a refused row can change
+  // that. Until one is, only the others need looking at.
+  let linkedStand = refused === 0;
+  started = performance.now();
+  if (p.hasHolders) {
+    for (let pass = 0; pass < 5; pass++) {
+      const r = await sql
+        .raw(
+          `WITH orphan AS (
+             SELECT ${idBase} + d.line AS id FROM ${d} d
+             WHERE ${linkedStand ? "NOT d.linked AND" : ""} NOT EXISTS (SELECT 1 FROM person h WHERE h.nir = d.holder_nir)),
+           gone AS (DELETE FROM person p USING orphan o WHERE p.id = o.id RETURNING p.id),
+           s AS (SELECT s.* FROM (${asStaging(idBase, d)}) s JOIN gone g ON g.id = s.id)
+           INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
+           SELECT ${rollId}, line, 'holder_nir', 'holder_not_found', 'error',
+                  'ouvrant droit introuvable : son NIR n''est ni dans le fichier (sur une ligne valide) ni dans la base',
+                  NULL, ${raw}
+           FROM s`,
+        )
+        .execute(trx);
+      const n = Number(r.numAffectedRows ?? 0);
+      refused += n;
+      if (n === 0) break;
+      linkedStand = false;
+    }
+  }
+  timings.holdersCheckMs = performance.now() - started;
+
+  started = performance.now();
+  if (p.hasHolders)
+    // Dependants whose holder was not just before them, and any whose holder row was then refused (its
+    // NIR's first row is the holder now).
+    await sql
+      .raw(
+        `UPDATE person p SET holder_id = h.id
+         FROM ${d} d JOIN person h ON h.nir = d.holder_nir
+         WHERE ${linkedStand ? "NOT d.linked AND" : ""} p.id = ${idBase} + d.line AND p.holder_id IS DISTINCT FROM h.id`,
+      )
+      .execute(trx);
+  timings.linkMs = performance.now() - started;
+  return refused;
+}
+
+/** Rebuilds one dropped constraint, or says it failed on a duplicate key (and undoes the attempt). */
+async function tryRebuild(trx: DB, item: Rebuildable): Promise<boolean> {
+  await sql`SAVEPOINT first_load_unique`.execute(trx);
+  try {
+    await rebuild(trx, [item]);
+    await sql`RELEASE SAVEPOINT first_load_unique`.execute(trx);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "23505") throw error;
+    await sql`ROLLBACK TO SAVEPOINT first_load_unique`.execute(trx);
+    return false;
+  }
+}
+
+/**
+ * Rebuilds what startFirstLoad dropped and checkFirstLoad has not rebuilt yet, turns the triggers
+ * back on, records the lifecycle rollups of the loaded rows, and moves the id sequence past the block.
+ */
+export async function finishFirstLoad(
+  trx: DB,
+  load: FirstLoad,
+  lastLine: number,
+  timings: Partial<FirstLoadTimings>,
+): Promise<void> {
+  const started = performance.now();
+  await rebuild(trx, load.dropped);
+  timings.indexMs = performance.now() - started;
+  await sql`ALTER TABLE person ENABLE TRIGGER USER`.execute(trx);
+  await sql`SELECT lifecycle_rollup_inserted_after(${load.idBase})`.execute(trx);
+  await sql`SELECT setval(pg_get_serial_sequence('person', 'id'), ${load.idBase + lastLine})`.execute(trx);
+}
