@@ -1,5 +1,5 @@
 import { HANDLERS } from "./handlers";
-import type { JobContext } from "./job-context";
+import type { JobContext, JobHandler } from "./job-context";
 import { QUEUES, SCHEDULES } from "./queues";
 
 /**
@@ -11,9 +11,16 @@ import { QUEUES, SCHEDULES } from "./queues";
  */
 const BULK_QUEUES: ReadonlySet<string> = new Set([QUEUES.waveBatch]);
 
-/** Registers every handler and schedule on an already started boss. */
-export async function startWorkers(ctx: JobContext): Promise<void> {
-  for (const handler of HANDLERS) {
+/**
+ * Registers every handler and schedule on an already started boss (tests pass their own handlers, to
+ * watch how many jobs of a queue run at once).
+ */
+export async function startWorkers(
+  ctx: JobContext,
+  handlers: readonly JobHandler[] = HANDLERS,
+  schedules: typeof SCHEDULES = SCHEDULES,
+): Promise<void> {
+  for (const handler of handlers) {
     const workers = BULK_QUEUES.has(handler.queue) ? ctx.config.workerConcurrency : 1;
     for (let i = 0; i < workers; i++) {
       await ctx.boss.work<object>(
@@ -30,7 +37,7 @@ export async function startWorkers(ctx: JobContext): Promise<void> {
       );
     }
   }
-  for (const schedule of SCHEDULES) {
+  for (const schedule of schedules) {
     await ctx.boss.schedule(schedule.queue, schedule.cron, schedule.data ?? {}, { tz: "Europe/Paris" });
   }
 }
