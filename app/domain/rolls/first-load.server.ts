@@ -1,6 +1,14 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
-import { dropAll, lockForBulk, type Rebuildable, rebuild, rebuildables } from "./merge.server";
+import {
+  attempt,
+  DUPLICATE_KEY,
+  dropAll,
+  lockForBulk,
+  type Rebuildable,
+  rebuild,
+  rebuildables,
+} from "./merge.server";
 
 /**
  * The first load: a roll merged into an EMPTY person table (the first roll of a national rollout). Its
@@ -106,7 +114,7 @@ export async function checkFirstLoad(
   await sql.raw(`ANALYZE person; ANALYZE ${d}`).execute(trx);
   // A clean roll has no duplicate: building the unique index proves it for the price of the index.
   const unique = load.dropped.find((r) => r.kind === "unique" && r.definition === "UNIQUE (nir)");
-  if (!(unique && (await tryRebuild(trx, unique)))) {
+  if (!(unique && (await attempt(trx, DUPLICATE_KEY, () => rebuild(trx, [unique]))))) {
     const r = await sql
       .raw(
         `WITH dup AS (SELECT nir, min(id) AS first_id FROM person GROUP BY nir HAVING count(*) > 1),
@@ -166,20 +174,6 @@ export async function checkFirstLoad(
       .execute(trx);
   timings.linkMs = performance.now() - started;
   return refused;
-}
-
-/** Rebuilds one dropped constraint, or says it failed on a duplicate key (and undoes the attempt). */
-async function tryRebuild(trx: DB, item: Rebuildable): Promise<boolean> {
-  await sql`SAVEPOINT first_load_unique`.execute(trx);
-  try {
-    await rebuild(trx, [item]);
-    await sql`RELEASE SAVEPOINT first_load_unique`.execute(trx);
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code !== "23505") throw error;
-    await sql`ROLLBACK TO SAVEPOINT first_load_unique`.execute(trx);
-    return false;
-  }
 }
 
 /**

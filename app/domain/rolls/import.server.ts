@@ -7,7 +7,15 @@ import { type DB, onClient, poolOf } from "../../../db/connection";
 import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import type { ColumnMap } from "./columns";
 import { checkFirstLoad, type FirstLoadTimings, finishFirstLoad, startFirstLoad } from "./first-load.server";
-import { bulkPlanning, compareWithPersons, mergeStaging, recordMerged } from "./merge.server";
+import {
+  attempt,
+  bulkPlanning,
+  compareWithPersons,
+  DUPLICATE_KEY,
+  mergeStaging,
+  probeSmallAgainstBig,
+  recordMerged,
+} from "./merge.server";
 import { checkedSource } from "./parse-source";
 import { reasonLabel } from "./reasons";
 import { exceedsThreshold, type RollOutcome, type RollProgress, type RollTimings } from "./roll";
@@ -245,7 +253,7 @@ async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: Ro
        CREATE UNLOGGED TABLE ${staging} (
          line integer NOT NULL, nir char(15) COLLATE "C" NOT NULL, last_name text NOT NULL, first_name text NOT NULL,
          birth_date date NOT NULL, department varchar(3) NOT NULL, address_line text, postal_code varchar(5),
-         city text, email text, phone text, holder_nir char(15) COLLATE "C"
+         city text, email text, phone text, holder_nir char(15) COLLATE "C", holder_near boolean NOT NULL
        ) WITH (autovacuum_enabled = false)`,
     )
     .execute(db);
@@ -271,12 +279,11 @@ async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: Ro
   }
   opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows, phase: "checking" });
   const checksStarted = performance.now();
-  await setBasedChecks(db, rollId, format);
+  const refusedByChecks = await setBasedChecks(db, rollId, format);
   timings.checksMs = performance.now() - checksStarted;
 
   const counts = await rejectCounts(db, rollId);
-  const valid = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(staging)}`.execute(db))
-    .rows[0].n;
+  const valid = copied.valid - refusedByChecks;
   const held = exceedsThreshold(counts.rejected, rows, roll.threshold_pct);
   const next = roll.dry_run ? "validated" : held ? "held_for_review" : "merging";
   await db.transaction().execute(async (trx) => {
@@ -584,13 +591,17 @@ export function rawExpression(format: RollFormat): string {
  * refused and points at the earlier line), and dependants whose holder is neither in the roll nor in the
  * database (repeated, since refusing a holder orphans its dependants).
  */
-async function setBasedChecks(db: DB, rollId: number, format: RollFormat): Promise<void> {
+async function setBasedChecks(db: DB, rollId: number, format: RollFormat): Promise<number> {
   const s = stagingTable(rollId);
   const raw = rawExpression(format);
   await sql.raw(`ANALYZE ${s}`).execute(db);
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     await bulkPlanning(trx);
-    await sql
+    // With a unique index on the staging NIRs, the checks below and the merge probe it instead of hashing
+    // the whole roll. A clean roll has no duplicate: building the index proves it; otherwise the later
+    // rows are refused first.
+    if (await uniqueStagingNir(trx, s)) return checkHolders(trx, rollId, format, s, raw);
+    const duplicates = await sql
       .raw(
         `WITH d AS (SELECT nir, min(line) AS first_line FROM ${s} GROUP BY nir HAVING count(*) > 1),
          gone AS (DELETE FROM ${s} s USING d WHERE s.nir = d.nir AND s.line > d.first_line
@@ -601,13 +612,36 @@ async function setBasedChecks(db: DB, rollId: number, format: RollFormat): Promi
          FROM gone`,
       )
       .execute(trx);
-    if (format.columns.holder_nir === undefined) return;
-    for (let pass = 0; pass < 5; pass++) {
-      const result = await sql
+    if (!(await uniqueStagingNir(trx, s))) throw new Error(`${s}: duplicate NIRs left after the check`);
+    return Number(duplicates.numAffectedRows ?? 0) + (await checkHolders(trx, rollId, format, s, raw));
+  });
+}
+
+function uniqueStagingNir(trx: DB, staging: string): Promise<boolean> {
+  return attempt(trx, DUPLICATE_KEY, () =>
+    sql.raw(`CREATE UNIQUE INDEX ${staging}_nir ON ${staging} (nir)`).execute(trx),
+  );
+}
+
+/** Dependants whose holder is neither among the roll's valid rows nor in the database, pass after pass. */
+async function checkHolders(
+  trx: DB,
+  rollId: number,
+  format: RollFormat,
+  s: string,
+  raw: string,
+): Promise<number> {
+  if (format.columns.holder_nir === undefined) return 0;
+  let refused = 0;
+  for (let pass = 0; pass < 5; pass++) {
+    // The dependants probe the two NIR indexes (the roll's, the person table's). A holder near its
+    // dependant in the file is a valid row of the roll, until a first holder is refused.
+    const result = await probeSmallAgainstBig(trx, () =>
+      sql
         .raw(
           `WITH gone AS (
              DELETE FROM ${s} s
-             WHERE s.holder_nir IS NOT NULL
+             WHERE s.holder_nir IS NOT NULL ${pass === 0 ? "AND NOT s.holder_near" : ""}
                AND NOT EXISTS (SELECT 1 FROM ${s} h WHERE h.nir = s.holder_nir)
                AND NOT EXISTS (SELECT 1 FROM person p WHERE p.nir = s.holder_nir)
              RETURNING s.*, ${raw} AS raw)
@@ -617,10 +651,13 @@ async function setBasedChecks(db: DB, rollId: number, format: RollFormat): Promi
                   NULL, g.raw
            FROM gone g`,
         )
-        .execute(trx);
-      if (Number(result.numAffectedRows ?? 0) === 0) break;
-    }
-  });
+        .execute(trx),
+    );
+    const n = Number(result.numAffectedRows ?? 0);
+    refused += n;
+    if (n === 0) break;
+  }
+  return refused;
 }
 
 /**
@@ -656,7 +693,7 @@ async function mergeRoll(db: DB, roll: RollRow, actor: AuditActor, timings: Roll
       }
     }
     const merge: RollTimings["merge"] = {};
-    const result = await mergeStaging(trx, stagingTable(id), id, merge);
+    const result = await mergeStaging(trx, stagingTable(id), id, merge, roll.rows_valid ?? undefined);
     timings.merge = merge;
     timings.mergeStrategy = result.strategy;
     await recordMerged(trx, id, roll.rows_valid ?? 0, result, actor);

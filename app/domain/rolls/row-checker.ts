@@ -20,7 +20,8 @@ import {
  * worker thread or inline.
  *
  * Staging columns: line, nir, last_name, first_name, birth_date, department, address_line, postal_code,
- * city, email, phone, holder_nir. Reject columns: roll_id, line, field, reason, severity, message,
+ * city, email, phone, holder_nir, holder_near (the holder is one of the few valid rows just before: it is
+ * in the roll, whatever the checks that need the whole file refuse, until a holder is refused). Reject columns: roll_id, line, field, reason, severity, message,
  * ref_line, raw.
  */
 export const STAGING_COLUMNS = [
@@ -36,6 +37,7 @@ export const STAGING_COLUMNS = [
   "email",
   "phone",
   "holder_nir",
+  "holder_near",
 ] as const;
 export const REJECT_COLUMNS = [
   "roll_id",
@@ -75,7 +77,7 @@ export const PERSON_COLUMNS = [
 ] as const;
 export const DEPENDANT_COLUMNS = ["line", "nir", "holder_nir", "linked"] as const;
 
-/** How many rows back a dependant's holder is looked for while writing person rows. */
+/** How many valid rows back a dependant's holder is looked for. */
 const RECENT_ROWS = 16;
 
 export interface CheckedChunk {
@@ -326,9 +328,18 @@ export class RowChecker {
         .nullable(phone)
         .tab()
         .nullable(holder)
+        .tab()
+        .raw(holder !== null && this.recentLineOf(holder) > 0 ? "t" : "f")
         .endRow();
       out.valid++;
+      this.remember(nir.nir, rec.line);
     }
+  }
+
+  private remember(nir: string, line: number): void {
+    this.recentNir[this.recentNext] = nir;
+    this.recentLine[this.recentNext] = line;
+    this.recentNext = (this.recentNext + 1) % RECENT_ROWS;
   }
 
   /** A valid row as a person row (first load), in PERSON_COLUMNS order. */
@@ -384,9 +395,7 @@ export class RowChecker {
       .int(target.rollId)
       .endRow();
     out.valid++;
-    this.recentNir[this.recentNext] = nir;
-    this.recentLine[this.recentNext] = line;
-    this.recentNext = (this.recentNext + 1) % RECENT_ROWS;
+    this.remember(nir, line);
   }
 }
 
