@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildNir, checkNir, maskNir, nirKey } from "./nir";
+import { buildNir, checkNir, maskNir, type NirCheck, nirKey } from "./nir";
 
 describe("NIR key", () => {
   it("computes 97 - (N mod 97)", () => {
@@ -59,6 +59,52 @@ describe("NIR key", () => {
           expect(checkNir(changed).ok).toBe(false);
         },
       ),
+    );
+  });
+
+  it("agrees with a straightforward reference (regular expressions, BigInt) on any input (property)", () => {
+    // The NIR check as the DESIGN states it, written plainly: the fast check by char codes must match it.
+    const reference = (input: string): NirCheck => {
+      const nir = input.replace(/[\s.-]/g, "").toUpperCase();
+      if (nir.length !== 15) return { ok: false, problem: { kind: "length", length: nir.length } };
+      if (!/^\d{5}(\d{2}|2A|2B)\d{8}$/.test(nir)) return { ok: false, problem: { kind: "characters" } };
+      if (!"123478".includes(nir[0])) return { ok: false, problem: { kind: "sex" } };
+      const month = Number(nir.slice(3, 5));
+      if (!((month >= 1 && month <= 12) || (month >= 20 && month <= 42) || month >= 50))
+        return { ok: false, problem: { kind: "month", month: nir.slice(3, 5) } };
+      const body = BigInt(
+        nir
+          .slice(0, 13)
+          .replace(/^(.{5})2A/, "$119")
+          .replace(/^(.{5})2B/, "$118"),
+      );
+      const expected = String(97n - (body % 97n)).padStart(2, "0");
+      if (expected !== nir.slice(13))
+        return { ok: false, problem: { kind: "key", expected, found: nir.slice(13) } };
+      return { ok: true, nir };
+    };
+    const digit = fc.constantFrom(..."0123456789");
+    const anyChar = fc.constantFrom(..."0123456789012345678901234567890123456789ABab2C .-\u00a0\t");
+    const department = fc.constantFrom("2A", "2B", "2a", "2b", "2C", "20", "75", "97");
+    // Well-formed bodies with their right key or any key, and strings of NIR-like characters.
+    const built = fc
+      .tuple(
+        fc.constantFrom(..."0123456789"),
+        fc.array(digit, { minLength: 4, maxLength: 4 }),
+        department,
+        fc.array(digit, { minLength: 6, maxLength: 6 }),
+        fc.option(fc.array(digit, { minLength: 2, maxLength: 2 })),
+      )
+      .map(([sex, ym, dep, rest, key]) => {
+        const body = `${sex}${ym.join("")}${dep}${rest.join("")}`;
+        return body + (key ? key.join("") : (nirKey(body.toUpperCase()) ?? "00"));
+      });
+    const loose = fc.array(anyChar, { maxLength: 18 }).map((cs) => cs.join(""));
+    fc.assert(
+      fc.property(fc.oneof(built, loose), (input) => {
+        expect(checkNir(input)).toEqual(reference(input));
+      }),
+      { numRuns: 20000 },
     );
   });
 

@@ -16,38 +16,74 @@ export function normaliseNir(input: string): string {
   return input.replace(/[\s.-]/g, "").toUpperCase();
 }
 
-/**
- * The 13 characters as a number for the key, Corsica rule applied. 13 digits stay below 2^53, so a plain
- * number is exact (and several times cheaper than BigInt on a roll of millions of rows).
- */
-function numericBody(body13: string): number | null {
-  let body = body13;
-  if (body.slice(5, 7) === "2A") body = `${body.slice(0, 5)}19${body.slice(7)}`;
-  else if (body.slice(5, 7) === "2B") body = `${body.slice(0, 5)}18${body.slice(7)}`;
-  if (!/^\d{13}$/.test(body)) return null;
-  return Number(body);
+/** The digit at `i`, or -1. */
+function digitAt(s: string, i: number): number {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
 }
+
+/** The digit at `i` of a NIR, Corsica's 2A/2B (at 5–6) read as 19/18 as the key wants; -1 for anything else. */
+function nirDigit(s: string, i: number): number {
+  if (i === 5 || i === 6) {
+    const corsica = s.charCodeAt(5) === 50 ? s.charCodeAt(6) : 0;
+    if (corsica === 65) return i === 5 ? 1 : 9;
+    if (corsica === 66) return i === 5 ? 1 : 8;
+  }
+  return digitAt(s, i);
+}
+
+/**
+ * 97 − (N mod 97) for the first 13 characters of `s`, or -1 when they are not a NIR body. N mod 97 is
+ * accumulated digit by digit: no substring, no number parsing, no BigInt (a roll checks millions of NIRs).
+ */
+function keyOfBody(s: string): number {
+  let rest = 0;
+  for (let i = 0; i < 13; i++) {
+    const d = nirDigit(s, i);
+    if (d < 0) return -1;
+    rest = (rest * 10 + d) % 97;
+  }
+  return 97 - rest;
+}
+
+const twoDigits = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 export function nirKey(body13: string): string | null {
-  const n = numericBody(body13);
-  if (n === null) return null;
-  return String(97 - (n % 97)).padStart(2, "0");
+  if (body13.length !== 13) return null;
+  const key = keyOfBody(body13);
+  return key < 0 ? null : twoDigits(key);
 }
 
-const CLEAN_NIR = /^[0-9AB]{15}$/;
+/** 15 characters, digits and A/B only: how rolls write NIRs, checked as they are, with no normalising. */
+function isCleanNir(s: string): boolean {
+  if (s.length !== 15) return false;
+  for (let i = 0; i < 15; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 48 || c > 57) && c !== 65 && c !== 66) return false;
+  }
+  return true;
+}
+
+/** Digits everywhere except 5–6, which may be 2A/2B: `/^\d{5}(\d{2}|2A|2B)\d{8}$/` on 15 characters. */
+function wellFormed(nir: string): boolean {
+  for (let i = 0; i < 15; i++) if (nirDigit(nir, i) < 0) return false;
+  return true;
+}
 
 export function checkNir(input: string): NirCheck {
-  // Rolls write NIRs clean: skip the normalising replace for them.
-  const nir = CLEAN_NIR.test(input) ? input : normaliseNir(input);
+  // Rolls write NIRs clean: skip the normalising replace for them (it would return them unchanged).
+  const nir = isCleanNir(input) ? input : normaliseNir(input);
   if (nir.length !== 15) return { ok: false, problem: { kind: "length", length: nir.length } };
-  if (!/^\d{5}(\d{2}|2A|2B)\d{8}$/.test(nir)) return { ok: false, problem: { kind: "characters" } };
-  if (!"123478".includes(nir[0])) return { ok: false, problem: { kind: "sex" } };
-  const month = Number(nir.slice(3, 5));
+  if (!wellFormed(nir)) return { ok: false, problem: { kind: "characters" } };
+  const sex = nir.charCodeAt(0) - 48;
+  if (sex !== 1 && sex !== 2 && sex !== 3 && sex !== 4 && sex !== 7 && sex !== 8)
+    return { ok: false, problem: { kind: "sex" } };
+  const month = digitAt(nir, 3) * 10 + digitAt(nir, 4);
   const monthOk = (month >= 1 && month <= 12) || (month >= 20 && month <= 42) || month >= 50;
   if (!monthOk) return { ok: false, problem: { kind: "month", month: nir.slice(3, 5) } };
-  const expected = nirKey(nir.slice(0, 13));
-  const found = nir.slice(13);
-  if (expected !== found) return { ok: false, problem: { kind: "key", expected: expected ?? "??", found } };
+  const expected = keyOfBody(nir);
+  if (expected !== digitAt(nir, 13) * 10 + digitAt(nir, 14))
+    return { ok: false, problem: { kind: "key", expected: twoDigits(expected), found: nir.slice(13) } };
   return { ok: true, nir };
 }
 
