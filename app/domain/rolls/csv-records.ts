@@ -30,9 +30,38 @@ export class CsvRecordSplitter {
 
   /** Splits every complete record of `text` (appended to what was left over) into `out`. */
   push(text: string, sink: RecordSink): void {
-    const buf = this.rest === "" ? text : this.rest + text;
+    if (this.rest === "") {
+      this.keep(text, this.records(text, sink, 0));
+      return;
+    }
+    // The record left over from the previous text is completed on its own, up to the first newline of this
+    // text: prefixing the whole text with it would copy all of the text into a new string.
+    const nl = text.indexOf("\n");
+    if (nl < 0) {
+      const buf = this.rest + text;
+      this.keep(buf, this.records(buf, sink, 0));
+      return;
+    }
+    const head = this.rest + text.slice(0, nl + 1);
+    const pos = this.records(head, sink, 0);
+    if (pos < head.length) {
+      // A quoted field runs on past that newline (rare): the leftover and the rest of the text together.
+      const buf = head.slice(pos) + text.slice(nl + 1);
+      this.keep(buf, this.records(buf, sink, 0));
+      return;
+    }
+    this.keep(text, this.records(text, sink, nl + 1));
+  }
+
+  /** What is left of `buf` from `pos` waits for the next text. */
+  private keep(buf: string, pos: number): void {
+    this.rest = pos < buf.length ? buf.slice(pos) : "";
+  }
+
+  /** Sends every complete record of `buf` from `start` to the sink; returns where the first incomplete one starts. */
+  private records(buf: string, sink: RecordSink, start: number): number {
     const delim = this.delimiter;
-    let pos = 0;
+    let pos = start;
     const len = buf.length;
     // The next quote at or after `pos` (-1: none left in the buffer), searched again only once passed:
     // searching from every line would rescan the rest of a quote-free buffer for each of its lines.
@@ -57,7 +86,7 @@ export class CsvRecordSplitter {
       this.nextLine += parsed.newlines + 1;
       pos = parsed.next;
     }
-    this.rest = pos < len ? buf.slice(pos) : "";
+    return pos;
   }
 
   /** At end of file: the last record when it has no final newline, or the cut-short record. */

@@ -309,6 +309,35 @@ describe("CSV record splitter", () => {
   });
 });
 
+describe("CSV record splitter, any text", () => {
+  it("gives the same records, tail and line count however the text is cut (property)", () => {
+    // Quotes, CR, LF and delimiters anywhere: records left over from one piece are completed by the next.
+    const run = (text: string, cuts: number[]) => {
+      const s = new CsvRecordSplitter(";");
+      const out: Array<[string[], number, string]> = [];
+      let from = 0;
+      for (const cut of [...cuts, text.length]) {
+        s.push(text.slice(from, cut), (fields, line, raw) => out.push([fields, line, raw]));
+        from = cut;
+      }
+      const tail = s.end((fields, line, raw) => out.push([fields, line, raw]));
+      return { out, tail, lines: s.linesSeen };
+    };
+    const text = fc
+      .array(fc.constantFrom("a", "é", "œ", ";", ";", '"', '"', "\n", "\n", "\r\n", "\r", " "), {
+        maxLength: 60,
+      })
+      .map((cs) => cs.join(""));
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { maxLength: 8 }), (t, points) => {
+        const cuts = points.map((p) => p % (t.length + 1)).sort((a, b) => a - b);
+        expect(run(t, cuts)).toEqual(run(t, []));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
 describe("fast paths agree with the general rules", () => {
   it("tidies names exactly as collapsing every run of whitespace would", () => {
     const pieces = ["Jean", " ", "  ", "\t", "\n", "\u00a0", "\u2003", "é", "Ł", "-"];
