@@ -8,6 +8,7 @@ import {
   generateCode,
   generateCodes,
   generateHashedCodes,
+  HASH_BYTES,
   hashCode,
   normaliseCode,
 } from "./code";
@@ -67,14 +68,13 @@ describe("provisional code", () => {
         (secret, n) => {
           const { clear, hashes } = generateHashedCodes(secret, n);
           expect(clear).toHaveLength(n);
-          expect(hashes).toHaveLength(n);
+          expect(hashes).toHaveLength(n * HASH_BYTES);
           clear.forEach((code, i) => {
             expect(code).toMatch(/^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{5}$/);
-            expect(hashes[i]).toBe(hashCode(secret, code.toLowerCase()));
+            const hash = hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES).toString("hex");
+            expect(hash).toBe(hashCode(secret, code.toLowerCase()));
             // Independent of our helpers: HMAC-SHA-256 of the 13 symbols under the secret.
-            expect(hashes[i]).toBe(
-              createHmac("sha256", secret).update(code.replaceAll("-", "")).digest("hex"),
-            );
+            expect(hash).toBe(createHmac("sha256", secret).update(code.replaceAll("-", "")).digest("hex"));
           });
         },
       ),

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../../../db/schema";
 import type { AppConfig } from "../../config/config.server";
-import { generateHashedCodes, hashCode, normaliseCode } from "./code";
+import { generateHashedCodes, HASH_BYTES, hashCode, normaliseCode } from "./code";
 
 /**
  * Provisional codes in the database: issue (revoking the previous one), verify, consume, revoke.
@@ -88,10 +88,14 @@ export async function revokeAndPrepareCodes(
   if (new Set(ids).size !== ids.length) throw new Error("issueCodesForBatch: a person appears twice");
   const { clear, hashes } = generateHashedCodes(config.secrets.codeHmac, ids.length);
   await revokeActiveCodes(trx, ids, params.reason ?? "replaced");
+  // The digests travel as one bytea (the i-th person's is the i-th 32 bytes) rather than a text[] of 64-digit
+  // strings: no string per code here, no array element to quote, escape and parse on either side.
   const insert = sql<{ id: number; person_id: number }>`
     INSERT INTO provisional_code (person_id, wave_id, batch_id, code_hash, expires_at)
-    SELECT p, ${params.waveId ?? null}::bigint, ${params.batchId ?? null}::bigint, h, ${params.expiresAt}::timestamptz
-    FROM unnest(${ids}::bigint[], ${hashes}::text[]) AS t(p, h)
+    SELECT p, ${params.waveId ?? null}::bigint, ${params.batchId ?? null}::bigint,
+      encode(substring(${hashes}::bytea FROM (o::int - 1) * ${HASH_BYTES}::int + 1 FOR ${HASH_BYTES}::int), 'hex'),
+      ${params.expiresAt}::timestamptz
+    FROM unnest(${ids}::bigint[]) WITH ORDINALITY AS t(p, o)
     ORDER BY p
     RETURNING id, person_id
   `;
