@@ -6,6 +6,8 @@ import { CsvRecordSplitter } from "./csv-records";
 import { detectDelimiter } from "./roll-file";
 import {
   departmentOfPostalCode,
+  generalRules,
+  isJsSpace,
   nirBirthMismatch,
   parseBirthDate,
   parseDepartment,
@@ -210,6 +212,18 @@ describe("names and addresses", () => {
     });
     expect(parseText("Łódź, ulica Świętego", "adresse", 200).ok).toBe(true);
   });
+  it("words its messages for a name (masculine) and an address (feminine)", () => {
+    expect(parseName(" ", "nom")).toEqual({ ok: false, message: "nom absent" });
+    expect(parseName("x".repeat(101), "nom")).toEqual({
+      ok: false,
+      message: "nom trop long (101 caractères, 100 au plus)",
+    });
+    expect(parseText("", "commune", 100)).toEqual({ ok: false, message: "commune absente" });
+    expect(parseText("x".repeat(201), "adresse", 200)).toEqual({
+      ok: false,
+      message: "adresse trop longue (201 caractères, 200 au plus)",
+    });
+  });
 });
 
 describe("headers", () => {
@@ -363,5 +377,170 @@ describe("fast paths agree with the general rules", () => {
     expect(parsePhone("(06) 12-34/56.78")).toEqual({ ok: true, value: "+33612345678" });
     expect(parsePhone("06\u00a012\u00a034\u00a056\u00a078")).toEqual({ ok: true, value: "+33612345678" });
     expect(parsePhone("+33 6 12 34 56 78")).toEqual({ ok: true, value: "+33612345678" });
+  });
+});
+
+describe("the char-code fast paths return what the general rules return", () => {
+  const chars = (alphabet: string, maxLength: number) =>
+    fc.array(fc.constantFrom(...alphabet), { maxLength }).map((cs) => cs.join(""));
+  const spaced = (value: fc.Arbitrary<string>) =>
+    fc
+      .tuple(
+        fc.constantFrom("", "", "", " ", "\u00a0", "\t"),
+        value,
+        fc.constantFrom("", "", "", " ", "\u3000"),
+      )
+      .map(([before, v, after]) => before + v + after);
+  const agree = <T>(value: fc.Arbitrary<T>, check: (v: T) => void) =>
+    fc.assert(fc.property(value, check), { numRuns: 5000 });
+
+  it("white space is what trim() and \\s say, for every code unit", () => {
+    const disagreeing: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      if (isJsSpace(c) !== /\s/.test(ch) || isJsSpace(c) !== (ch.trim() === "")) disagreeing.push(c);
+    }
+    expect(disagreeing).toEqual([]);
+  });
+
+  it("birth dates", () => {
+    const layouts = fc
+      .tuple(
+        fc.oneof(fc.integer({ min: 1850, max: 2040 }), fc.integer({ min: 0, max: 9999 })),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.constantFrom("dd/mm/yyyy", "yyyy-mm-dd", "d/m/yyyy", "yyyy-m-d", "yyyymmdd", "dd-mm/yyyy"),
+        fc.constantFrom("/", ".", "-"),
+      )
+      .map(([year, m, d, layout, sep]) => {
+        const y = String(year).padStart(4, "0");
+        const dd = String(d).padStart(2, "0");
+        const mm = String(m).padStart(2, "0");
+        if (layout === "dd/mm/yyyy") return `${dd}${sep}${mm}${sep}${y}`;
+        if (layout === "yyyy-mm-dd") return `${y}-${mm}-${dd}`;
+        if (layout === "d/m/yyyy") return `${d}${sep}${m}${sep}${y}`;
+        if (layout === "yyyy-m-d") return `${y}-${m}-${d}`;
+        if (layout === "yyyymmdd") return `${y}${mm}${dd}`;
+        return `${dd}-${mm}/${y}`;
+      });
+    // The rule read with regular expressions only.
+    const general = (input: string) => {
+      const s = input.trim();
+      if (s === "") return { ok: false, message: "date de naissance absente" };
+      const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s);
+      const fr = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(s);
+      const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
+      const parts = iso ? [iso[1], iso[2], iso[3]] : fr ? [fr[3], fr[2], fr[1]] : compact?.slice(1, 4);
+      if (!parts)
+        return {
+          ok: false,
+          message: `date de naissance illisible « ${s} » (formats acceptés : JJ/MM/AAAA, AAAA-MM-JJ)`,
+        };
+      const [y, m, d] = parts.map(Number);
+      const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+      const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+      if (m < 1 || m > 12 || d < 1 || d > days)
+        return { ok: false, message: `date de naissance impossible « ${s} »` };
+      if (y < 1880) return { ok: false, message: `date de naissance trop ancienne « ${s} »` };
+      const value = `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+      if (value > TODAY) return { ok: false, message: `date de naissance dans le futur « ${s} »` };
+      return { ok: true, value };
+    };
+    agree(spaced(fc.oneof(layouts, chars("0123456789/-. a", 11))), (input) => {
+      expect(parseBirthDate(input, TODAY)).toEqual(general(input));
+    });
+  });
+
+  it("NIR and birth date consistency", () => {
+    agree(fc.tuple(chars("0123456789", 15), chars("0123456789-", 10)), ([nir, iso]) => {
+      expect(nirBirthMismatch(nir, iso)).toEqual(generalRules.nirBirthMismatch(nir, iso));
+      const sameYear = `${nir.slice(0, 1)}${iso.slice(2, 4)}${nir.slice(3)}`;
+      expect(nirBirthMismatch(sameYear, iso)).toEqual(generalRules.nirBirthMismatch(sameYear, iso));
+    });
+  });
+
+  it("departments, postal codes and the department of a postal code", () => {
+    agree(spaced(chars("0123456789012345678901234567892ABab", 6)), (input) => {
+      expect(parseDepartment(input)).toEqual(generalRules.parseDepartment(input));
+      expect(parsePostalCode(input)).toEqual(generalRules.parsePostalCode(input));
+      expect(departmentOfPostalCode(input)).toEqual(generalRules.departmentOfPostalCode(input));
+    });
+  });
+
+  it("emails", () => {
+    const local = chars("abcXY09.!#$%&'*+/=?^_`{|}~-@ é", 8);
+    const domain = chars("abcxyzABZ0129-.-._@é ", 12);
+    const long = fc.integer({ min: 60, max: 130 }).map((n) => `x@${"b".repeat(n)}.fr`);
+    agree(
+      spaced(
+        fc.oneof(
+          fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
+          long,
+        ),
+      ),
+      (input) => {
+        expect(parseEmail(input)).toEqual(generalRules.parseEmail(input));
+      },
+    );
+  });
+
+  it("phones", () => {
+    const prefix = fc.constantFrom(
+      "",
+      "0",
+      "00",
+      "+",
+      "+33",
+      "0033",
+      "+33 (0)",
+      "+262",
+      "00262",
+      "+590 ",
+      "0692",
+      "+3300",
+    );
+    const rest = chars("012345678901234567890123456789 .-/()+", 16);
+    agree(spaced(fc.tuple(prefix, rest).map(([p, r]) => p + r)), (input) => {
+      expect(parsePhone(input)).toEqual(generalRules.parsePhone(input));
+    });
+  });
+
+  it("names and addresses, with their control characters and white space", () => {
+    // The general tidy: trim, collapse white space runs when there are any, then look for a control character.
+    const general = (input: string, max: number) => {
+      const trimmed = input.trim();
+      const s = /\s\s|[\t\n\r]/.test(trimmed) ? trimmed.replace(/\s+/g, " ") : trimmed;
+      if (s === "") return { ok: false, message: "adresse absente" };
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+      const m = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.exec(s);
+      if (m) {
+        const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+        return { ok: false, message: `adresse : caractère de contrôle U+${code} en position ${m.index + 1}` };
+      }
+      if (s.length > max)
+        return { ok: false, message: `adresse trop longue (${s.length} caractères, ${max} au plus)` };
+      return { ok: true, value: s };
+    };
+    const pieces = [
+      "Jean",
+      "é",
+      "œ",
+      "-",
+      " ",
+      "  ",
+      "\t",
+      "\n",
+      "\r",
+      "\u00a0",
+      "\u2003",
+      "\u000b",
+      "\u0000",
+      "\u0007",
+      "\u007f",
+    ];
+    agree(fc.array(fc.constantFrom(...pieces), { maxLength: 10 }), (parts) => {
+      const input = parts.join("");
+      expect(parseText(input, "adresse", 12)).toEqual(general(input, 12));
+    });
   });
 });
