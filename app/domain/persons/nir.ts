@@ -22,66 +22,71 @@ function digitAt(s: string, i: number): number {
   return d >= 0 && d <= 9 ? d : -1;
 }
 
-/** The digit at `i` of a NIR, Corsica's 2A/2B (at 5–6) read as 19/18 as the key wants; -1 for anything else. */
-function nirDigit(s: string, i: number): number {
-  if (i === 5 || i === 6) {
-    const corsica = s.charCodeAt(5) === 50 ? s.charCodeAt(6) : 0;
-    if (corsica === 65) return i === 5 ? 1 : 9;
-    if (corsica === 66) return i === 5 ? 1 : 8;
+/**
+ * 97 − (N mod 97) for the first 13 characters of `s`, or -1 when they are not a NIR body (digits, 2A/2B at
+ * 5–6). N, Corsica's 2A/2B counted as 19/18, is read in one pass by char codes in two parts that stay small
+ * integers: N = high × 10^6 + low, and 10^6 ≡ 27 (mod 97). No substring, no number parsing, no BigInt: a roll
+ * checks millions of NIRs.
+ */
+function bodyKey(s: string): number {
+  let high = 0;
+  for (let i = 0; i < 5; i++) {
+    const d = digitAt(s, i);
+    if (d < 0) return -1;
+    high = high * 10 + d;
   }
-  return digitAt(s, i);
+  const department = departmentNumber(s);
+  if (department < 0) return -1;
+  high = high * 100 + department;
+  let low = 0;
+  for (let i = 7; i < 13; i++) {
+    const d = digitAt(s, i);
+    if (d < 0) return -1;
+    low = low * 10 + d;
+  }
+  return 97 - (((high % 97) * 27 + low) % 97);
 }
 
-/**
- * 97 − (N mod 97) for the first 13 characters of `s`, or -1 when they are not a NIR body. N mod 97 is
- * accumulated digit by digit: no substring, no number parsing, no BigInt (a roll checks millions of NIRs).
- */
-function keyOfBody(s: string): number {
-  let rest = 0;
-  for (let i = 0; i < 13; i++) {
-    const d = nirDigit(s, i);
-    if (d < 0) return -1;
-    rest = (rest * 10 + d) % 97;
+/** Characters 5–6 as the key counts them: 2A → 19, 2B → 18, two digits → their number; -1 otherwise. */
+function departmentNumber(s: string): number {
+  if (s.charCodeAt(5) === 50) {
+    if (s.charCodeAt(6) === 65) return 19;
+    if (s.charCodeAt(6) === 66) return 18;
   }
-  return 97 - rest;
+  const tens = digitAt(s, 5);
+  const units = digitAt(s, 6);
+  return tens < 0 || units < 0 ? -1 : tens * 10 + units;
 }
 
 const twoDigits = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 export function nirKey(body13: string): string | null {
-  if (body13.length !== 13) return null;
-  const key = keyOfBody(body13);
+  const key = body13.length === 13 ? bodyKey(body13) : -1;
   return key < 0 ? null : twoDigits(key);
 }
 
-/** 15 characters, digits and A/B only: how rolls write NIRs, checked as they are, with no normalising. */
-function isCleanNir(s: string): boolean {
-  if (s.length !== 15) return false;
-  for (let i = 0; i < 15; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 48 || c > 57) && c !== 65 && c !== 66) return false;
-  }
-  return true;
-}
-
-/** Digits everywhere except 5–6, which may be 2A/2B: `/^\d{5}(\d{2}|2A|2B)\d{8}$/` on 15 characters. */
-function wellFormed(nir: string): boolean {
-  for (let i = 0; i < 15; i++) if (nirDigit(nir, i) < 0) return false;
-  return true;
+/** The key a well-formed NIR (15 characters, `/^\d{5}(\d{2}|2A|2B)\d{8}$/`) should have, or -1. */
+function wellFormedKey(nir: string): number {
+  if (nir.length !== 15 || digitAt(nir, 13) < 0 || digitAt(nir, 14) < 0) return -1;
+  return bodyKey(nir);
 }
 
 export function checkNir(input: string): NirCheck {
-  // Rolls write NIRs clean: skip the normalising replace for them (it would return them unchanged).
-  const nir = isCleanNir(input) ? input : normaliseNir(input);
-  if (nir.length !== 15) return { ok: false, problem: { kind: "length", length: nir.length } };
-  if (!wellFormed(nir)) return { ok: false, problem: { kind: "characters" } };
+  // Rolls write NIRs clean: a well-formed input is read as it is (normalising would return it unchanged).
+  let nir = input;
+  let expected = wellFormedKey(input);
+  if (expected < 0) {
+    nir = normaliseNir(input);
+    if (nir.length !== 15) return { ok: false, problem: { kind: "length", length: nir.length } };
+    expected = wellFormedKey(nir);
+    if (expected < 0) return { ok: false, problem: { kind: "characters" } };
+  }
   const sex = nir.charCodeAt(0) - 48;
   if (sex !== 1 && sex !== 2 && sex !== 3 && sex !== 4 && sex !== 7 && sex !== 8)
     return { ok: false, problem: { kind: "sex" } };
   const month = digitAt(nir, 3) * 10 + digitAt(nir, 4);
   const monthOk = (month >= 1 && month <= 12) || (month >= 20 && month <= 42) || month >= 50;
   if (!monthOk) return { ok: false, problem: { kind: "month", month: nir.slice(3, 5) } };
-  const expected = keyOfBody(nir);
   if (expected !== digitAt(nir, 13) * 10 + digitAt(nir, 14))
     return { ok: false, problem: { kind: "key", expected: twoDigits(expected), found: nir.slice(13) } };
   return { ok: true, nir };
