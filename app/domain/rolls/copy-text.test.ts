@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CopyTextWriter } from "./copy-text";
 
@@ -42,16 +43,9 @@ describe("CopyTextWriter", () => {
     expect(new TextDecoder().decode(w.take())).toBe("42\t2A\n");
   });
 
-  it("matches the reference on random strings (property)", () => {
-    let seed = 7;
-    const rand = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
-    const alphabet = [
-      "a",
-      "Z",
-      " ",
+  it("matches the reference on random strings, ASCII runs and all (property)", () => {
+    const unit = fc.constantFrom(
+      ..."aZ -'.09",
       "\t",
       "\n",
       "\r",
@@ -63,17 +57,31 @@ describe("CopyTextWriter", () => {
       "\udfff",
       "€",
       "\u0000",
-    ];
-    for (let n = 0; n < 500; n++) {
-      const fields = Array.from({ length: 1 + Math.floor(rand() * 5) }, () =>
-        rand() < 0.1
-          ? null
-          : Array.from(
-              { length: Math.floor(rand() * 12) },
-              () => alphabet[Math.floor(rand() * alphabet.length)],
-            ).join(""),
-      );
-      expect(written(fields, 8)).toEqual(reference(fields));
-    }
+      "\u0007",
+      "\u007f",
+      "\u0080",
+    );
+    const field = fc.option(
+      fc.array(unit, { maxLength: 12 }).map((units) => units.join("")),
+      { freq: 10 },
+    );
+    fc.assert(
+      fc.property(fc.array(field, { minLength: 1, maxLength: 5 }), (fields) => {
+        expect(written(fields, 8)).toEqual(reference(fields));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("writes integers as String() does", () => {
+    const w = new CopyTextWriter(4);
+    const values = [0, -0, 7, 10, 99, 100, 123456789, 2147483647, 2147483648, 1e21, -5, 1.5, Number.NaN];
+    for (const n of values) w.int(n).tab();
+    expect(new TextDecoder().decode(w.take())).toBe(values.map((n) => `${String(n)}\t`).join(""));
+    fc.assert(
+      fc.property(fc.oneof(fc.nat(), fc.integer(), fc.double()), (n) => {
+        expect(new TextDecoder().decode(new CopyTextWriter(2).int(n).take())).toBe(String(n));
+      }),
+    );
   });
 });

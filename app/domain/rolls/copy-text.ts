@@ -30,8 +30,25 @@ export class CopyTextWriter {
     // At most 3 bytes per UTF-16 unit (4 per surrogate pair, i.e. 2 per unit; escapes take 2).
     this.ensure(s.length * 3);
     const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < s.length; i++) {
+    const p = this.pos;
+    const n = s.length;
+    // Most fields, or their start, are ASCII with nothing to escape: copied by a tight loop up to the first
+    // other character, from which the general loop goes on.
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80 || c === 92 || c <= 13) break;
+      b[p + i] = c;
+    }
+    this.pos = i === n ? p + n : this.encode(s, i, p + i);
+    return this;
+  }
+
+  /** `s` from `start` escaped and encoded at `at`; returns where it ends. */
+  private encode(s: string, start: number, at: number): number {
+    const b = this.buf;
+    let p = at;
+    for (let i = start; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c < 0x80) {
         if (c === 92 || c === 9 || c === 10 || c === 13) {
@@ -65,8 +82,7 @@ export class CopyTextWriter {
         b[p++] = 0x80 | (c & 0x3f);
       }
     }
-    this.pos = p;
-    return this;
+    return p;
   }
 
   /** A text field or SQL NULL. */
@@ -84,8 +100,20 @@ export class CopyTextWriter {
     return this;
   }
 
+  /** `String(n)`; a line number or an id is written digit by digit, without a string per row. */
   int(n: number): this {
-    return this.raw(String(n));
+    if (!(n >= 0 && n <= 0x7fffffff && Math.floor(n) === n)) return this.raw(String(n));
+    let digits = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    this.ensure(digits);
+    const b = this.buf;
+    let rest = n;
+    for (let p = this.pos + digits - 1; p >= this.pos; p--) {
+      b[p] = 48 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    this.pos += digits;
+    return this;
   }
 
   tab(): this {
