@@ -1,8 +1,9 @@
+import { appendFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { importRoll } from "../../app/domain/rolls/import.server";
-import { confirmHeldRoll } from "../../app/domain/rolls/rolls.server";
+import { confirmHeldRoll, createRoll } from "../../app/domain/rolls/rolls.server";
 import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
 import { setupTestDatabase } from "../setup/database";
 import { expectRollupsMatchPersons } from "./lifecycle-support";
@@ -127,8 +128,6 @@ describe("first load into an empty person table", () => {
     const file = path.join(rollDir, `first-load-crash-${process.pid}.csv`);
     await writeSyntheticRoll(file, { rows: 150_000, seed: 23, errorShare: 0.01 });
     const schema = await personSchema(t.db);
-    const { createRoll } = await import("../../app/domain/rolls/rolls.server");
-    const { statSync } = await import("node:fs");
     const rollId = await createRoll(t.db, {
       filePath: file,
       fileName: "crash.csv",
@@ -204,7 +203,6 @@ describe("first load into an empty person table", () => {
     // Beyond the 4 MB the format detection reads: it sees only UTF-8, the worker finds the rest.
     const file = path.join(rollDir, `first-load-mixed-${process.pid}.csv`);
     await writeSyntheticRoll(file, { rows: 60_000, seed: 29 });
-    const { appendFileSync, statSync } = await import("node:fs");
     expect(statSync(file).size).toBeGreaterThan(4 * 1024 * 1024);
     appendFileSync(file, Buffer.from([0x4e, 0xe9, 0x3b, 0x0a])); // "Né;" in Windows-1252
     const out = await runImport(t.db, file);

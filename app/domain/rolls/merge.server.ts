@@ -46,10 +46,15 @@ const BULK_LOCK_TIMEOUT = "3s";
  * tables of the lifecycle rollup triggers live in work_mem too.
  */
 export async function bulkPlanning(trx: DB): Promise<void> {
+  await memoryForBulk(trx);
+  await sql`SET LOCAL enable_nestloop = off`.execute(trx);
+}
+
+/** Memory for hash joins and sorts of a whole roll, and parallel index builds. */
+export async function memoryForBulk(trx: DB): Promise<void> {
   await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
   await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(trx);
   await sql`SET LOCAL max_parallel_maintenance_workers = 2`.execute(trx);
-  await sql`SET LOCAL enable_nestloop = off`.execute(trx);
 }
 
 /** New and changed rows of a staging table against the person table. */
