@@ -11,6 +11,7 @@ import * as helpline from "./2026_11_23_1600_helpline";
 import * as kpi from "./2026_11_23_1700_kpi";
 import * as rollsBulkMerge from "./2026_11_23_1800_rolls_bulk_merge";
 import * as wavesPerf from "./2026_11_23_1810_waves_perf";
+import * as personBulkCosts from "./2026_12_05_1200_person_bulk_costs";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -29,4 +30,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_23_1600_helpline": helpline,
   "2026_11_23_1800_rolls_bulk_merge": rollsBulkMerge,
   "2026_11_23_1810_waves_perf": wavesPerf,
+  "2026_12_05_1200_person_bulk_costs": personBulkCosts,
 };

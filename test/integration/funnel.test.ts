@@ -147,6 +147,49 @@ describe("rollups follow every kind of write", () => {
     expect(series[parisDate(new Date(Date.now() - 8 * DAY_MS))].auto_created).toBe(18);
     expect(counts.pending).toBe(8); // 10 never notified, one opposed, one deleted
   });
+
+  it("records a bulk insert's deltas by id range as the per-statement trigger would, days taken in Paris time", async () => {
+    const daily = () =>
+      sql<{ k: string; n: number }>`
+        SELECT to_char(day, 'YYYY-MM-DD') || '/' || department || '/' || wave_id || '/' || state_to AS k, sum(n)::int AS n
+        FROM funnel_daily_delta WHERE state_from = 'new' GROUP BY 1 HAVING sum(n) <> 0 ORDER BY 1`.execute(
+        t.db,
+      );
+    const before = await daily();
+    // Both sides of the autumn DST change and of a Paris midnight that is still the day before in UTC.
+    const changedAt = ["2026-10-24T21:30:00Z", "2026-10-25T22:30:00Z", "2026-10-25T23:30:00Z"];
+    const windowEnds = [
+      endOfParisDay("2026-10-24"),
+      endOfParisDay("2026-10-25"),
+      endOfParisDay("2026-12-01"),
+    ];
+    await t.db.transaction().execute(async (trx) => {
+      await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
+      const after = await sql<{ id: string }>`SELECT coalesce(max(id), 0) AS id FROM person`.execute(trx);
+      await sql`
+        INSERT INTO person (nir, last_name, first_name, birth_date, department, state, state_changed_at, notified_at, window_ends_at)
+        SELECT lpad(g::text, 15, '9'), 'Bulk', 'Test', date '1980-01-01', (ARRAY['2A','31','974'])[1 + g % 3],
+               (ARRAY['pending','notified','notified','activated'])[1 + g % 4],
+               (${changedAt}::timestamptz[])[1 + g % 3],
+               CASE WHEN g % 4 IN (1, 2) THEN (${changedAt}::timestamptz[])[1 + g % 3] END,
+               CASE WHEN g % 4 IN (1, 2) THEN (${windowEnds}::timestamptz[])[1 + (g / 4) % 3] END
+        FROM generate_series(1, 60) g`.execute(trx);
+      await sql`SELECT lifecycle_rollup_inserted_after(${after.rows[0].id})`.execute(trx);
+      await sql`ALTER TABLE person ENABLE TRIGGER USER`.execute(trx);
+    });
+    await expectRollupsMatchPersons(t.db);
+    // The daily series gained one 'new' entry per inserted person, on its Paris day of change.
+    const gained = new Map((await daily()).rows.map((r) => [r.k, r.n]));
+    for (const r of before.rows) gained.set(r.k, (gained.get(r.k) ?? 0) - r.n);
+    const truth = await sql<{ k: string; n: number }>`
+      SELECT to_char((state_changed_at AT TIME ZONE 'Europe/Paris')::date, 'YYYY-MM-DD') || '/' || department || '/0/' || state AS k,
+             count(*)::int AS n
+      FROM person WHERE last_name = 'Bulk' GROUP BY 1 ORDER BY 1`.execute(t.db);
+    expect(truth.rows.map((r) => r.k)).toContain("2026-10-26/974/0/pending"); // 23:30Z on the 25th is the 26th in Paris (CET)
+    expect(Object.fromEntries([...gained].filter(([, n]) => n !== 0))).toEqual(
+      Object.fromEntries(truth.rows.map((r) => [r.k, r.n])),
+    );
+  });
 });
 
 describe("funnel CSV", () => {

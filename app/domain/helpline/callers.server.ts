@@ -24,7 +24,7 @@ export type CallerSearch = { ok: true; matches: CallerMatch[] } | { ok: false; m
 
 /**
  * The console's caller lookup, on the persons context's search (indexed: person.nir unique,
- * person_name_birth on lower(last_name), birth_date): a checked NIR, or name + birth date, at most 20
+ * person_birth_name on birth_date, lower(last_name)): a checked NIR, or name + birth date, at most 20
  * rows, then the postal codes the identity check asks for (and filters on). The NIR is masked unless the
  * agent may see it.
  */
