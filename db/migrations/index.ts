@@ -12,6 +12,8 @@ import * as kpi from "./2026_11_23_1700_kpi";
 import * as rollsBulkMerge from "./2026_11_23_1800_rolls_bulk_merge";
 import * as wavesPerf from "./2026_11_23_1810_waves_perf";
 import * as personBulkCosts from "./2026_12_05_1200_person_bulk_costs";
+import * as personDepartmentKeyset from "./2026_12_05_1210_person_department_keyset";
+import * as rollupInsertedPending from "./2026_12_05_1220_rollup_inserted_pending";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -31,4 +33,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_23_1800_rolls_bulk_merge": rollsBulkMerge,
   "2026_11_23_1810_waves_perf": wavesPerf,
   "2026_12_05_1200_person_bulk_costs": personBulkCosts,
+  "2026_12_05_1210_person_department_keyset": personDepartmentKeyset,
+  "2026_12_05_1220_rollup_inserted_pending": rollupInsertedPending,
 };

@@ -50,11 +50,29 @@ async function leftoverTables(): Promise<string[]> {
   return r.rows.map((x) => x.name);
 }
 
+/** The daily series' arrivals ('new' → state), by day, department and state: deletes leave them be. */
+async function dailyArrivals(): Promise<Map<string, number>> {
+  const r = await sql<{ k: string; n: number }>`
+    SELECT day || '/' || department || '/' || wave_id || '/' || state_to AS k, sum(n)::int AS n
+    FROM funnel_daily_delta WHERE state_from = 'new' GROUP BY 1`.execute(t.db);
+  return new Map(r.rows.map((x) => [x.k, x.n]));
+}
+
+function gained(after: Map<string, number>, before: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of after) if (n !== (before.get(k) ?? 0)) out[k] = n - (before.get(k) ?? 0);
+  return out;
+}
+
 /** Loads `file` into the empty table by the first load, then by the staging path: both must agree. */
 async function expectSameAsStaging(file: string) {
   expect(await personCount()).toBe(0);
   const schema = await personSchema(t.db);
+  const arrivals = await dailyArrivals();
   const first = await runImport(t.db, file);
+  const arrivalsFirst = await dailyArrivals();
+  const firstArrivals = gained(arrivalsFirst, arrivals);
+  expect(Object.values(firstArrivals).reduce((a, b) => a + b, 0)).toBe(await personCount());
   expect(first.timings.mergeStrategy).toBe("first_load");
   const persons = await personsByNir();
   const rejects = await rejectsOf(first.rollId);
@@ -67,6 +85,8 @@ async function expectSameAsStaging(file: string) {
   expect(staged.timings.mergeStrategy).toBe("bulk");
   expect(await personsByNir()).toEqual(persons);
   expect(await rejectsOf(staged.rollId)).toEqual(rejects);
+  await expectRollupsMatchPersons(t.db);
+  expect(gained(await dailyArrivals(), arrivalsFirst)).toEqual(firstArrivals);
   for (const key of ["state", "rows", "valid", "rejected", "warnings", "inserted", "updated"] as const)
     expect(first[key]).toEqual(staged[key]);
   await deletePersons();

@@ -64,6 +64,10 @@ export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
   const dropped = await rebuildables(trx);
   await dropAll(trx, dropped);
   await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
+  // The departments of the rows the checks refuse, for the rollups (see finishFirstLoad).
+  await sql`CREATE TEMP TABLE first_load_refused (department varchar(3) COLLATE "C") ON COMMIT DROP`.execute(
+    trx,
+  );
   const idBase = Number(
     (await sql<{ base: string }>`SELECT nextval(pg_get_serial_sequence('person', 'id')) AS base`.execute(trx))
       .rows[0].base,
@@ -115,7 +119,8 @@ export async function checkFirstLoad(
       .raw(
         `WITH dup AS (SELECT nir, min(id) AS first_id FROM person GROUP BY nir HAVING count(*) > 1),
          gone AS (DELETE FROM person p USING dup WHERE p.nir = dup.nir AND p.id > dup.first_id
-                  RETURNING p.id, (dup.first_id - ${idBase})::int AS first_line),
+                  RETURNING p.id, p.department, (dup.first_id - ${idBase})::int AS first_line),
+         counted AS (INSERT INTO first_load_refused SELECT department FROM gone),
          s AS (SELECT s.*, g.first_line FROM (${asStaging(idBase, d)}) s JOIN gone g ON g.id = s.id)
          INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
          SELECT ${rollId}, line, 'nir', 'duplicate_nir', 'error',
@@ -140,7 +145,8 @@ export async function checkFirstLoad(
           `WITH orphan AS (
              SELECT ${idBase} + d.line AS id FROM ${d} d
              WHERE ${linkedStand ? "NOT d.linked AND" : ""} NOT EXISTS (SELECT 1 FROM person h WHERE h.nir = d.holder_nir)),
-           gone AS (DELETE FROM person p USING orphan o WHERE p.id = o.id RETURNING p.id),
+           gone AS (DELETE FROM person p USING orphan o WHERE p.id = o.id RETURNING p.id, p.department),
+           counted AS (INSERT INTO first_load_refused SELECT department FROM gone),
            s AS (SELECT s.* FROM (${asStaging(idBase, d)}) s JOIN gone g ON g.id = s.id)
            INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
            SELECT ${rollId}, line, 'holder_nir', 'holder_not_found', 'error',
@@ -175,17 +181,30 @@ export async function checkFirstLoad(
 /**
  * Rebuilds what startFirstLoad dropped and checkFirstLoad has not rebuilt yet, turns the triggers
  * back on, records the lifecycle rollups of the loaded rows, and moves the id sequence past the block.
+ *
+ * The rollups need no pass over the table: a first load writes new persons only, every one `pending`
+ * since now (the COPY leaves state and state_changed_at to their defaults), so their deltas are counts
+ * by department — the worker's, less the rows the checks refused.
  */
 export async function finishFirstLoad(
   trx: DB,
   load: FirstLoad,
-  lastLine: number,
+  copied: { lastLine: number; departments: Record<string, number> },
   timings: Partial<FirstLoadTimings>,
 ): Promise<void> {
   const started = performance.now();
   await rebuild(trx, load.dropped);
   timings.indexMs = performance.now() - started;
   await sql`ALTER TABLE person ENABLE TRIGGER USER`.execute(trx);
-  await sql`SELECT lifecycle_rollup_inserted_after(${load.idBase})`.execute(trx);
-  await sql`SELECT setval(pg_get_serial_sequence('person', 'id'), ${load.idBase + lastLine})`.execute(trx);
+  const counts = new Map(Object.entries(copied.departments));
+  const refused = await sql<{ department: string; n: number }>`
+    SELECT department, count(*)::int AS n FROM first_load_refused GROUP BY 1`.execute(trx);
+  for (const r of refused.rows) counts.set(r.department, (counts.get(r.department) ?? 0) - r.n);
+  const departments = [...counts.keys()];
+  await sql`SELECT lifecycle_rollup_inserted_pending(${departments}::text[], ${departments.map((d) => counts.get(d))}::bigint[])`.execute(
+    trx,
+  );
+  await sql`SELECT setval(pg_get_serial_sequence('person', 'id'), ${load.idBase + copied.lastLine})`.execute(
+    trx,
+  );
 }

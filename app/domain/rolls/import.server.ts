@@ -394,7 +394,7 @@ async function firstLoadRoll(
     const valid = copied.valid - refused;
     opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows: valid, phase: "merging" });
     t = performance.now();
-    await finishFirstLoad(trx, load, copied.lastLine, loadTimings);
+    await finishFirstLoad(trx, load, copied, loadTimings);
     timings.merge = loadTimings;
     timings.mergeStrategy = "first_load";
     timings.mergeMs = performance.now() - t;
@@ -453,7 +453,15 @@ function rejectCounts(db: DB, rollId: number): Promise<{ rejected: number; warni
 }
 
 type CopyResult =
-  | { ok: true; sha256: string; rows: number; valid: number; lastLine: number }
+  | {
+      ok: true;
+      sha256: string;
+      rows: number;
+      valid: number;
+      lastLine: number;
+      /** First load: the persons COPY'd, by department. */
+      departments: Record<string, number>;
+    }
   | { ok: false; message: string };
 
 /** Where the valid rows are COPY'd: the staging table, or `person` on a first load. */
@@ -555,7 +563,7 @@ async function copyRoll(
     timings.validateMs = validateMs;
     timings.copyMs = performance.now() - copyStarted;
     opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows, phase: "parsing" });
-    return { ok: true, sha256: end.sha256, rows, valid, lastLine: end.lines };
+    return { ok: true, sha256: end.sha256, rows, valid, lastLine: end.lines, departments: end.departments };
   } finally {
     await source.stop();
     rejectClient.release();

@@ -104,6 +104,8 @@ export interface CheckedFileEnd {
   bytes: number;
   rows: number;
   lines: number;
+  /** First load: the persons written, by department (empty for a staging table). */
+  departments: Record<string, number>;
 }
 
 export class EncodingError extends Error {}
@@ -189,5 +191,11 @@ export async function* checkRollFile(
     chunkRows++;
   }
   yield emit(0, started);
-  return { sha256: hash.digest("hex"), bytes, rows, lines: splitter.linesSeen };
+  return {
+    sha256: hash.digest("hex"),
+    bytes,
+    rows,
+    lines: splitter.linesSeen,
+    departments: checker.writtenByDepartment(),
+  };
 }

@@ -127,6 +127,8 @@ export class RowChecker {
   private readonly recentNir: string[] = new Array(RECENT_ROWS).fill("");
   private readonly recentLine: number[] = new Array(RECENT_ROWS).fill(0);
   private recentNext = 0;
+  // First load: the persons written, by department (the lifecycle rollups are recorded from these counts).
+  private readonly written = new Map<string, number>();
 
   constructor(
     columns: ColumnMap,
@@ -136,6 +138,11 @@ export class RowChecker {
   ) {
     this.c = columns as RowChecker["c"];
     this.rollTag = String(rollId);
+  }
+
+  /** First load: how many persons were written for each department. */
+  writtenByDepartment(): Record<string, number> {
+    return Object.fromEntries(this.written);
   }
 
   /** The line of a recent valid row with this NIR, or 0. */
@@ -394,6 +401,7 @@ export class RowChecker {
       .tab()
       .int(target.rollId)
       .endRow();
+    this.written.set(department, (this.written.get(department) ?? 0) + 1);
     out.valid++;
     this.remember(nir, line);
   }
