@@ -231,6 +231,32 @@ describe("roll import: dependants", () => {
       .execute();
     expect(rows.map((r) => r.holder)).toEqual([holder, holder]);
   });
+
+  it("a re-import moves a dependant to its new holder even when its contact data has not changed", async () => {
+    const child = (h: string) =>
+      row(92, { nir: nirOf(92, { year: 2013, month: 5 }), birth: "01/05/2013", holder: h });
+    const holderOf = async () =>
+      (
+        await t.db
+          .selectFrom("person as p")
+          .innerJoin("person as h", "h.id", "p.holder_id")
+          .select("h.nir")
+          .where("p.nir", "=", nirOf(92, { year: 2013, month: 5 }))
+          .executeTakeFirstOrThrow()
+      ).nir;
+    await runImport(t.db, rollFile(`${HEADER}\n${row(90)}\n${row(91)}\n${child(nirOf(90))}\n`));
+    expect(await holderOf()).toBe(nirOf(90));
+    const moved = await runImport(t.db, rollFile(`${HEADER}\n${row(90)}\n${row(91)}\n${child(nirOf(91))}\n`));
+    expect(moved).toMatchObject({ state: "merged", inserted: 0, updated: 0, unchanged: 3 });
+    expect(await holderOf()).toBe(nirOf(91));
+    const again = await runImport(
+      t.db,
+      rollFile(`${HEADER}\n${row(90)}\n${row(91)}\n${child(nirOf(91))}\n`),
+      { force: true },
+    );
+    expect(again).toMatchObject({ state: "merged", inserted: 0, updated: 0, unchanged: 3 });
+    expect(await holderOf()).toBe(nirOf(91));
+  });
 });
 
 describe("roll import: re-import, idempotence, review", () => {

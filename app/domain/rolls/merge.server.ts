@@ -91,17 +91,21 @@ export async function probeSmallAgainstBig<T>(trx: DB, statements: () => Promise
   return result;
 }
 
-/** The staging rows that change something, with the person they change (NULL: a new person). */
+/**
+ * The staging rows that change something, with the person they change (NULL: a new person): contact data
+ * (`contact_changed`), or the link to a holder (a dependant whose current holder has another NIR, or none).
+ */
 const CHANGES_TABLE = "roll_changes";
-/** Changes to existing persons, and new persons, as row sources. */
-const CHANGES = `(SELECT * FROM ${CHANGES_TABLE} WHERE person_id IS NOT NULL)`;
+/** Contact changes to existing persons, and new persons, as row sources. */
+const CHANGES = `(SELECT * FROM ${CHANGES_TABLE} WHERE person_id IS NOT NULL AND contact_changed)`;
 const NEW_ROWS = `(SELECT * FROM ${CHANGES_TABLE} WHERE person_id IS NULL)`;
 
 /**
  * One pass of the roll against the person table (a hash join of both, the one full read of `person` in a
  * merge): the rows that insert or update, kept for the merge's transaction, and the counts. The statements
  * that follow touch only these rows, by primary key — a re-import that changes 5 % of a national roll
- * writes 5 %, and reads the rest once.
+ * writes 5 %, and reads the rest once. The same pass reads each dependant's current holder (by id), so
+ * that only links that change are looked up again afterwards.
  */
 async function collectChanges(
   trx: DB,
@@ -111,16 +115,17 @@ async function collectChanges(
   await sql
     .raw(
       `CREATE TEMP TABLE ${CHANGES_TABLE} ON COMMIT DROP AS
-       SELECT p.id AS person_id, s.*
-       FROM ${staging} s LEFT JOIN person p ON p.nir = s.nir
-       WHERE p.id IS NULL OR ${tuple("p")} IS DISTINCT FROM ${tuple("s")};
+       SELECT p.id AS person_id, s.*, (p.id IS NULL OR ${tuple("p")} IS DISTINCT FROM ${tuple("s")}) AS contact_changed
+       FROM ${staging} s LEFT JOIN person p ON p.nir = s.nir LEFT JOIN person hp ON hp.id = p.holder_id
+       WHERE p.id IS NULL OR ${tuple("p")} IS DISTINCT FROM ${tuple("s")}
+          OR (s.holder_nir IS NOT NULL AND hp.nir IS DISTINCT FROM s.holder_nir);
        ANALYZE ${CHANGES_TABLE}`,
     )
     .execute(trx);
   const r = await sql
     .raw<{ inserted: number; updated: number }>(
       `SELECT count(*) FILTER (WHERE person_id IS NULL)::int AS inserted,
-              count(*) FILTER (WHERE person_id IS NOT NULL)::int AS updated
+              count(*) FILTER (WHERE person_id IS NOT NULL AND contact_changed)::int AS updated
        FROM ${CHANGES_TABLE}`,
     )
     .execute(trx);
@@ -291,13 +296,13 @@ export async function mergeStaging(
 
   started = performance.now();
   // Dependants whose holder link changes among persons that existed before this roll (the bulk insert
-  // links its own rows as it writes them).
+  // links its own rows as it writes them): when the table had persons, only the changes' rows can.
   // (During a bulk load the person table's NIR index is dropped: its join hashes instead.)
   const linkHolders = () =>
     sql
       .raw(
         `UPDATE person p SET holder_id = h.id, updated_at = now()
-         FROM ${s} s JOIN person h ON h.nir = s.holder_nir
+         FROM ${hasExisting ? CHANGES_TABLE : s} s JOIN person h ON h.nir = s.holder_nir
          WHERE s.holder_nir IS NOT NULL AND p.nir = s.nir AND p.holder_id IS DISTINCT FROM h.id
            ${added.firstNewId !== null ? `AND p.id < ${added.firstNewId}` : ""}`,
       )
