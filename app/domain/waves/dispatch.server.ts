@@ -25,6 +25,7 @@ import {
   settingsSchema,
   type WaveSettings,
 } from "./wave";
+import { waveBatchIds } from "./wave-queries.server";
 
 /**
  * The batch state machine, one step per transaction, each step conditional on the state it leaves:
@@ -728,7 +729,7 @@ export async function completeWaveIfFinished(trx: Kysely<Database>, waveId: numb
       AND NOT EXISTS (SELECT 1 FROM wave_batch b WHERE b.wave_id = ${waveId} AND b.status NOT IN ('done','cancelled','failed'))
   `.execute(trx);
   if (Number(done.numAffectedRows ?? 0) === 0) return false;
-  await sql`UPDATE wave_member SET active = false, updated_at = now() WHERE wave_id = ${waveId} AND active`.execute(
+  await sql`UPDATE wave_member SET active = false, updated_at = now() WHERE batch_id IN ${waveBatchIds(waveId)} AND active`.execute(
     trx,
   );
   await writeAudit(trx, SYSTEM_ACTOR, { action: "wave.completed", objectType: "wave", objectId: waveId });

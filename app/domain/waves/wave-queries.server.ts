@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../../../db/schema";
 import type { BatchKind, BatchStatus, Channel, WaveStatus } from "./wave";
 
@@ -10,6 +10,15 @@ export interface WaveListItem {
   scheduledAt: Date | null;
   memberCount: number | null;
   delivered: number;
+}
+
+/**
+ * The ids of a wave's batches, as a subquery: a wave's members are reached through them (`wave_member
+ * (batch_id)`; there is no index on wave_member.wave_id, migration 2026_12_05_1300). Every member is in a
+ * batch of its own wave.
+ */
+export function waveBatchIds(waveId: number): RawBuilder<unknown> {
+  return sql`(SELECT id FROM wave_batch WHERE wave_id = ${waveId})`;
 }
 
 export async function listWaves(
@@ -31,7 +40,8 @@ export async function listWaves(
     delivered: number;
   }>`
     SELECT w.id, w.name, w.status, w.created_at, w.scheduled_at, w.member_count,
-      (SELECT count(*)::int FROM wave_member m WHERE m.wave_id = w.id AND (m.handed_off_at IS NOT NULL OR m.email_sent_at IS NOT NULL)) AS delivered
+      (SELECT count(*)::int FROM wave_member m WHERE m.batch_id IN (SELECT b.id FROM wave_batch b WHERE b.wave_id = w.id)
+        AND (m.handed_off_at IS NOT NULL OR m.email_sent_at IS NOT NULL)) AS delivered
     FROM wave w ORDER BY w.id DESC LIMIT ${pageSize} OFFSET ${(opts.page - 1) * pageSize}
   `.execute(db);
   return {
@@ -77,7 +87,7 @@ export async function waveProgress(db: Kysely<Database>, waveId: number): Promis
       count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
       count(*) FILTER (WHERE channel = 'letter')::int AS letters,
       count(*) FILTER (WHERE channel = 'email')::int AS emails
-    FROM wave_member WHERE wave_id = ${waveId}
+    FROM wave_member WHERE batch_id IN ${waveBatchIds(waveId)}
   `.execute(db);
   return r.rows[0];
 }

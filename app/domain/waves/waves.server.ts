@@ -5,6 +5,7 @@ import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { enqueueBatches, enqueueWavePlan } from "./batch-queue.server";
 import { cancelBatchMembers } from "./dispatch.server";
 import type { WaveSegment, WaveSettings, WaveStatus } from "./wave";
+import { waveBatchIds } from "./wave-queries.server";
 
 /** A wave use case refused: the route maps `not_found` to 404 and `not_allowed` to 409 with the message. */
 export class WaveError extends Error {
@@ -172,12 +173,13 @@ export async function cancelWave(
     `.execute(trx);
     let cancelledMembers = 0;
     for (const b of free.rows) cancelledMembers += await cancelBatchMembers(trx, b.id);
-    await sql`UPDATE wave_member SET active = false, updated_at = now() WHERE wave_id = ${waveId} AND active`.execute(
+    await sql`UPDATE wave_member SET active = false, updated_at = now() WHERE batch_id IN ${waveBatchIds(waveId)} AND active`.execute(
       trx,
     );
     const counts = await sql<{ sent: number; running: number }>`
       SELECT
-        (SELECT count(*)::int FROM wave_member WHERE wave_id = ${waveId} AND (handed_off_at IS NOT NULL OR email_sent_at IS NOT NULL)) AS sent,
+        (SELECT count(*)::int FROM wave_member WHERE batch_id IN ${waveBatchIds(waveId)}
+          AND (handed_off_at IS NOT NULL OR email_sent_at IS NOT NULL)) AS sent,
         (SELECT count(*)::int FROM wave_batch WHERE wave_id = ${waveId} AND status NOT IN ('done','cancelled','failed')) AS running
     `.execute(trx);
     const report: CancelReport = {
