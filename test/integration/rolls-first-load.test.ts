@@ -1,6 +1,7 @@
 import { appendFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { importRoll } from "../../app/domain/rolls/import.server";
 import { confirmHeldRoll, createRoll } from "../../app/domain/rolls/rolls.server";
@@ -206,6 +207,26 @@ describe("first load into an empty person table", () => {
     expect(ids.rows[0].ok).toBe(true);
     await deletePersons();
   }, 120_000);
+
+  it("gives way to the staging path when a table that refers to person is in use", async () => {
+    const schema = await personSchema(t.db);
+    const reader = new pg.Client({ connectionString: t.url });
+    await reader.connect();
+    try {
+      // A reader of helpline cases holds its lock: the first load, which drops that table's foreign key to
+      // person with the primary key, cannot take it within its lock timeout.
+      await reader.query("BEGIN");
+      await reader.query("SELECT count(*) FROM helpline_case");
+      const out = await runImport(t.db, rollFile(`${HEADER}\n${row(400)}\n${row(401)}\n`));
+      expect(out).toMatchObject({ state: "merged", inserted: 2 });
+      expect(out.timings.mergeStrategy).toBe("bulk");
+      await reader.query("COMMIT");
+    } finally {
+      await reader.end();
+    }
+    expect(await personSchema(t.db)).toEqual(schema);
+    await deletePersons();
+  }, 30_000);
 
   it("a roll over its reject threshold is not loaded: it is held with its staging table, and merges once confirmed", async () => {
     const text = `${HEADER}\n${row(300)}\n${row(301, { nir: "1" })}\n${row(302)}\n`;

@@ -97,6 +97,8 @@ export async function personSchema(db: DB): Promise<string[]> {
   const r = await sql<{ def: string }>`
     SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'person'::regclass
     UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'person'::regclass
+    UNION ALL SELECT conrelid::regclass || '.' || conname || ' ' || pg_get_constraintdef(oid)
+      FROM pg_constraint WHERE confrelid = 'person'::regclass AND conrelid <> 'person'::regclass
     UNION ALL SELECT tgname || ' ' || tgenabled::text FROM pg_trigger WHERE tgrelid = 'person'::regclass AND NOT tgisinternal
     ORDER BY 1`.execute(db);
   return r.rows.map((x) => x.def);

@@ -40,14 +40,39 @@ export interface FirstLoadTimings {
 
 export interface FirstLoad {
   idBase: number;
-  /** Dropped for the load and not rebuilt yet (checkFirstLoad rebuilds the unique NIR first). */
+  /** The primary key, dropped for the COPY and rebuilt first thing after it (checkFirstLoad). */
+  primaryKey: Rebuildable;
+  /**
+   * Dropped for the load and not rebuilt yet (checkFirstLoad rebuilds the unique NIR first): the secondary
+   * indexes, the person table's constraints and the other tables' foreign keys to it.
+   */
   dropped: Rebuildable[];
+}
+
+/** The primary key of `person`, and the other tables' foreign keys that depend on it. */
+async function primaryKeyAndReferences(
+  trx: DB,
+): Promise<{ primaryKey: Rebuildable; references: Rebuildable[] }> {
+  const r = await sql<Rebuildable & { primary: boolean }>`
+    SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition, t.relname AS table,
+           c.contype = 'p' AS primary
+    FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+    WHERE (c.conrelid = 'person'::regclass AND c.contype = 'p')
+       OR (c.confrelid = 'person'::regclass AND c.conrelid <> 'person'::regclass AND c.contype = 'f')
+    ORDER BY 1`.execute(trx);
+  const key = ({ primary, ...k }: Rebuildable & { primary: boolean }): Rebuildable => ({
+    ...k,
+    kind: primary ? "unique" : "foreign_key",
+  });
+  const primary = r.rows.find((row) => row.primary);
+  if (!primary) throw new Error("person has no primary key");
+  return { primaryKey: key(primary), references: r.rows.filter((row) => !row.primary).map(key) };
 }
 
 /**
  * Opens the first load inside `trx` (a transaction on the connection that will stream COPY), or says the
  * person table is not empty (or too busy to lock quickly). Under the merge lock and the table's exclusive
- * lock: indexes dropped, the person table's own triggers off (the lifecycle rollups are recorded from the
+ * lock (and its referrers'): indexes and keys dropped, the person table's own triggers off (the lifecycle rollups are recorded from the
  * loaded id range instead), one block of ids reserved.
  */
 export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
@@ -59,10 +84,15 @@ export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
       .empty;
   // Checked before and under the lock: a table with persons is never locked for the parse's duration.
   if (!(await empty()) || !(await lockForBulk(trx)) || !(await empty())) return null;
-  // Every index but the primary key: even the ones whose keys grow with the id cost a row ~1.5 µs while
-  // the rows stream in (measured), more than their sorted rebuild.
-  const dropped = await rebuildables(trx);
-  await dropAll(trx, dropped);
+  // Every index, the primary key's too: even an index whose keys grow with the id costs PostgreSQL ~1 µs a
+  // row while the rows stream in (measured: a 1 M-row COPY 1.0–1.5 s faster without it), on the core the
+  // worker needs; rebuilt from rows already in id order, the primary key takes ~0.35 s. Dropping it means
+  // dropping the other tables' foreign keys to `person` too: they are taken as well (every reference to
+  // an empty table is NULL), or the first load gives way to the staging path.
+  const { primaryKey, references } = await primaryKeyAndReferences(trx);
+  if (!(await lockForBulk(trx, [...new Set(references.map((r) => r.table as string))]))) return null;
+  const dropped = [...(await rebuildables(trx)), ...references];
+  await dropAll(trx, [...dropped, primaryKey]);
   await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
   // The departments of the rows the checks refuse, for the rollups (see finishFirstLoad).
   await sql`CREATE TEMP TABLE first_load_refused (department varchar(3) COLLATE "C") ON COMMIT DROP`.execute(
@@ -72,7 +102,7 @@ export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
     (await sql<{ base: string }>`SELECT nextval(pg_get_serial_sequence('person', 'id')) AS base`.execute(trx))
       .rows[0].base,
   );
-  return { idBase, dropped };
+  return { idBase, primaryKey, dropped };
 }
 
 interface CheckParams {
@@ -108,6 +138,8 @@ export async function checkFirstLoad(
   const { idBase } = load;
   let refused = 0;
   let started = performance.now();
+  // The rows are in id order: a sort that finds them sorted (and every statement below joins on id).
+  await rebuild(trx, [load.primaryKey]);
   // PostgreSQL sizes parallel index builds (pg_class.relpages) and plans the joins below from these
   // statistics: the table was empty. Only the joined columns are sampled (a third of a full ANALYZE); the
   // others get theirs from autovacuum's analyze, which a million inserted rows trigger within a minute.

@@ -140,6 +140,8 @@ export interface Rebuildable {
   name: string;
   definition: string;
   kind: "index" | "unique" | "foreign_key";
+  /** The table of a constraint, when it is not `person` (a foreign key that references it). */
+  table?: string;
 }
 
 /**
@@ -165,7 +167,10 @@ export async function rebuildables(trx: DB): Promise<Rebuildable[]> {
 export async function dropAll(trx: DB, items: Rebuildable[]): Promise<void> {
   for (const item of items) {
     if (item.kind === "index") await sql`DROP INDEX ${sql.id(item.name)}`.execute(trx);
-    else await sql`ALTER TABLE person DROP CONSTRAINT ${sql.id(item.name)}`.execute(trx);
+    else
+      await sql`ALTER TABLE ${sql.id(item.table ?? "person")} DROP CONSTRAINT ${sql.id(item.name)}`.execute(
+        trx,
+      );
   }
 }
 
@@ -173,7 +178,7 @@ export async function rebuild(trx: DB, items: Rebuildable[]): Promise<void> {
   for (const item of items) {
     if (item.kind === "index") await sql.raw(item.definition).execute(trx);
     else
-      await sql`ALTER TABLE person ADD CONSTRAINT ${sql.id(item.name)} ${sql.raw(item.definition)}`.execute(
+      await sql`ALTER TABLE ${sql.id(item.table ?? "person")} ADD CONSTRAINT ${sql.id(item.name)} ${sql.raw(item.definition)}`.execute(
         trx,
       );
   }
@@ -200,11 +205,11 @@ export async function attempt(
   }
 }
 
-/** Takes the table for a bulk load, or says it is busy. */
-export function lockForBulk(trx: DB): Promise<boolean> {
+/** Takes the tables (`person` unless told) for a bulk load, or says one of them is busy. */
+export function lockForBulk(trx: DB, tables: string[] = ["person"]): Promise<boolean> {
   return attempt(trx, "55P03", async () => {
     await sql.raw(`SET LOCAL lock_timeout = '${BULK_LOCK_TIMEOUT}'`).execute(trx);
-    await sql`LOCK TABLE person IN ACCESS EXCLUSIVE MODE`.execute(trx);
+    await sql`LOCK TABLE ${sql.join(tables.map((t) => sql.id(t)))} IN ACCESS EXCLUSIVE MODE`.execute(trx);
     await sql`SET LOCAL lock_timeout = 0`.execute(trx);
   });
 }
