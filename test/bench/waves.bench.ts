@@ -251,6 +251,7 @@ async function materialise(
             members,
             expiresAt: new Date(Date.now() + 60 * 86400_000),
             reason: "new_notification",
+            revoke: "on_conflict", // as a regular batch of a wave of never-notified persons (revokeFor)
           });
         });
       }

@@ -88,4 +88,42 @@ describe("provisional codes in the database", () => {
       "valid",
     );
   });
+
+  it("revokes on conflict: the insert goes first, and only a refused one revokes and inserts again", async () => {
+    const ids = await insertPersons(t.db, { count: 40, offset: 700 });
+    const issue = (personIds: number[], reason: string) =>
+      t.db.transaction().execute((trx) =>
+        issueCodesForBatch(trx, t.config, {
+          personIds,
+          expiresAt: inAMonth(),
+          reason,
+          revoke: "on_conflict",
+        }),
+      );
+    const revoked = async () =>
+      (
+        await sql<{ reason: string; n: number }>`
+          SELECT revoked_reason AS reason, count(*)::int AS n FROM provisional_code
+          WHERE person_id = ANY(${ids}::bigint[]) AND revoked_at IS NOT NULL GROUP BY 1 ORDER BY 1
+        `.execute(t.db)
+      ).rows;
+    // Nobody holds a code: inserted at the first try, nothing revoked.
+    const first = await issue(ids.slice(10, 15), "first");
+    expect(await revoked()).toEqual([]);
+    // Five of these 25 hold one, in the middle of the person order (the refusal comes mid-insert).
+    const second = await issue(ids.slice(0, 25), "again");
+    expect(second.map((c) => c.personId)).toEqual(ids.slice(0, 25));
+    expect(await revoked()).toEqual([{ reason: "again", n: 5 }]);
+    const active = await sql<{ person_id: number; id: number; n: number }>`
+      SELECT person_id, max(id) AS id, count(*)::int AS n FROM provisional_code
+      WHERE person_id = ANY(${ids}::bigint[]) AND used_at IS NULL AND revoked_at IS NULL GROUP BY 1
+    `.execute(t.db);
+    expect(active.rows).toHaveLength(25);
+    expect(active.rows.every((r) => r.n === 1)).toBe(true);
+    const codeOf = new Map(active.rows.map((r) => [r.person_id, r.id]));
+    for (const c of second) expect(codeOf.get(c.personId)).toBe(c.codeId);
+    expect(await verifyCode(t.db, t.config, { personId: ids[10], code: first[0].clearCode })).toBe("revoked");
+    expect(await verifyCode(t.db, t.config, { personId: ids[10], code: second[10].clearCode })).toBe("valid");
+    expect(await verifyCode(t.db, t.config, { personId: ids[0], code: second[0].clearCode })).toBe("valid");
+  });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { verifyCode } from "../../app/domain/codes/codes.server";
+import { issueCode, verifyCode } from "../../app/domain/codes/codes.server";
 import { windowEnd } from "../../app/domain/lifecycle/window";
 import type { CrashPoint } from "../../app/domain/waves/dispatch.server";
 import { letterNotifiedAt } from "../../app/domain/waves/wave";
@@ -113,6 +113,29 @@ describe("a wave from materialisation to notification", () => {
     expect(w1.member_count).toBe(10);
     expect(w2.member_count).toBe(0);
     expect(w2.exclusions).toMatchObject({ in_active_wave: 10 });
+  });
+
+  it("replaces a code a never-notified person already holds (a regular batch inserts first, revokes if refused)", async () => {
+    const config = waveConfig();
+    const ids = await persons(12, ["2B"], 0);
+    // A helpline-issued code the wave must revoke, held by a person in the middle of a batch.
+    const earlier = await t.db
+      .transaction()
+      .execute((trx) =>
+        issueCode(trx, config, { personId: ids[4], expiresAt: new Date(Date.now() + 86400_000) }),
+      );
+    const waveId = await scheduledWave(t.db, harness.boss, { departments: ["2B"] }, { batchSize: 5 });
+    await runWave(deps(t.db, harness.boss, config), waveId);
+    const active = await activeCodesPerPerson(t.db, ids);
+    expect(active.size).toBe(12);
+    expect([...active.values()].every((n) => n === 1)).toBe(true);
+    expect(await verifyCode(t.db, config, { personId: ids[4], code: earlier.clearCode })).toBe("revoked");
+    const reason = await t.db
+      .selectFrom("provisional_code")
+      .select("revoked_reason")
+      .where("id", "=", earlier.codeId)
+      .executeTakeFirstOrThrow();
+    expect(reason.revoked_reason).toBe("new_notification");
   });
 });
 

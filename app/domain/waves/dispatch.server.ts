@@ -10,7 +10,7 @@ import { manifestCsv } from "../../../reports/letters/manifest";
 import type { AppConfig } from "../../config/config.server";
 import type { Logger } from "../../config/logger.server";
 import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
-import { revokeAndPrepareCodes, revokeCodesById } from "../codes/codes.server";
+import { type IssueBatchParams, issueCodesWith, revokeCodesById } from "../codes/codes.server";
 import { planDeadlines } from "../lifecycle/deadlines.server";
 import { windowEnd } from "../lifecycle/window";
 import { createEmailProvider, type EmailProvider, type SendResult } from "./email-provider.server";
@@ -146,16 +146,31 @@ export async function runBatch(
 async function waveOf(
   db: Kysely<Database>,
   batch: Batch,
-): Promise<{ status: string | null; settings: WaveSettings }> {
+): Promise<{ status: string | null; settings: WaveSettings; renotify: boolean }> {
   if (batch.wave_id == null) {
-    return { status: null, settings: { ...DEFAULT_SETTINGS, startAt: new Date() } };
+    return { status: null, settings: { ...DEFAULT_SETTINGS, startAt: new Date() }, renotify: false };
   }
   const wave = await db
     .selectFrom("wave")
-    .select(["status", "settings"])
+    .select(["status", "settings", "segment"])
     .where("id", "=", batch.wave_id)
     .executeTakeFirstOrThrow();
-  return { status: wave.status, settings: settingsSchema.parse(wave.settings) };
+  const mode = (wave.segment as { mode?: string } | null)?.mode;
+  return {
+    status: wave.status,
+    settings: settingsSchema.parse(wave.settings),
+    renotify: mode === "renotify",
+  };
+}
+
+/**
+ * How a batch's new codes replace its persons' earlier ones (`IssueBatchParams.revoke`): persons of a wave
+ * of never-notified persons seldom hold an active code, so the insert goes first and revokes only when it
+ * is refused; re-notified persons (whose code expired unused is still active) and a single notification
+ * (a helpline reset) usually hold one.
+ */
+function revokeFor(batch: Batch, renotify: boolean): IssueBatchParams["revoke"] {
+  return batch.kind === "single" || renotify ? "first" : "on_conflict";
 }
 
 /** Moves the batch from one status to the next, only if it is still ours and still in `from`. */
@@ -216,7 +231,7 @@ async function drive(deps: DispatchDeps, batch: Batch, owner: string, opts: RunO
         await crash("materialised");
         break;
       case "materialised":
-        memory = await storeCodes(deps, batch, owner, wave.settings);
+        memory = await storeCodes(deps, batch, owner, wave.settings, revokeFor(batch, wave.renotify));
         await crash("codes_stored");
         break;
       case "codes_stored":
@@ -287,6 +302,7 @@ async function issueFor(
   settings: WaveSettings,
   members: Array<{ id: number; person_id: number }>,
   reason: string,
+  revoke: IssueBatchParams["revoke"],
 ): Promise<Map<number, string>> {
   return issueMemberCodes(trx, deps.config, {
     batchId: batch.id,
@@ -294,6 +310,7 @@ async function issueFor(
     members,
     expiresAt: codeExpiry(deps.config, settings, batch.channel, new Date()),
     reason,
+    revoke,
   });
 }
 
@@ -311,23 +328,31 @@ export async function issueMemberCodes(
     members: Array<{ id: number; person_id: number }>;
     expiresAt: Date;
     reason: string;
+    /** How the persons' earlier active codes are revoked (`IssueBatchParams.revoke`). */
+    revoke: IssueBatchParams["revoke"];
   },
 ): Promise<Map<number, string>> {
   const { members } = params;
   if (members.length === 0) return new Map();
-  const { clear, insert } = await revokeAndPrepareCodes(trx, config, {
-    personIds: members.map((m) => m.person_id),
-    waveId: params.waveId,
-    batchId: params.batchId,
-    expiresAt: params.expiresAt,
-    reason: params.reason,
-  });
-  // A person is in a batch at most once (one active wave per person), so (batch, person) names the member.
-  const recorded = await sql`
-    WITH issued AS (${insert})
-    UPDATE wave_member m SET code_id = issued.id, status = 'coded', updated_at = now()
-    FROM issued WHERE m.batch_id = ${params.batchId} AND m.person_id = issued.person_id
-  `.execute(trx);
+  const { clear, stored: recorded } = await issueCodesWith(
+    trx,
+    config,
+    {
+      personIds: members.map((m) => m.person_id),
+      waveId: params.waveId,
+      batchId: params.batchId,
+      expiresAt: params.expiresAt,
+      reason: params.reason,
+      revoke: params.revoke,
+    },
+    // A person is in a batch at most once (one active wave per person), so (batch, person) names the member.
+    (insert) =>
+      sql`
+      WITH issued AS (${insert})
+      UPDATE wave_member m SET code_id = issued.id, status = 'coded', updated_at = now()
+      FROM issued WHERE m.batch_id = ${params.batchId} AND m.person_id = issued.person_id
+    `.execute(trx),
+  );
   if (Number(recorded.numAffectedRows ?? 0) !== members.length)
     throw new Error(
       `lot ${params.batchId} : codes enregistrés sur ${recorded.numAffectedRows} destinataires au lieu de ${members.length}`,
@@ -341,6 +366,7 @@ async function storeCodes(
   batch: Batch,
   owner: string,
   settings: WaveSettings,
+  revoke: IssueBatchParams["revoke"],
 ): Promise<Map<number, string>> {
   return deps.db.transaction().execute(async (trx) => {
     const members = await trx
@@ -350,7 +376,7 @@ async function storeCodes(
       .where("status", "=", "planned")
       .orderBy("sequence")
       .execute();
-    const memory = await issueFor(trx, deps, batch, settings, members, "new_notification");
+    const memory = await issueFor(trx, deps, batch, settings, members, "new_notification", revoke);
     await advance(trx, batch, owner, "materialised", "codes_stored");
     return memory;
   });
@@ -375,7 +401,8 @@ async function reissueLost(
       members.map((m) => m.code_id).filter((id): id is number => id != null),
       "lost_before_delivery",
     );
-    return issueFor(trx, deps, batch, settings, members, "lost_before_delivery");
+    // Their lost codes were just revoked: another active code is the exception.
+    return issueFor(trx, deps, batch, settings, members, "lost_before_delivery", "on_conflict");
   });
   await recordIncident(deps.db, {
     waveId: batch.wave_id,
