@@ -23,7 +23,7 @@ import {
  *   the roll in `parsing`, and rerunning starts over;
  * - the same rejects: the checks that need the whole file (the same NIR twice, a holder nowhere to be
  *   found) run on the loaded rows in the same order as on a staging table, and delete what they refuse
- *   before any index but the primary key is built;
+ *   before any index but the primary key (and the unique NIR that proves the first check) is built;
  * - a roll over its reject threshold is not merged: the transaction is rolled back and the caller parses
  *   the file again through the staging path, which holds it for review with its staging table.
  *
@@ -71,9 +71,9 @@ async function primaryKeyAndReferences(
 
 /**
  * Opens the first load inside `trx` (a transaction on the connection that will stream COPY), or says the
- * person table is not empty (or too busy to lock quickly). Under the merge lock and the table's exclusive
- * lock (and its referrers'): indexes and keys dropped, the person table's own triggers off (the lifecycle rollups are recorded from the
- * loaded id range instead), one block of ids reserved.
+ * person table is not empty (or it, or a table that refers to it, is too busy to lock quickly). Under the
+ * merge lock and those tables' exclusive locks: indexes and keys dropped, the person table's own triggers
+ * off (the lifecycle rollups are recorded from the worker's counts instead), one block of ids reserved.
  */
 export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
   await sql`SELECT pg_advisory_xact_lock(hashtext('roll-merge'))`.execute(trx);
