@@ -90,7 +90,8 @@ export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
   // dropping the other tables' foreign keys to `person` too: they are taken as well (every reference to
   // an empty table is NULL), or the first load gives way to the staging path.
   const { primaryKey, references } = await primaryKeyAndReferences(trx);
-  if (!(await lockForBulk(trx, [...new Set(references.map((r) => r.table as string))]))) return null;
+  const referrers = [...new Set(references.map((r) => r.table as string))];
+  if (referrers.length > 0 && !(await lockForBulk(trx, referrers))) return null;
   const dropped = [...(await rebuildables(trx)), ...references];
   await dropAll(trx, [...dropped, primaryKey]);
   await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
