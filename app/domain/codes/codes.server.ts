@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import { attempt, DUPLICATE_KEY } from "../../../db/savepoint";
 import type { Database } from "../../../db/schema";
 import type { AppConfig } from "../../config/config.server";
-import { attempt, DUPLICATE_KEY } from "../rolls/merge.server";
 import { generateHashedCodes, HASH_BYTES, hashCode, normaliseCode } from "./code";
 
 /**

@@ -1,15 +1,7 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
-import {
-  attempt,
-  DUPLICATE_KEY,
-  dropAll,
-  lockForBulk,
-  memoryForBulk,
-  type Rebuildable,
-  rebuild,
-  rebuildables,
-} from "./merge.server";
+import { attempt, DUPLICATE_KEY } from "../../../db/savepoint";
+import { dropAll, lockForBulk, memoryForBulk, type Rebuildable, rebuild, rebuildables } from "./merge.server";
 
 /**
  * The first load: a roll merged into an EMPTY person table (the first roll of a national rollout). Its

@@ -4,14 +4,13 @@ import { sql } from "kysely";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { type DB, onClient, poolOf } from "../../../db/connection";
+import { attempt, DUPLICATE_KEY } from "../../../db/savepoint";
 import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import type { ColumnMap } from "./columns";
 import { checkFirstLoad, type FirstLoadTimings, finishFirstLoad, startFirstLoad } from "./first-load.server";
 import {
-  attempt,
   bulkPlanning,
   compareWithPersons,
-  DUPLICATE_KEY,
   mergeStaging,
   probeSmallAgainstBig,
   recordMerged,

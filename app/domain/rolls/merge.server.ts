@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
+import { attempt, LOCK_NOT_AVAILABLE } from "../../../db/savepoint";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 
 /**
@@ -33,9 +34,6 @@ export interface MergeTimings {
 
 const CONTACT = ["department", "address_line", "postal_code", "city", "email", "phone"] as const;
 const tuple = (alias: string) => `(${CONTACT.map((c) => `${alias}.${c}`).join(", ")})`;
-
-/** SQLSTATE of a unique constraint's violation. */
-export const DUPLICATE_KEY = "23505";
 
 /** Lock waits of the bulk strategy longer than this fall back to the incremental one. */
 const BULK_LOCK_TIMEOUT = "3s";
@@ -184,30 +182,9 @@ export async function rebuild(trx: DB, items: Rebuildable[]): Promise<void> {
   }
 }
 
-/**
- * Runs `statements` in a savepoint. When they fail with the SQLSTATE `expected` (a lock timeout, a
- * duplicate key), the savepoint undoes them and the answer is false; any other error goes up.
- */
-export async function attempt(
-  trx: DB,
-  expected: string,
-  statements: () => Promise<unknown>,
-): Promise<boolean> {
-  await sql`SAVEPOINT attempt`.execute(trx);
-  try {
-    await statements();
-    await sql`RELEASE SAVEPOINT attempt`.execute(trx);
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code !== expected) throw error;
-    await sql`ROLLBACK TO SAVEPOINT attempt`.execute(trx);
-    return false;
-  }
-}
-
 /** Takes the tables (`person` unless told) for a bulk load, or says one of them is busy. */
 export function lockForBulk(trx: DB, tables: string[] = ["person"]): Promise<boolean> {
-  return attempt(trx, "55P03", async () => {
+  return attempt(trx, LOCK_NOT_AVAILABLE, async () => {
     await sql.raw(`SET LOCAL lock_timeout = '${BULK_LOCK_TIMEOUT}'`).execute(trx);
     await sql`LOCK TABLE ${sql.join(tables.map((t) => sql.id(t)))} IN ACCESS EXCLUSIVE MODE`.execute(trx);
     await sql`SET LOCAL lock_timeout = 0`.execute(trx);
