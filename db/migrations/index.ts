@@ -15,6 +15,7 @@ import * as personBulkCosts from "./2026_12_05_1200_person_bulk_costs";
 import * as personDepartmentKeyset from "./2026_12_05_1210_person_department_keyset";
 import * as rollupInsertedPending from "./2026_12_05_1220_rollup_inserted_pending";
 import * as wavesMemberWrites from "./2026_12_05_1300_waves_member_writes";
+import * as wavesMemberCode from "./2026_12_05_1640_waves_member_code";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -37,4 +38,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_05_1210_person_department_keyset": personDepartmentKeyset,
   "2026_12_05_1220_rollup_inserted_pending": rollupInsertedPending,
   "2026_12_05_1300_waves_member_writes": wavesMemberWrites,
+  "2026_12_05_1640_waves_member_code": wavesMemberCode,
 };

@@ -19,7 +19,6 @@ export type BatchStatus =
 export type MemberStatus =
   | "planned"
   | "excluded"
-  | "coded"
   | "rendered"
   | "handed_off"
   | "sent"
@@ -86,7 +85,6 @@ export interface WaveMemberTable {
   sequence: number | null;
   status: ColumnType<MemberStatus, MemberStatus | undefined, MemberStatus>;
   active: Generated<boolean>;
-  code_id: number | null;
   provider_message_id: string | null;
   excluded_reason: string | null;
   error: string | null;

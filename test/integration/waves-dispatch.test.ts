@@ -92,6 +92,22 @@ describe("a wave from materialisation to notification", () => {
     const active = await activeCodesPerPerson(t.db, ids);
     expect([...active.values()].every((n) => n === 1)).toBe(true);
     expect(active.size).toBe(40);
+    // The notification moved each code's expiry to the person's window end + grace: the code a member's
+    // batch issued is found by (batch, person), members do not record it.
+    const codes = await t.db
+      .selectFrom("provisional_code")
+      .select(["person_id", "expires_at", "batch_id"])
+      .where("person_id", "in", ids)
+      .where("revoked_at", "is", null)
+      .execute();
+    for (const c of codes) {
+      const p = people.find((x) => x.id === c.person_id);
+      const m = members.find((x) => x.person_id === c.person_id);
+      expect(c.batch_id).toBe(m?.batch_id);
+      const expected = (p?.window_ends_at?.getTime() ?? 0) + config.codeGraceDays * 86400_000;
+      // ± 1 h: days are added in the server's time zone, across a possible change of summer time.
+      expect(Math.abs(c.expires_at.getTime() - expected)).toBeLessThanOrEqual(3600_000);
+    }
     const events = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM person_event WHERE wave_id = ${waveId} AND type = 'notify' AND source = 'job'
     `.execute(t.db);
@@ -190,4 +206,58 @@ describe("crash at each batch state, then rerun", () => {
       });
     }
   }
+});
+
+describe("a member's code, found through its batch", () => {
+  it("email: a code revoked between acceptance and recording still names the email, which is not sent twice", async () => {
+    const config = waveConfig();
+    const ids = await persons(6, ["63"], 1);
+    const waveId = await scheduledWave(t.db, harness.boss, { departments: ["63"] }, { batchSize: 10 });
+    const d = deps(t.db, harness.boss, config);
+    let crashed = 0;
+    await expect(
+      runWave(d, waveId, {
+        crashAt: (p) => {
+          if (p === "email_accepted" && crashed++ === 0) throw new Error("simulated crash after acceptance");
+        },
+      }),
+    ).rejects.toThrow(/simulated crash/);
+    expect(outboxFiles(config)).toHaveLength(6);
+    // Coded by their batch's state: the members themselves are still `planned`.
+    const members = await t.db
+      .selectFrom("wave_member")
+      .select(["status", "batch_id"])
+      .where("wave_id", "=", waveId)
+      .execute();
+    expect(members.map((m) => m.status)).toEqual(Array(6).fill("planned"));
+    const batch = await t.db
+      .selectFrom("wave_batch")
+      .select("status")
+      .where("id", "=", members[0].batch_id as number)
+      .executeTakeFirstOrThrow();
+    expect(batch.status).toBe("codes_stored");
+    // A helpline reset revokes one person's wave code before the batch is resumed: the recovery must still
+    // name that person's email by the revoked code (the idempotency key), find it accepted, and not resend.
+    await t.db.transaction().execute((trx) =>
+      issueCode(trx, config, {
+        personId: ids[0],
+        expiresAt: new Date(Date.now() + 86400_000),
+        reason: "helpline_reset",
+      }),
+    );
+    await runWave(d, waveId);
+    expect(outboxFiles(config)).toHaveLength(6);
+    const after = await t.db
+      .selectFrom("wave_member")
+      .select("status")
+      .where("wave_id", "=", waveId)
+      .execute();
+    expect(after.map((m) => m.status)).toEqual(Array(6).fill("sent"));
+    const events = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM person_event WHERE wave_id = ${waveId} AND type = 'notify'
+    `.execute(t.db);
+    expect(events.rows[0].n).toBe(6);
+    const active = await activeCodesPerPerson(t.db, ids);
+    expect([...active.values()]).toEqual(Array(6).fill(1));
+  });
 });

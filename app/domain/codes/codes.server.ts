@@ -63,40 +63,18 @@ export interface IssueBatchParams {
 }
 
 /**
- * Issues one code per person in two set-based statements: revoke every active code of these persons,
- * then insert the new hashes (unnest of arrays). Returns the clear codes, in the order of `personIds`.
- * Run it in a transaction: the partial unique index guarantees at most one active code per person.
+ * Issues one code per person: generates and hashes the codes, revokes the persons' active codes as
+ * `params.revoke` says, and inserts the new hashes in one statement. Returns the clear codes, in the order of
+ * `personIds`, with their ids. Run it in a transaction: the partial unique index guarantees at most one
+ * active code per person. Rows go in person order, so the person-keyed indexes are walked in one direction.
  */
 export async function issueCodesForBatch(
   trx: Kysely<Database>,
   config: Pick<AppConfig, "secrets">,
   params: IssueBatchParams,
 ): Promise<IssuedCode[]> {
-  if (params.personIds.length === 0) return [];
-  const { clear, stored } = await issueCodesWith(trx, config, params, (insert) => insert.execute(trx));
-  const codeIdOf = new Map(stored.rows.map((r) => [r.person_id, r.id]));
-  return params.personIds.map((personId, i) => ({
-    personId,
-    codeId: codeIdOf.get(personId) as number,
-    clearCode: clear[i],
-  }));
-}
-
-/**
- * Issues codes with a statement of the caller's built on the INSERT … RETURNING id, person_id of the new
- * hashes (a batch's members: `WITH issued AS (<insert>) UPDATE wave_member …`, one pass over the batch
- * instead of an insert, a round trip of ids and 5 000 primary-key probes). Generates and hashes the codes,
- * revokes the persons' active codes as `params.revoke` says, runs `store` in the same transaction, and
- * returns the clear codes (in the order of `personIds`) with what `store` returned. Rows go in person
- * order, so the person-keyed indexes are walked in one direction.
- */
-export async function issueCodesWith<T>(
-  trx: Kysely<Database>,
-  config: Pick<AppConfig, "secrets">,
-  params: IssueBatchParams,
-  store: (insert: RawBuilder<{ id: number; person_id: number }>) => Promise<T>,
-): Promise<{ clear: string[]; stored: T }> {
   const ids = params.personIds;
+  if (ids.length === 0) return [];
   if (new Set(ids).size !== ids.length) throw new Error("issueCodesForBatch: a person appears twice");
   const { clear, hashes } = generateHashedCodes(config.secrets.codeHmac, ids.length);
   // The digests travel as one bytea (the i-th person's is the i-th 32 bytes) rather than a text[] of 64-digit
@@ -110,15 +88,35 @@ export async function issueCodesWith<T>(
     ORDER BY p
     RETURNING id, person_id
   `;
+  const stored = await insertReplacing(trx, insert, ids, params);
+  const codeIdOf = new Map(stored.map((r) => [r.person_id, r.id]));
+  return ids.map((personId, i) => ({
+    personId,
+    codeId: codeIdOf.get(personId) as number,
+    clearCode: clear[i],
+  }));
+}
+
+/** Runs the insert of new codes, revoking the persons' earlier active codes as `params.revoke` says. */
+async function insertReplacing(
+  trx: Kysely<Database>,
+  insert: RawBuilder<{ id: number; person_id: number }>,
+  personIds: number[],
+  params: IssueBatchParams,
+): Promise<Array<{ id: number; person_id: number }>> {
   const reason = params.reason ?? "replaced";
   if (params.revoke === "on_conflict") {
-    const stored: T[] = [];
+    let stored: Array<{ id: number; person_id: number }> = [];
     // Refused only by provisional_code_one_active (the primary key is an identity): someone holds a code.
-    if (await attempt(trx, DUPLICATE_KEY, async () => stored.push(await store(insert))))
-      return { clear, stored: stored[0] };
+    if (
+      await attempt(trx, DUPLICATE_KEY, async () => {
+        stored = (await insert.execute(trx)).rows;
+      })
+    )
+      return stored;
   }
-  await revokeActiveCodes(trx, ids, reason);
-  return { clear, stored: await store(insert) };
+  await revokeActiveCodes(trx, personIds, reason);
+  return (await insert.execute(trx)).rows;
 }
 
 async function revokeActiveCodes(
@@ -138,16 +136,19 @@ export async function revokeCodes(trx: Kysely<Database>, personId: number, reaso
   return revokeActiveCodes(trx, [personId], reason);
 }
 
-/** Revokes given codes by id (a batch whose clear codes were lost before printing). */
-export async function revokeCodesById(
+/**
+ * Revokes the active codes that a batch issued to these persons (codes lost before delivery). A batch's code
+ * of a person is found by (batch, person): wave members do not record their code's id (see docs/waves.md).
+ */
+export async function revokeBatchCodes(
   trx: Kysely<Database>,
-  codeIds: number[],
-  reason: string,
+  params: { batchId: number; personIds: number[]; reason: string },
 ): Promise<number> {
-  if (codeIds.length === 0) return 0;
+  if (params.personIds.length === 0) return 0;
   const result = await sql`
-    UPDATE provisional_code SET revoked_at = now(), revoked_reason = ${reason}
-    WHERE id = ANY(${codeIds}::bigint[]) AND used_at IS NULL AND revoked_at IS NULL
+    UPDATE provisional_code SET revoked_at = now(), revoked_reason = ${params.reason}
+    WHERE person_id = ANY(${params.personIds}::bigint[]) AND batch_id = ${params.batchId}
+      AND used_at IS NULL AND revoked_at IS NULL
   `.execute(trx);
   return Number(result.numAffectedRows ?? 0);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
 import { renderNotificationEmail } from "../../../reports/emails/notification-email";
@@ -10,7 +10,7 @@ import { manifestCsv } from "../../../reports/letters/manifest";
 import type { AppConfig } from "../../config/config.server";
 import type { Logger } from "../../config/logger.server";
 import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
-import { type IssueBatchParams, issueCodesWith, revokeCodesById } from "../codes/codes.server";
+import { type IssueBatchParams, issueCodesForBatch, revokeBatchCodes } from "../codes/codes.server";
 import { planDeadlines } from "../lifecycle/deadlines.server";
 import { windowEnd } from "../lifecycle/window";
 import { createEmailProvider, type EmailProvider, type SendResult } from "./email-provider.server";
@@ -315,9 +315,12 @@ async function issueFor(
 }
 
 /**
- * One new code for each given member of a batch (their persons' active codes revoked), each code id recorded
- * on its member in the statement that inserts the hashes; returns memberId → clear code. Exported for the
- * bench, which times exactly this step over a whole wave.
+ * One new code for each given member of a batch (their persons' active codes revoked); returns memberId →
+ * clear code. Only the codes are written: a member's code is the one its batch issued to its person,
+ * `provisional_code (batch_id, person_id)` (`memberCodeId`), and a member of a batch at `codes_stored` is
+ * coded by that state, so no member row is rewritten here (recording each code id and a `coded` status
+ * on the members was a third of the step's statement and a new version of every member row). Exported for
+ * the bench, which times exactly this step over a whole wave.
  */
 export async function issueMemberCodes(
   trx: Kysely<Database>,
@@ -334,30 +337,15 @@ export async function issueMemberCodes(
 ): Promise<Map<number, string>> {
   const { members } = params;
   if (members.length === 0) return new Map();
-  const { clear, stored: recorded } = await issueCodesWith(
-    trx,
-    config,
-    {
-      personIds: members.map((m) => m.person_id),
-      waveId: params.waveId,
-      batchId: params.batchId,
-      expiresAt: params.expiresAt,
-      reason: params.reason,
-      revoke: params.revoke,
-    },
-    // A person is in a batch at most once (one active wave per person), so (batch, person) names the member.
-    (insert) =>
-      sql`
-      WITH issued AS (${insert})
-      UPDATE wave_member m SET code_id = issued.id, status = 'coded', updated_at = now()
-      FROM issued WHERE m.batch_id = ${params.batchId} AND m.person_id = issued.person_id
-    `.execute(trx),
-  );
-  if (Number(recorded.numAffectedRows ?? 0) !== members.length)
-    throw new Error(
-      `lot ${params.batchId} : codes enregistrés sur ${recorded.numAffectedRows} destinataires au lieu de ${members.length}`,
-    );
-  return new Map(members.map((m, i) => [m.id, clear[i]]));
+  const issued = await issueCodesForBatch(trx, config, {
+    personIds: members.map((m) => m.person_id),
+    waveId: params.waveId,
+    batchId: params.batchId,
+    expiresAt: params.expiresAt,
+    reason: params.reason,
+    revoke: params.revoke,
+  });
+  return new Map(members.map((m, i) => [m.id, issued[i].clearCode]));
 }
 
 /** materialised → codes_stored: one new code per member, hashes stored, clear codes kept in memory only. */
@@ -388,7 +376,7 @@ async function reissueLost(
   batch: Batch,
   owner: string,
   settings: WaveSettings,
-  members: Array<{ id: number; person_id: number; code_id: number | null }>,
+  members: Array<{ id: number; person_id: number }>,
 ): Promise<Map<number, string>> {
   const memory = await deps.db.transaction().execute(async (trx) => {
     const still =
@@ -396,11 +384,11 @@ async function reissueLost(
         trx,
       );
     if (still.rows.length === 0) throw new LeaseLostError(batch.id);
-    await revokeCodesById(
-      trx,
-      members.map((m) => m.code_id).filter((id): id is number => id != null),
-      "lost_before_delivery",
-    );
+    await revokeBatchCodes(trx, {
+      batchId: batch.id,
+      personIds: members.map((m) => m.person_id),
+      reason: "lost_before_delivery",
+    });
     // Their lost codes were just revoked: another active code is the exception.
     return issueFor(trx, deps, batch, settings, members, "lost_before_delivery", "on_conflict");
   });
@@ -428,12 +416,32 @@ interface MemberForDelivery {
   window_ends_at: Date | null;
 }
 
+/**
+ * The id of the code that member `member`'s batch issued to its person last, whatever its state — the email
+ * idempotency key names it, so a code revoked meanwhile (a helpline reset) must still be found. Members do
+ * not record it (the codes step writes only the codes): it is the batch's active code of the person when
+ * there is one (then the latest: issuing a code revokes the earlier one), else the batch's latest spent one.
+ * Each branch states its partial index's predicate, so both are index probes by person (migration 1810).
+ */
+function memberCodeId(member: string): RawBuilder<number | null> {
+  const m = (column: string) => sql.ref(`${member}.${column}`);
+  return sql<number | null>`coalesce(
+    (SELECT c.id FROM provisional_code c WHERE c.person_id = ${m("person_id")} AND c.batch_id = ${m("batch_id")}
+      AND c.used_at IS NULL AND c.revoked_at IS NULL),
+    (SELECT max(c.id) FROM provisional_code c WHERE c.person_id = ${m("person_id")} AND c.batch_id = ${m("batch_id")}
+      AND (c.used_at IS NOT NULL OR c.revoked_at IS NOT NULL)))`;
+}
+
+/**
+ * The members a batch at `codes_stored` still has to deliver: those left `planned` (the batch's state says
+ * they hold a code), with the id of the code the batch issued them, which the email idempotency key names.
+ */
 async function membersToDeliver(db: Kysely<Database>, batchId: number): Promise<MemberForDelivery[]> {
   const rows = await sql<MemberForDelivery>`
-    SELECT m.id, m.person_id, m.code_id, m.sequence, p.first_name, p.last_name, p.address_line, p.postal_code, p.city,
-      p.email, p.state, p.window_ends_at
+    SELECT m.id, m.person_id, ${memberCodeId("m")} AS code_id, m.sequence, p.first_name, p.last_name,
+      p.address_line, p.postal_code, p.city, p.email, p.state, p.window_ends_at
     FROM wave_member m JOIN person p ON p.id = m.person_id
-    WHERE m.batch_id = ${batchId} AND m.status = 'coded'
+    WHERE m.batch_id = ${batchId} AND m.status = 'planned'
     ORDER BY m.sequence, m.id
   `.execute(db);
   return rows.rows;
@@ -523,7 +531,7 @@ async function renderLetterBatch(
   await deps.db.transaction().execute(async (trx) => {
     await sql`
       UPDATE wave_member SET status = 'rendered', rendered_at = ${renderedAt}, updated_at = now()
-      WHERE batch_id = ${batch.id} AND status = 'coded'
+      WHERE batch_id = ${batch.id} AND status = 'planned'
     `.execute(trx);
     await advance(trx, batch, owner, "codes_stored", "rendered", {
       pdf_path: path.join(p.dropDir, p.pdf),
@@ -715,14 +723,17 @@ async function stopRequested(
 
 /** Cancels what of a batch has not left yet: codes revoked, members cancelled, batch cancelled. */
 export async function cancelBatchMembers(trx: Kysely<Database>, batchId: number): Promise<number> {
+  // The batch's codes of its persons (members do not record their code), probed through the index of
+  // active codes by person: as a join, the planner preferred scanning every code for the batch id.
   await sql`
-    UPDATE provisional_code c SET revoked_at = now(), revoked_reason = 'wave_cancelled'
-    FROM wave_member m WHERE m.batch_id = ${batchId} AND m.status IN ('planned','coded','rendered') AND c.id = m.code_id
-      AND c.used_at IS NULL AND c.revoked_at IS NULL
+    UPDATE provisional_code SET revoked_at = now(), revoked_reason = 'wave_cancelled'
+    WHERE person_id = ANY(ARRAY(
+        SELECT person_id FROM wave_member WHERE batch_id = ${batchId} AND status IN ('planned','rendered')))
+      AND batch_id = ${batchId} AND used_at IS NULL AND revoked_at IS NULL
   `.execute(trx);
   const members = await sql`
     UPDATE wave_member SET status = 'cancelled', active = false, updated_at = now()
-    WHERE batch_id = ${batchId} AND status IN ('planned','coded','rendered')
+    WHERE batch_id = ${batchId} AND status IN ('planned','rendered')
   `.execute(trx);
   await sql`
     UPDATE wave_batch SET status = 'cancelled', cancelled_at = now(), updated_at = now()

@@ -44,8 +44,9 @@ export async function fallBackToLetter(
   const now = params.now ?? new Date();
   await sql`
     UPDATE provisional_code c SET revoked_at = now(), revoked_reason = 'email_failed'
-    FROM wave_member m WHERE m.id = ANY(${params.memberIds}::bigint[]) AND c.id = m.code_id
-      AND c.used_at IS NULL AND c.revoked_at IS NULL
+    -- The code the member's batch issued (members do not record it): its person's active code, if of that batch.
+    FROM wave_member m WHERE m.id = ANY(${params.memberIds}::bigint[])
+      AND c.person_id = m.person_id AND c.batch_id = m.batch_id AND c.used_at IS NULL AND c.revoked_at IS NULL
   `.execute(trx);
   await sql`
     UPDATE person p SET email_bounced_at = coalesce(p.email_bounced_at, ${now}), updated_at = now()
@@ -71,7 +72,7 @@ export async function fallBackToLetter(
     await enqueueBatches(trx, boss, [{ id: batch.id, notBefore: batch.not_before }]);
   }
   const moved = await sql`
-    UPDATE wave_member SET channel = 'letter', batch_id = ${batch.id}, status = 'planned', code_id = NULL,
+    UPDATE wave_member SET channel = 'letter', batch_id = ${batch.id}, status = 'planned',
       sequence = NULL, fell_back_at = ${now}, bounced_at = coalesce(bounced_at, ${now}), error = ${params.reason},
       updated_at = now()
     WHERE id = ANY(${params.memberIds}::bigint[]) AND channel = 'email'

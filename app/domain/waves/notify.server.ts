@@ -42,7 +42,7 @@ export async function notifyMembers(trx: Kysely<Database>, p: NotifyParams): Pro
     WITH input AS (
       SELECT i.member_id, i.notified_at FROM unnest(${ids}::bigint[], ${ats}::timestamptz[]) AS i(member_id, notified_at)
     ), targets AS (
-      SELECT m.id AS member_id, m.person_id, m.code_id, input.notified_at, p.state AS from_state, p.state_changed_at
+      SELECT m.id AS member_id, m.person_id, input.notified_at, p.state AS from_state, p.state_changed_at
       FROM input JOIN wave_member m ON m.id = input.member_id JOIN person p ON p.id = m.person_id
       WHERE m.batch_id = ${p.batchId}
       FOR UPDATE OF p
@@ -57,7 +57,7 @@ export async function notifyMembers(trx: Kysely<Database>, p: NotifyParams): Pro
       FROM targets t
       WHERE p.id = t.person_id AND p.state = t.from_state AND t.from_state IN ('pending','notified')
         AND p.state_changed_at <= ${p.at}
-      RETURNING p.id AS person_id, t.from_state, p.notified_at, p.window_ends_at, t.code_id, t.member_id
+      RETURNING p.id AS person_id, t.from_state, p.notified_at, p.window_ends_at, t.member_id
     ), events AS (
       INSERT INTO person_event (person_id, type, at, source, wave_id, from_state, to_state, details)
       SELECT person_id, 'notify', ${p.at}, 'job', ${p.waveId}::bigint, from_state, 'notified',
@@ -66,7 +66,9 @@ export async function notifyMembers(trx: Kysely<Database>, p: NotifyParams): Pro
       FROM moved
     ), codes AS (
       UPDATE provisional_code c SET expires_at = moved.window_ends_at + make_interval(days => ${p.codeGraceDays}::int)
-      FROM moved WHERE c.id = moved.code_id AND moved.window_ends_at IS NOT NULL
+      -- The code this batch issued to the person (members do not record its id): the active one of the batch.
+      FROM moved WHERE c.person_id = moved.person_id AND c.batch_id = ${p.batchId}
+        AND c.used_at IS NULL AND c.revoked_at IS NULL AND moved.window_ends_at IS NOT NULL
     ), members AS (
       UPDATE wave_member m SET
         status = ${p.memberStatus},
