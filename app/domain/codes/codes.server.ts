@@ -66,19 +66,48 @@ export interface IssueBatchParams {
  * Issues one code per person: generates and hashes the codes, revokes the persons' active codes as
  * `params.revoke` says, and inserts the new hashes in one statement. Returns the clear codes, in the order of
  * `personIds`, with their ids. Run it in a transaction: the partial unique index guarantees at most one
- * active code per person. Rows go in person order, so the person-keyed indexes are walked in one direction.
+ * active code per person.
  */
 export async function issueCodesForBatch(
   trx: Kysely<Database>,
   config: Pick<AppConfig, "secrets">,
   params: IssueBatchParams,
 ): Promise<IssuedCode[]> {
+  const { clear, stored } = await insertCodes(trx, config, params, { returnIds: true });
+  const codeIdOf = new Map(stored.map((r) => [r.person_id, r.id]));
+  return params.personIds.map((personId, i) => ({
+    personId,
+    codeId: codeIdOf.get(personId) as number,
+    clearCode: clear[i],
+  }));
+}
+
+/**
+ * The same for a wave batch, which needs only the clear codes (in the order of `personIds`): a member's code
+ * is found by (batch, person) when needed. Reading 5 000 ids back per batch into a map was ~1.4 s of the
+ * worker's CPU (and its garbage collection) for a million codes, while PostgreSQL wanted the other core.
+ */
+export async function issueClearCodes(
+  trx: Kysely<Database>,
+  config: Pick<AppConfig, "secrets">,
+  params: IssueBatchParams,
+): Promise<string[]> {
+  return (await insertCodes(trx, config, params, { returnIds: false })).clear;
+}
+
+async function insertCodes(
+  trx: Kysely<Database>,
+  config: Pick<AppConfig, "secrets">,
+  params: IssueBatchParams,
+  opts: { returnIds: boolean },
+): Promise<{ clear: string[]; stored: Array<{ id: number; person_id: number }> }> {
   const ids = params.personIds;
-  if (ids.length === 0) return [];
-  if (new Set(ids).size !== ids.length) throw new Error("issueCodesForBatch: a person appears twice");
+  if (ids.length === 0) return { clear: [], stored: [] };
+  if (new Set(ids).size !== ids.length) throw new Error("provisional codes: a person appears twice");
   const { clear, hashes } = generateHashedCodes(config.secrets.codeHmac, ids.length);
   // The digests travel as one bytea (the i-th person's is the i-th 32 bytes) rather than a text[] of 64-digit
-  // strings: no string per code here, no array element to quote, escape and parse on either side.
+  // strings: no string per code here, no array element to quote, escape and parse on either side. Rows go in
+  // person order, so the person-keyed indexes are walked in one direction.
   const insert = sql<{ id: number; person_id: number }>`
     INSERT INTO provisional_code (person_id, wave_id, batch_id, code_hash, expires_at)
     SELECT p, ${params.waveId ?? null}::bigint, ${params.batchId ?? null}::bigint,
@@ -86,15 +115,9 @@ export async function issueCodesForBatch(
       ${params.expiresAt}::timestamptz
     FROM unnest(${ids}::bigint[]) WITH ORDINALITY AS t(p, o)
     ORDER BY p
-    RETURNING id, person_id
+    ${opts.returnIds ? sql`RETURNING id, person_id` : sql``}
   `;
-  const stored = await insertReplacing(trx, insert, ids, params);
-  const codeIdOf = new Map(stored.map((r) => [r.person_id, r.id]));
-  return ids.map((personId, i) => ({
-    personId,
-    codeId: codeIdOf.get(personId) as number,
-    clearCode: clear[i],
-  }));
+  return { clear, stored: await insertReplacing(trx, insert, ids, params) };
 }
 
 /** Runs the insert of new codes, revoking the persons' earlier active codes as `params.revoke` says. */

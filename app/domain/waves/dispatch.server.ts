@@ -10,7 +10,7 @@ import { manifestCsv } from "../../../reports/letters/manifest";
 import type { AppConfig } from "../../config/config.server";
 import type { Logger } from "../../config/logger.server";
 import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
-import { type IssueBatchParams, issueCodesForBatch, revokeBatchCodes } from "../codes/codes.server";
+import { type IssueBatchParams, issueClearCodes, revokeBatchCodes } from "../codes/codes.server";
 import { planDeadlines } from "../lifecycle/deadlines.server";
 import { windowEnd } from "../lifecycle/window";
 import { createEmailProvider, type EmailProvider, type SendResult } from "./email-provider.server";
@@ -337,7 +337,7 @@ export async function issueMemberCodes(
 ): Promise<Map<number, string>> {
   const { members } = params;
   if (members.length === 0) return new Map();
-  const issued = await issueCodesForBatch(trx, config, {
+  const clear = await issueClearCodes(trx, config, {
     personIds: members.map((m) => m.person_id),
     waveId: params.waveId,
     batchId: params.batchId,
@@ -345,7 +345,7 @@ export async function issueMemberCodes(
     reason: params.reason,
     revoke: params.revoke,
   });
-  return new Map(members.map((m, i) => [m.id, issued[i].clearCode]));
+  return new Map(members.map((m, i) => [m.id, clear[i]]));
 }
 
 /** materialised → codes_stored: one new code per member, hashes stored, clear codes kept in memory only. */
