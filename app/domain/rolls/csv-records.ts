@@ -24,9 +24,17 @@ export interface CsvTail {
 
 export class CsvRecordSplitter {
   private rest = "";
-  private nextLine = 1;
-  /** Physical line of the file's first character (1). */
+  /**
+   * The physical line where the next record starts (the file's first is 1). The byte reader
+   * (byte-records.ts) moves it on for the lines it reads itself.
+   */
+  nextLine = 1;
   constructor(private readonly delimiter: string) {}
+
+  /** Whether a record started in the text pushed so far is still waiting for its end. */
+  get holdsRecord(): boolean {
+    return this.rest !== "";
+  }
 
   /** Splits every complete record of `text` (appended to what was left over) into `out`. */
   push(text: string, sink: RecordSink): void {
@@ -106,7 +114,7 @@ export class CsvRecordSplitter {
   }
 }
 
-function isBlank(s: string): boolean {
+export function isBlank(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return false;

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
+import { EncodingError, Utf8RecordReader } from "./byte-records";
 import { type ColumnMap, mapHeader } from "./columns";
 import { CsvRecordSplitter } from "./csv-records";
+import { RowBytes } from "./row-bytes";
 import {
   type CheckedChunk,
   emptyChunk,
@@ -108,17 +110,22 @@ export interface CheckedFileEnd {
   departments: Record<string, number>;
 }
 
-export class EncodingError extends Error {}
+export { EncodingError };
 
 /**
  * Reads, decodes, splits and validates a roll file chunk by chunk: memory stays bounded by the chunk size
  * whatever the file size. Yields COPY text; returns the file's SHA-256 and totals.
+ *
+ * A UTF-8 file is read from its bytes (Utf8RecordReader), most rows checked and written by the byte path
+ * (RowBytes) and the others by the string path; a Windows-1252 file, or `bytePath: false` (the tests that
+ * compare both), is decoded and split as text.
  */
 export async function* checkRollFile(
   path: string,
   format: RollFormat,
   rollId: number,
   target: RowTarget = STAGING_TARGET,
+  { bytePath = true }: { bytePath?: boolean } = {},
 ): AsyncGenerator<CheckedFileChunk, CheckedFileEnd> {
   const hash = createHash("sha256");
   const decoder = new TextDecoder(format.encoding, { fatal: format.encoding === "utf-8" });
@@ -144,6 +151,30 @@ export async function* checkRollFile(
       validateMs += (performance.now() - t) * 32;
     } else checker.check(fields, line, raw, out, tail);
   };
+  let reader: Utf8RecordReader | null = null;
+  if (bytePath && format.encoding === "utf-8") {
+    const rows = new RowBytes(checker, format.columns, format.header.length, format.delimiter, target);
+    // The header is the first record: until it is read, every line goes to the sink.
+    reader = new Utf8RecordReader(
+      splitter,
+      format.delimiter,
+      (b, start, end, line) => {
+        if (!headerSeen) return false;
+        if ((chunkRows & 31) === 31) {
+          const t = performance.now();
+          const done = rows.row(b, start, end, line, out);
+          validateMs += (performance.now() - t) * 32;
+          if (done) chunkRows++;
+          return done;
+        }
+        if (!rows.row(b, start, end, line, out)) return false;
+        chunkRows++;
+        return true;
+      },
+      sink,
+      format.hasBom ? 3 : 0,
+    );
+  }
   const emit = (byteCount: number, started: number): CheckedFileChunk => {
     const total = performance.now() - started;
     const v = Math.min(validateMs, total);
@@ -161,9 +192,17 @@ export async function* checkRollFile(
     return chunk;
   };
   const stream = createReadStream(path, { highWaterMark: 262144 });
+  let first = true;
   for await (const buf of stream as AsyncIterable<Buffer>) {
     hash.update(buf);
     const started = performance.now();
+    if (reader) {
+      reader.push(first && format.hasBom ? buf.subarray(3) : buf);
+      first = false;
+      bytes += buf.length;
+      yield emit(buf.length, started);
+      continue;
+    }
     // Decoded and split in pieces: the text of a whole chunk would be a large object for V8 (over 128 KB),
     // allocated and freed outside the young generation, at a cost of page faults that exceeded the decoding.
     for (let at = 0; at < buf.length; at += DECODE_PIECE) {
@@ -181,11 +220,11 @@ export async function* checkRollFile(
     yield emit(buf.length, started);
   }
   const started = performance.now();
-  const rest = decoder.decode();
+  const rest = reader ? "" : decoder.decode();
   if (rest) splitter.push(rest, sink);
   // A last record without final newline and with too few fields is the file cut short.
   tail = true;
-  const cut = splitter.end(sink);
+  const cut = reader ? reader.end() : splitter.end(sink);
   if (cut && headerSeen) {
     checker.truncated(out, { line: cut.line, raw: cut.raw }, null);
     chunkRows++;

@@ -80,6 +80,19 @@ export const DEPENDANT_COLUMNS = ["line", "nir", "holder_nir", "linked"] as cons
 /** How many valid rows back a dependant's holder is looked for. */
 const RECENT_ROWS = 16;
 
+/**
+ * A valid NIR as a number, for the ring of recent rows: its 13-character body, with 2A/2B as department
+ * numbers 100/101 so that they differ from 19/18 (the key follows from the body). Numbers compare in one
+ * instruction, and the byte path (row-bytes.ts) reads the same number from the file's bytes without
+ * building the NIR's string.
+ */
+export function nirIdentity(nir: string): number {
+  const c5 = nir.charCodeAt(5);
+  const c6 = nir.charCodeAt(6);
+  const department = c5 === 50 && c6 >= 65 ? 100 + c6 - 65 : (c5 - 48) * 10 + (c6 - 48);
+  return (Number(nir.slice(0, 5)) * 102 + department) * 1_000_000 + Number(nir.slice(7, 13));
+}
+
 export interface CheckedChunk {
   /** Valid rows as COPY text, UTF-8: staging rows, or person rows on a first load. */
   staging: Uint8Array;
@@ -122,13 +135,14 @@ export class RowChecker {
   > &
     ColumnMap;
   private readonly rollTag: string;
-  private readonly today = new Date().toISOString().slice(0, 10);
-  // First load: the NIR and line of the last valid rows, a ring.
-  private readonly recentNir: string[] = new Array(RECENT_ROWS).fill("");
-  private readonly recentLine: number[] = new Array(RECENT_ROWS).fill(0);
+  /** Today's date (ISO), after which no birth date is valid. */
+  readonly today = new Date().toISOString().slice(0, 10);
+  // The NIR (as nirIdentity) and line of the last valid rows, a ring.
+  private readonly recentNir = new Float64Array(RECENT_ROWS).fill(-1);
+  private readonly recentLine = new Float64Array(RECENT_ROWS);
   private recentNext = 0;
   // First load: the persons written, by department (the lifecycle rollups are recorded from these counts).
-  private readonly written = new Map<string, number>();
+  private readonly byDepartment = new Map<string, number>();
 
   constructor(
     columns: ColumnMap,
@@ -142,13 +156,22 @@ export class RowChecker {
 
   /** First load: how many persons were written for each department. */
   writtenByDepartment(): Record<string, number> {
-    return Object.fromEntries(this.written);
+    return Object.fromEntries(this.byDepartment);
   }
 
-  /** The line of a recent valid row with this NIR, or 0. */
-  private recentLineOf(nir: string): number {
+  /** The line of a recent valid row with this NIR (its nirIdentity), or 0. */
+  recentLineOf(nir: number): number {
     for (let i = 0; i < RECENT_ROWS; i++) if (this.recentNir[i] === nir) return this.recentLine[i];
     return 0;
+  }
+
+  /** A valid row written (its NIR as nirIdentity), for the dependants after it and the rollups. */
+  written(nir: number, line: number, department: string): void {
+    this.recentNir[this.recentNext] = nir;
+    this.recentLine[this.recentNext] = line;
+    this.recentNext = (this.recentNext + 1) % RECENT_ROWS;
+    if (this.target.kind === "person")
+      this.byDepartment.set(department, (this.byDepartment.get(department) ?? 0) + 1);
   }
 
   private reject(
@@ -336,17 +359,11 @@ export class RowChecker {
         .tab()
         .nullable(holder)
         .tab()
-        .raw(holder !== null && this.recentLineOf(holder) > 0 ? "t" : "f")
+        .raw(holder !== null && this.recentLineOf(nirIdentity(holder)) > 0 ? "t" : "f")
         .endRow();
       out.valid++;
-      this.remember(nir.nir, rec.line);
+      this.written(nirIdentity(nir.nir), rec.line, department);
     }
-  }
-
-  private remember(nir: string, line: number): void {
-    this.recentNir[this.recentNext] = nir;
-    this.recentLine[this.recentNext] = line;
-    this.recentNext = (this.recentNext + 1) % RECENT_ROWS;
   }
 
   /** A valid row as a person row (first load), in PERSON_COLUMNS order. */
@@ -370,7 +387,7 @@ export class RowChecker {
     const target = this.target as Extract<RowTarget, { kind: "person" }>;
     let holderId: string | null = null;
     if (holder !== null) {
-      const holderLine = this.recentLineOf(holder);
+      const holderLine = this.recentLineOf(nirIdentity(holder));
       if (holderLine > 0) holderId = String(target.idBase + holderLine);
       out.dependants += `${line}\t${nir}\t${holder}\t${holderLine > 0 ? "t" : "f"}\n`;
     }
@@ -401,9 +418,8 @@ export class RowChecker {
       .tab()
       .int(target.rollId)
       .endRow();
-    this.written.set(department, (this.written.get(department) ?? 0) + 1);
     out.valid++;
-    this.remember(nir, line);
+    this.written(nirIdentity(nir), line, department);
   }
 }
 
