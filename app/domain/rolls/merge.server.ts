@@ -172,14 +172,35 @@ export async function dropAll(trx: DB, items: Rebuildable[]): Promise<void> {
   }
 }
 
+/**
+ * Rebuilds indexes and constraints, the foreign keys first. Validating a foreign key is one anti-join of
+ * the referencing rows against the referenced key; left to the planner after a bulk load it hashed the
+ * whole person table (and went through the heap behind the new holder index, not yet vacuumed): ~1 s for
+ * 1 M persons. Before the other indexes exist and with index probes forced it reads the table once and
+ * probes the primary key for the few rows that refer to someone: ~0.4 s.
+ */
 export async function rebuild(trx: DB, items: Rebuildable[]): Promise<void> {
+  const keys = items.filter((i) => i.kind === "foreign_key");
+  if (keys.length > 0) {
+    const planner = ["enable_hashjoin", "enable_mergejoin", "enable_nestloop"];
+    const before = await sql<{ name: string; setting: string }>`
+      SELECT name, setting FROM pg_settings WHERE name = ANY(${planner}::text[])`.execute(trx);
+    await sql`SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+                     set_config('enable_nestloop', 'on', true)`.execute(trx);
+    for (const key of keys) await addConstraint(trx, key);
+    for (const { name, setting } of before.rows)
+      await sql`SELECT set_config(${name}, ${setting}, true)`.execute(trx);
+  }
   for (const item of items) {
     if (item.kind === "index") await sql.raw(item.definition).execute(trx);
-    else
-      await sql`ALTER TABLE ${sql.id(item.table ?? "person")} ADD CONSTRAINT ${sql.id(item.name)} ${sql.raw(item.definition)}`.execute(
-        trx,
-      );
+    else if (item.kind !== "foreign_key") await addConstraint(trx, item);
   }
+}
+
+function addConstraint(trx: DB, item: Rebuildable) {
+  return sql`ALTER TABLE ${sql.id(item.table ?? "person")} ADD CONSTRAINT ${sql.id(item.name)} ${sql.raw(item.definition)}`.execute(
+    trx,
+  );
 }
 
 /** Takes the tables (`person` unless told) for a bulk load, or says one of them is busy. */
