@@ -41,6 +41,14 @@ export interface FirstLoad {
   dropped: Rebuildable[];
 }
 
+/**
+ * Indexes left in place during a first load: partial indexes that no row of a first load enters (it writes
+ * only `pending` persons). Their upkeep during the COPY is one predicate test a row; rebuilt, each would
+ * scan the whole table for nothing. Measured for 1 M persons: the COPY takes ~0.1 s longer
+ * (1.78–2.06 s without it, 1.85–2.22 s with it, alternating) and the rebuild (0.24 s) is gone.
+ */
+const KEPT_LIVE = new Set(["person_state_window"]);
+
 /** The primary key of `person`, and the other tables' foreign keys that depend on it. */
 async function primaryKeyAndReferences(
   trx: DB,
@@ -84,7 +92,7 @@ export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
   const { primaryKey, references } = await primaryKeyAndReferences(trx);
   const referrers = [...new Set(references.map((r) => r.table as string))];
   if (referrers.length > 0 && !(await lockForBulk(trx, referrers))) return null;
-  const dropped = [...(await rebuildables(trx)), ...references];
+  const dropped = [...(await rebuildables(trx)).filter((r) => !KEPT_LIVE.has(r.name)), ...references];
   await dropAll(trx, [...dropped, primaryKey]);
   await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
   // The departments of the rows the checks refuse, for the rollups (see finishFirstLoad).
