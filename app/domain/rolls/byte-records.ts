@@ -18,8 +18,12 @@ export type LineReader = (bytes: Buffer, start: number, end: number, line: numbe
  * stops the import with its offset in the file.
  */
 export class Utf8RecordReader {
-  /** The file's last line so far, its newline not read yet. */
-  private pending: Buffer | null = null;
+  /**
+   * The file's last line so far, its newline not read yet: its pieces, joined once the newline comes (a
+   * line longer than a read, e.g. a file whose lines end in CR alone, is not copied again at every read).
+   */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   /** File offset of the next byte pushed. */
   private offset = 0;
   // The BOM, if any, is cut off by the caller: a U+FEFF at the start of a line is text.
@@ -39,33 +43,38 @@ export class Utf8RecordReader {
     const base = this.offset;
     this.offset += chunk.length;
     let from = 0;
-    if (this.pending) {
+    if (this.pendingBytes > 0) {
       const nl = chunk.indexOf(10);
       if (nl < 0) {
-        this.pending = Buffer.concat([this.pending, chunk]);
+        this.keep(chunk);
         return;
       }
       // The line left over completed by the chunk's first: a few bytes copied, not the chunk.
-      const head = Buffer.concat([this.pending, chunk.subarray(0, nl + 1)]);
-      this.lines(head, 0, head.length, base - this.pending.length);
-      this.pending = null;
+      const head = Buffer.concat([...this.pending, chunk.subarray(0, nl + 1)]);
+      this.lines(head, 0, head.length, base - this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
       from = nl + 1;
     }
     const last = chunk.lastIndexOf(10);
     if (last >= from) this.lines(chunk, from, last + 1, base);
     const rest = Math.max(from, last + 1);
     // Copied: the stream's chunk is not kept alive for a few bytes of it.
-    if (rest < chunk.length) this.pending = Buffer.from(chunk.subarray(rest));
+    if (rest < chunk.length) this.keep(Buffer.from(chunk.subarray(rest)));
+  }
+
+  private keep(piece: Buffer): void {
+    this.pending.push(piece);
+    this.pendingBytes += piece.length;
   }
 
   /** At end of file: the last line if it has no newline, then the splitter's end (a record cut short). */
   end(): CsvTail | null {
-    if (this.pending) {
-      this.splitter.push(
-        this.decode(this.pending, 0, this.pending.length, this.offset - this.pending.length),
-        this.sink,
-      );
-      this.pending = null;
+    if (this.pendingBytes > 0) {
+      const last = Buffer.concat(this.pending);
+      this.splitter.push(this.decode(last, 0, last.length, this.offset - last.length), this.sink);
+      this.pending = [];
+      this.pendingBytes = 0;
     }
     return this.splitter.end(this.sink);
   }

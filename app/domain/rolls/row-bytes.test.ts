@@ -240,6 +240,18 @@ describe("byte path against the string path", () => {
     expect(bytes.lines).toBe(6000 + 1 + 62);
   });
 
+  it("reads a line longer than several reads, with and without a final newline", async () => {
+    const good = `${nirs[0]};Morin;Célia;17/05/1984;1 rue A;75014;Paris;75;;;\n`;
+    const long = `${"é".repeat(400_000)};x`;
+    for (const text of [`${HEADER}\n${good}${long}\n${good}`, `${HEADER}\n${good}${long}`]) {
+      for (const target of [PERSON, { kind: "staging" } as const]) {
+        const [bytes, strings] = await readBothWays(text, target);
+        expect(bytes).toEqual(strings);
+        expect(bytes.rejected).toBe(1);
+      }
+    }
+  });
+
   it("stops at a line that is not UTF-8, naming its offset", async () => {
     const good = `${nirs[0]};Morin;Célia;17/05/1984;1 rue A;75014;Paris;75;;;\n`;
     const content = Buffer.concat([Buffer.from(`${HEADER}\n${good}`), Buffer.from([0x4d, 0xe9, 0x3b, 0x0a])]);
