@@ -26,7 +26,7 @@ export class Utf8RecordReader {
   private pendingBytes = 0;
   /** File offset of the next byte pushed. */
   private offset = 0;
-  // The BOM, if any, is cut off by the caller: a U+FEFF at the start of a line is text.
+  // The file's BOM is skipped by push(); a U+FEFF at the start of any other line is text.
   private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
   constructor(
@@ -34,12 +34,17 @@ export class Utf8RecordReader {
     private readonly delimiter: string,
     private readonly fast: LineReader,
     private readonly sink: RecordSink,
-    startOffset = 0,
-  ) {
-    this.offset = startOffset;
-  }
+    /** The file starts with a UTF-8 BOM (three bytes, not part of the header). */
+    private bom = false,
+  ) {}
 
-  push(chunk: Buffer): void {
+  push(bytes: Buffer): void {
+    let chunk = bytes;
+    if (this.bom) {
+      this.bom = false;
+      this.offset += 3;
+      chunk = bytes.subarray(3);
+    }
     const base = this.offset;
     this.offset += chunk.length;
     let from = 0;
