@@ -517,8 +517,7 @@ async function copyRoll(
       if (copyError) throw copyError;
       const chunk =
         typeof text === "string" ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-      if (chunk.length > 0 && !stream.write(chunk))
-        await Promise.race([once(stream, "drain"), once(stream, "error")]);
+      if (chunk.length > 0 && !stream.write(chunk)) await drainedOrFailed(stream);
       if (copyError) throw copyError;
     };
     try {
@@ -568,6 +567,23 @@ async function copyRoll(
     rejectClient.release();
     dependantsClient?.release();
   }
+}
+
+/**
+ * Resolves at the stream's next `drain` or `error`, then leaves no listener behind: racing two `once`
+ * promises left the loser's listener on the stream at every drain (MaxListenersExceededWarning on a roll
+ * of any size).
+ */
+function drainedOrFailed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("error", done);
+  });
 }
 
 /** The text of a staging row in the file's own column order (for rejects found after loading). */
