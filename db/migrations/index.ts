@@ -16,6 +16,7 @@ import * as personDepartmentKeyset from "./2026_12_05_1210_person_department_key
 import * as rollupInsertedPending from "./2026_12_05_1220_rollup_inserted_pending";
 import * as wavesMemberWrites from "./2026_12_05_1300_waves_member_writes";
 import * as wavesMemberCode from "./2026_12_05_1640_waves_member_code";
+import * as rollPersonBlock from "./2026_12_06_0140_roll_person_block";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -39,4 +40,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_05_1220_rollup_inserted_pending": rollupInsertedPending,
   "2026_12_05_1300_waves_member_writes": wavesMemberWrites,
   "2026_12_05_1640_waves_member_code": wavesMemberCode,
+  "2026_12_06_0140_roll_person_block": rollPersonBlock,
 };

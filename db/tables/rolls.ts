@@ -37,6 +37,9 @@ export interface RollTable {
   inserted: number | null;
   updated: number | null;
   unchanged: number | null;
+  /** The block of ids a bulk load's new persons took (their last_roll_id stays NULL); NULL otherwise. */
+  first_person_id: number | null;
+  last_person_id: number | null;
   threshold_pct: ColumnType<number, number | undefined, number>;
   refusal: string | null;
   timings: Json;

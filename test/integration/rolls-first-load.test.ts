@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { importRoll } from "../../app/domain/rolls/import.server";
+import { lastRollSql, ofRollsSql } from "../../app/domain/rolls/roll-persons";
 import { confirmHeldRoll, createRoll } from "../../app/domain/rolls/rolls.server";
 import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
 import { setupTestDatabase } from "../setup/database";
@@ -21,7 +22,7 @@ const actor = { userId: null, label: "test" };
 async function personsByNir(): Promise<string[]> {
   const r = await sql<{ line: string }>`
     SELECT concat_ws('|', p.nir, p.last_name, p.first_name, p.birth_date, p.department, p.address_line,
-                     p.postal_code, p.city, p.email, p.phone, p.state, p.last_roll_id IS NOT NULL, h.nir) AS line
+                     p.postal_code, p.city, p.email, p.phone, p.state, ${lastRollSql()} IS NOT NULL, h.nir) AS line
     FROM person p LEFT JOIN person h ON h.id = p.holder_id ORDER BY p.nir`.execute(t.db);
   return r.rows.map((x) => x.line);
 }
@@ -201,7 +202,7 @@ describe("first load into an empty person table", () => {
     const next = await runImport(t.db, rollFile(`${HEADER}\n${row(901)}\n`));
     expect(next).toMatchObject({ state: "merged", inserted: 1, rejected: 0 });
     const ids = await sql<{ ok: boolean }>`
-      SELECT (SELECT id FROM person WHERE nir = ${nirOf(901)}) > (SELECT max(id) FROM person WHERE last_roll_id = ${rollId}) AS ok`.execute(
+      SELECT (SELECT id FROM person WHERE nir = ${nirOf(901)}) > (SELECT max(id) FROM person p WHERE ${ofRollsSql([rollId])}) AS ok`.execute(
       t.db,
     );
     expect(ids.rows[0].ok).toBe(true);

@@ -2,6 +2,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { ofRollsSql } from "../../app/domain/rolls/roll-persons";
 import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
 import { setupTestDatabase } from "../setup/database";
 import { expectRollupsMatchPersons } from "./lifecycle-support";
@@ -129,8 +130,8 @@ describe("roll merge strategies", () => {
     expect(moved.address_line).toBe("3 place du Capitole");
     // New ids come after every existing one, and the sequence continues after them.
     const ids = await sql<{ max_existing: string; min_new: string }>`
-      SELECT (SELECT max(id) FROM person WHERE last_roll_id = ${small.rollId}) AS max_existing,
-             (SELECT min(id) FROM person WHERE last_roll_id = ${big.rollId} AND nir <> ${nirOf(502)}) AS min_new`.execute(
+      SELECT (SELECT max(id) FROM person p WHERE ${ofRollsSql([small.rollId])}) AS max_existing,
+             (SELECT min(id) FROM person p WHERE ${ofRollsSql([big.rollId])} AND nir <> ${nirOf(502)}) AS min_new`.execute(
       t.db,
     );
     expect(Number(ids.rows[0].min_new)).toBeGreaterThan(Number(ids.rows[0].max_existing));
@@ -140,9 +141,9 @@ describe("roll merge strategies", () => {
       .select(sql<string>`max(id)`.as("id"))
       .executeTakeFirstOrThrow();
     const added = await t.db
-      .selectFrom("person")
+      .selectFrom("person as p")
       .select("id")
-      .where("last_roll_id", "=", next.rollId)
+      .where(ofRollsSql([next.rollId]))
       .executeTakeFirstOrThrow();
     expect(String(added.id)).toBe(String(last.id));
     await expectRollupsMatchPersons(t.db);

@@ -4,6 +4,7 @@ import iconv from "iconv-lite";
 import { sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { getPerson } from "../../app/domain/persons/persons.server";
 import { importRoll } from "../../app/domain/rolls/import.server";
 import { rejectsCsv } from "../../app/domain/rolls/rejects-csv.server";
 import {
@@ -55,8 +56,8 @@ describe("roll import: file shapes", () => {
       email: "Helene.Lefevre@exemple.fr",
       phone: "+33612345678",
       state: "pending",
-      last_roll_id: out.rollId,
     });
+    expect((await getPerson(t.db, p.id))?.lastRollId).toBe(out.rollId);
   });
 
   it("reads UTF-8 with BOM, commas and CRLF, with English headers", async () => {

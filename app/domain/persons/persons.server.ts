@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import type { PersonState } from "../../../db/tables/core";
 import { EVENT_LABELS, type LifecycleEvent, STATE_LABELS } from "../lifecycle/transitions";
+import { lastRollSql } from "../rolls/roll-persons";
 import { normaliseNir } from "./nir";
 
 /**
@@ -39,37 +40,16 @@ export interface PersonListItem {
 /**
  * Search by exact NIR, or by name + birth date, with filters (department, state, roll). Keyset-paginated on
  * id, so page 1 000 costs what page 1 costs; each filter combination has an index behind it
- * (person_nir_key, person_birth_name, person_department_id_state, person_last_roll).
+ * (person_nir_key, person_birth_name, person_department_id_state; a roll's persons: see ofRoll).
  */
 export async function searchPersons(
   db: DB,
   params: PersonSearch,
 ): Promise<{ persons: PersonListItem[]; nextAfter: number | null }> {
   const limit = Math.min(Math.max(params.limit ?? 25, 1), 200);
-  let q = db
-    .selectFrom("person")
-    .select([
-      "id",
-      "nir",
-      "last_name",
-      "first_name",
-      "birth_date",
-      "department",
-      "city",
-      "state",
-      "holder_id",
-    ])
-    .orderBy("id")
-    .limit(limit + 1);
-  if (params.nir) q = q.where("nir", "=", normaliseNir(params.nir));
-  if (params.lastName) q = q.where(sql`lower(last_name)`, "=", params.lastName.trim().toLowerCase());
-  if (params.firstName) q = q.where(sql`lower(first_name)`, "=", params.firstName.trim().toLowerCase());
-  if (params.birthDate) q = q.where("birth_date", "=", sql<Date>`${params.birthDate}::date`);
-  if (params.department) q = q.where("department", "=", params.department.toUpperCase());
-  if (params.state) q = q.where("state", "=", params.state);
-  if (params.rollId) q = q.where("last_roll_id", "=", params.rollId);
-  if (params.after) q = q.where("id", ">", params.after);
-  const rows = await q.execute();
+  const rows = params.rollId
+    ? await ofRoll(db, params.rollId, limit + 1, () => listQuery(db, params, limit + 1))
+    : await listQuery(db, params, limit + 1).execute();
   const page = rows.slice(0, limit);
   return {
     persons: page.map((r) => ({
@@ -85,6 +65,67 @@ export async function searchPersons(
     })),
     nextAfter: rows.length > limit ? page[page.length - 1].id : null,
   };
+}
+
+/** One page of the persons matching every filter but the roll, by id after `params.after`. */
+function listQuery(db: DB, params: PersonSearch, limit: number) {
+  let q = db
+    .selectFrom("person")
+    .select([
+      "id",
+      "nir",
+      "last_name",
+      "first_name",
+      "birth_date",
+      "department",
+      "city",
+      "state",
+      "holder_id",
+    ])
+    .orderBy("id")
+    .limit(limit);
+  if (params.nir) q = q.where("nir", "=", normaliseNir(params.nir));
+  if (params.lastName) q = q.where(sql`lower(last_name)`, "=", params.lastName.trim().toLowerCase());
+  if (params.firstName) q = q.where(sql`lower(first_name)`, "=", params.firstName.trim().toLowerCase());
+  if (params.birthDate) q = q.where("birth_date", "=", sql<Date>`${params.birthDate}::date`);
+  if (params.department) q = q.where("department", "=", params.department.toUpperCase());
+  if (params.state) q = q.where("state", "=", params.state);
+  if (params.after) q = q.where("id", ">", params.after);
+  return q;
+}
+
+type ListRow = Awaited<ReturnType<ReturnType<typeof listQuery>["execute"]>>[number];
+
+/**
+ * The persons of a roll (see roll-persons.ts) as two keyset scans, each ordered by id and cut at `limit`:
+ * those whose last_roll_id is the roll (index person_last_roll) and those of its bulk block still NULL
+ * (primary key range); merged by id. An OR of the two would have to sort every person of the roll.
+ */
+async function ofRoll(
+  db: DB,
+  rollId: number,
+  limit: number,
+  query: () => ReturnType<typeof listQuery>,
+): Promise<ListRow[]> {
+  const roll = await db
+    .selectFrom("roll")
+    .select(["first_person_id", "last_person_id"])
+    .where("id", "=", rollId)
+    .executeTakeFirst();
+  const scans = [query().where("last_roll_id", "=", rollId).execute()];
+  if (roll?.first_person_id != null && roll.last_person_id != null)
+    scans.push(
+      query()
+        .where("last_roll_id", "is", null)
+        .where("id", ">=", roll.first_person_id)
+        .where("id", "<=", roll.last_person_id)
+        .execute(),
+    );
+  // Each scan is ordered by id and cut at `limit`: so is their merge.
+  return (await Promise.all(scans))
+    .flat()
+    .sort((a, b) => a.id - b.id)
+    .slice(0, limit);
 }
 
 function isoDate(d: Date | string): string {
@@ -131,7 +172,12 @@ export interface ContactHistoryEntry {
 }
 
 export async function getPerson(db: DB, personId: number): Promise<PersonDetail | null> {
-  const p = await db.selectFrom("person").selectAll().where("id", "=", personId).executeTakeFirst();
+  const p = await db
+    .selectFrom("person as p")
+    .selectAll()
+    .select(lastRollSql().as("roll_id"))
+    .where("id", "=", personId)
+    .executeTakeFirst();
   if (!p) return null;
   const link = (r: {
     id: number;
@@ -185,7 +231,7 @@ export async function getPerson(db: DB, personId: number): Promise<PersonDetail 
     stateChangedAt: p.state_changed_at.toISOString(),
     notifiedAt: p.notified_at?.toISOString() ?? null,
     windowEndsAt: p.window_ends_at?.toISOString() ?? null,
-    lastRollId: p.last_roll_id,
+    lastRollId: p.roll_id,
     createdAt: p.created_at.toISOString(),
     updatedAt: p.updated_at.toISOString(),
     holder: holder ? link(holder) : null,

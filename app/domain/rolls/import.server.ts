@@ -19,6 +19,7 @@ import { checkedSource } from "./parse-source";
 import { reasonLabel } from "./reasons";
 import { exceedsThreshold, type RollOutcome, type RollProgress, type RollTimings } from "./roll";
 import { EncodingError, inspectRollFile, type RollFormat } from "./roll-file";
+import { personBlock } from "./roll-persons";
 import {
   DEPENDANT_COLUMNS,
   PERSON_COLUMNS,
@@ -355,7 +356,7 @@ async function firstLoadRoll(
     const copied = await copyRoll(db, roll, format, size, opts, timings, {
       client,
       copy: `COPY person (${PERSON_COLUMNS.join(", ")}) FROM STDIN`,
-      target: { kind: "person", idBase: load.idBase, rollId },
+      target: { kind: "person", idBase: load.idBase },
       dependants,
     });
     if (!copied.ok) {
@@ -399,7 +400,10 @@ async function firstLoadRoll(
     timings.mergeMs = performance.now() - t;
     await trx
       .updateTable("roll")
-      .set(parsedFigures(sha256, rows, valid, counts, size))
+      .set({
+        ...parsedFigures(sha256, rows, valid, counts, size),
+        ...(valid > 0 ? personBlock(load.idBase, copied.lastLine) : {}),
+      })
       .where("id", "=", rollId)
       .execute();
     await recordMerged(trx, rollId, valid, { inserted: valid, updated: 0, strategy: "first_load" }, actor);

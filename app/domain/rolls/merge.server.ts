@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import { attempt, LOCK_NOT_AVAILABLE } from "../../../db/savepoint";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
+import { personBlock } from "./roll-persons";
 
 /**
  * Phase 2 of an import, one transaction: update changed contact data (previous values kept in
@@ -214,7 +215,8 @@ export function lockForBulk(trx: DB, tables: string[] = ["person"]): Promise<boo
 
 /**
  * Merges `staging` into the person table inside `trx` (the caller's transaction, which also records the
- * roll's state). `rollId` is written as each touched person's last roll.
+ * roll's state). `rollId` is written as the last roll of each person it changes and of each it inserts
+ * incrementally; a bulk insert records its block of ids on the roll instead (see roll-persons.ts).
  */
 export async function mergeStaging(
   trx: DB,
@@ -339,7 +341,7 @@ async function insertIncremental(trx: DB, rows: string, rollId: number): Promise
 
 /**
  * The bulk insert, under the table's exclusive lock: ids are taken as one block of the identity sequence
- * (block start + the row's line in the file), so that a dependant's holder id is known in the same
+ * (block start + the row's line in the file), recorded on the roll, so that a dependant's holder id is known in the same
  * statement — whether the holder is a new row of this roll or a person already there. No second pass over
  * the dependants, no dead row versions. The rollup trigger is off for the statement (its transition table
  * of a million rows costs seconds); the same deltas are recorded from the inserted id range.
@@ -357,18 +359,22 @@ async function insertBulk(
   await sql`ALTER TABLE person DISABLE TRIGGER person_rollup_insert`.execute(trx);
   const r = await sql
     .raw(
-      `INSERT INTO person (id, nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, holder_id, last_roll_id)
+      `INSERT INTO person (id, nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, holder_id)
        OVERRIDING SYSTEM VALUE
        SELECT ${base} + s.line, s.nir, s.last_name, s.first_name, s.birth_date, s.department, s.address_line, s.postal_code,
-              s.city, s.email, s.phone, ${hasExisting ? "coalesce(hp.id, " : "("}${base} + h.line), ${rollId}
+              s.city, s.email, s.phone, ${hasExisting ? "coalesce(hp.id, " : "("}${base} + h.line)
        FROM ${s} s
        LEFT JOIN ${s} h ON h.nir = s.holder_nir
        ${hasExisting ? "LEFT JOIN person hp ON hp.nir = s.holder_nir WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.nir = s.nir)" : ""}`,
     )
     .execute(trx);
-  await sql
-    .raw(`SELECT setval(${sequence}, ${base} + (SELECT coalesce(max(line), 0) FROM ${s}))`)
-    .execute(trx);
+  const lastLine = Number(
+    (await sql.raw<{ last: number }>(`SELECT coalesce(max(line), 0) AS last FROM ${s}`).execute(trx)).rows[0]
+      .last,
+  );
+  await sql.raw(`SELECT setval(${sequence}, ${base + lastLine})`).execute(trx);
+  // The new persons' last_roll_id stays NULL: the roll records their block (see roll-persons.ts).
+  await trx.updateTable("roll").set(personBlock(base, lastLine)).where("id", "=", rollId).execute();
   await sql`ALTER TABLE person ENABLE TRIGGER person_rollup_insert`.execute(trx);
   await sql`SELECT lifecycle_rollup_inserted_after(${base})`.execute(trx);
   // Every id of the block is above `base`; every person that was there before is below it.

@@ -64,7 +64,7 @@ async function readBothWays(content: Buffer | string, target: RowTarget): Promis
   return [await run(true), await run(false)];
 }
 
-const PERSON: RowTarget = { kind: "person", idBase: 1000, rollId: 7 };
+const PERSON: RowTarget = { kind: "person", idBase: 1000 };
 
 // Values near the edges of each rule: valid ones in their normal form, valid ones to normalise, invalid ones.
 const nirs = [

@@ -277,7 +277,7 @@ export class RowBytes {
     if (this.target.kind === "person") {
       if (holderLine > 0) w.int(this.target.idBase + holderLine);
       else w.raw("\\N");
-      w.tab().int(this.target.rollId).endRow();
+      w.endRow();
       if (holder >= 0)
         out.dependants += `${line}\t${latin1(b, nirStart, nirStart + 15)}\t${latin1(b, holderStart, holderStart + 15)}\t${holderLine > 0 ? "t" : "f"}\n`;
     } else {

@@ -57,7 +57,7 @@ export const REJECT_COLUMNS = [
  * a roll); every dependant is also listed (line, NIR, holder's NIR, whether its holder id was written) for
  * the checks that need the whole file.
  */
-export type RowTarget = { kind: "staging" } | { kind: "person"; idBase: number; rollId: number };
+export type RowTarget = { kind: "staging" } | { kind: "person"; idBase: number };
 export const STAGING_TARGET: RowTarget = { kind: "staging" };
 
 export const PERSON_COLUMNS = [
@@ -73,7 +73,6 @@ export const PERSON_COLUMNS = [
   "email",
   "phone",
   "holder_id",
-  "last_roll_id",
 ] as const;
 export const DEPENDANT_COLUMNS = ["line", "nir", "holder_nir", "linked"] as const;
 
@@ -415,8 +414,6 @@ export class RowChecker {
       .nullable(phone)
       .tab()
       .nullable(holderId)
-      .tab()
-      .int(target.rollId)
       .endRow();
     out.valid++;
     this.written(nirIdentity(nir), line, department);

@@ -1,6 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../../../db/schema";
 import { maskNir } from "../persons/nir";
+import { ofRollsSql } from "../rolls/roll-persons";
 import { type Channel, EMAIL_PATTERN, type ExclusionReason, type WaveSegment } from "./wave";
 
 /**
@@ -11,7 +12,7 @@ import { type Channel, EMAIL_PATTERN, type ExclusionReason, type WaveSegment } f
 /** Filters on `person p`: departments, rolls, age at the given instant, has-email. */
 function filterSql(segment: WaveSegment, at: Date): RawBuilder<boolean> {
   const parts: RawBuilder<unknown>[] = [sql`p.department = ANY(${segment.departments}::text[])`];
-  if (segment.rollIds.length > 0) parts.push(sql`p.last_roll_id = ANY(${segment.rollIds}::bigint[])`);
+  if (segment.rollIds.length > 0) parts.push(ofRollsSql(segment.rollIds));
   const today = sql`(${at}::timestamptz AT TIME ZONE 'Europe/Paris')::date`;
   if (segment.ageMin != null)
     parts.push(sql`p.birth_date <= (${today} - make_interval(years => ${segment.ageMin}::int))::date`);
