@@ -17,6 +17,7 @@ import * as rollupInsertedPending from "./2026_12_05_1220_rollup_inserted_pendin
 import * as wavesMemberWrites from "./2026_12_05_1300_waves_member_writes";
 import * as wavesMemberCode from "./2026_12_05_1640_waves_member_code";
 import * as rollPersonBlock from "./2026_12_06_0140_roll_person_block";
+import * as personDepartmentKey from "./2026_12_06_0200_person_department_key";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -41,4 +42,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_05_1300_waves_member_writes": wavesMemberWrites,
   "2026_12_05_1640_waves_member_code": wavesMemberCode,
   "2026_12_06_0140_roll_person_block": rollPersonBlock,
+  "2026_12_06_0200_person_department_key": personDepartmentKey,
 };

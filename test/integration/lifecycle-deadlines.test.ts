@@ -281,6 +281,33 @@ describe("planning, postponing and catching up", () => {
     expect(jobs.rows[0].start.getTime()).toBe(d1.getTime() + 1000);
   });
 
+  it("postpones a department's deadlines: only its notified persons with an open window move", async () => {
+    await reset();
+    const end = new Date("2026-10-24T21:59:59Z");
+    const corsica = await persons(3, end);
+    const others = await persons(2, end);
+    const pending = await persons(1, end, "pending");
+    await sql`UPDATE person SET department = '2A' WHERE id = ANY(${[...corsica, ...pending]}::bigint[])`.execute(
+      t.db,
+    );
+    await sql`UPDATE person SET department = '2B' WHERE id = ANY(${others}::bigint[])`.execute(t.db);
+    const result = await t.db.transaction().execute((trx) =>
+      postponeDeadlines({ db: trx, boss }, actor, {
+        scope: { kind: "department", department: "2A" },
+        days: 2,
+        reason: "tempête",
+        now: new Date("2026-10-01T10:00:00Z"),
+      }),
+    );
+    expect(result.moved).toBe(3);
+    const moved = await sql<{ id: number }>`
+      SELECT id FROM person WHERE window_ends_at = ${new Date("2026-10-26T22:59:59Z")} ORDER BY id`.execute(
+      t.db,
+    );
+    expect(moved.rows.map((r) => r.id)).toEqual([...corsica].sort((a, b) => a - b));
+    await expectRollupsMatchPersons(t.db);
+  });
+
   it("postpones a wave's deadline by N days: windows, codes and jobs move; reason audited", async () => {
     await reset();
     const wave = await sql<{ id: number }>`

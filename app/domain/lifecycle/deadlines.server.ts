@@ -4,6 +4,7 @@ import type { Database } from "../../../db/schema";
 import { bossDb } from "../../../jobs/boss.server";
 import { QUEUES } from "../../../jobs/queues";
 import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
+import { inDepartmentSql } from "../persons/department";
 import { addDays, endOfParisDay, parisDate, parisInstant } from "./paris-time";
 
 /**
@@ -272,7 +273,7 @@ export async function postponeDeadlines(
   const scopeSql =
     params.scope.kind === "wave"
       ? sql`p.wave_id = ${params.scope.waveId}`
-      : sql`p.department = ${params.scope.department}`;
+      : inDepartmentSql(params.scope.department, "p.department");
   const details = JSON.stringify({ days: params.days, reason: params.reason });
   const result = await sql<{ moved: number; codes: number }>`
     WITH target AS (

@@ -3,6 +3,7 @@ import type { DB } from "../../../db/connection";
 import type { PersonState } from "../../../db/tables/core";
 import { EVENT_LABELS, type LifecycleEvent, STATE_LABELS } from "../lifecycle/transitions";
 import { lastRollSql } from "../rolls/roll-persons";
+import { inDepartmentSql } from "./department";
 import { normaliseNir } from "./nir";
 
 /**
@@ -40,7 +41,7 @@ export interface PersonListItem {
 /**
  * Search by exact NIR, or by name + birth date, with filters (department, state, roll). Keyset-paginated on
  * id, so page 1 000 costs what page 1 costs; each filter combination has an index behind it
- * (person_nir_key, person_birth_name, person_department_id_state; a roll's persons: see ofRoll).
+ * (person_nir_key, person_birth_name, person_department_key; a roll's persons: see ofRoll).
  */
 export async function searchPersons(
   db: DB,
@@ -88,7 +89,7 @@ function listQuery(db: DB, params: PersonSearch, limit: number) {
   if (params.lastName) q = q.where(sql`lower(last_name)`, "=", params.lastName.trim().toLowerCase());
   if (params.firstName) q = q.where(sql`lower(first_name)`, "=", params.firstName.trim().toLowerCase());
   if (params.birthDate) q = q.where("birth_date", "=", sql<Date>`${params.birthDate}::date`);
-  if (params.department) q = q.where("department", "=", params.department.toUpperCase());
+  if (params.department) q = q.where(inDepartmentSql(params.department.toUpperCase()));
   if (params.state) q = q.where("state", "=", params.state);
   if (params.after) q = q.where("id", ">", params.after);
   return q;

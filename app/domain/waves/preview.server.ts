@@ -30,15 +30,20 @@ export async function previewWave(
   return { count, sample, calendar: planCalendar(count, { ...settings, sendHours }) };
 }
 
-/** Departments present among persons (loose index scan on person(department, …): cheap at any size). */
+/**
+ * Departments present among persons: a loose scan of the department index (person_department_key: a
+ * hundred probes at any size), each key read back as the code of one of its persons.
+ */
 export async function knownDepartments(db: Kysely<Database>): Promise<string[]> {
   const r = await sql<{ dep: string }>`
     WITH RECURSIVE d AS (
-      SELECT min(department) AS dep FROM person
+      SELECT min(department_key(department)) AS k FROM person
       UNION ALL
-      SELECT (SELECT min(department) FROM person WHERE department > d.dep) FROM d WHERE d.dep IS NOT NULL
+      SELECT (SELECT min(department_key(department)) FROM person WHERE department_key(department) > d.k)
+      FROM d WHERE d.k IS NOT NULL
     )
-    SELECT dep FROM d WHERE dep IS NOT NULL
+    SELECT (SELECT department FROM person WHERE department_key(department) = d.k LIMIT 1) AS dep
+    FROM d WHERE d.k IS NOT NULL
   `.execute(db);
   return r.rows.map((x) => x.dep);
 }

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../../../db/schema";
+import { inDepartmentsSql } from "../persons/department";
 import { maskNir } from "../persons/nir";
 import { ofRollsSql } from "../rolls/roll-persons";
 import { type Channel, EMAIL_PATTERN, type ExclusionReason, type WaveSegment } from "./wave";
@@ -11,7 +12,7 @@ import { type Channel, EMAIL_PATTERN, type ExclusionReason, type WaveSegment } f
 
 /** Filters on `person p`: departments, rolls, age at the given instant, has-email. */
 function filterSql(segment: WaveSegment, at: Date): RawBuilder<boolean> {
-  const parts: RawBuilder<unknown>[] = [sql`p.department = ANY(${segment.departments}::text[])`];
+  const parts: RawBuilder<unknown>[] = [inDepartmentsSql(segment.departments, "p.department")];
   if (segment.rollIds.length > 0) parts.push(ofRollsSql(segment.rollIds));
   const today = sql`(${at}::timestamptz AT TIME ZONE 'Europe/Paris')::date`;
   if (segment.ageMin != null)
