@@ -97,6 +97,13 @@ export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
   const dropped = [...(await rebuildables(trx)).filter((r) => !KEPT_LIVE.has(r.name)), ...references];
   await dropAll(trx, [...dropped, primaryKey]);
   await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
+  // The table is empty: truncated, it gets a new file in this transaction, which lets the COPY write its
+  // rows already frozen and all-visible (COPY … FREEZE). Otherwise the first statement to read the million
+  // rows after the commit (a re-import's comparison, a wave's segment) sets their hint bits and writes
+  // every page again, and a later vacuum freezes them all once more. The rows are visible to others only
+  // once this transaction commits: until then the new file is this transaction's alone (a snapshot taken
+  // before the commit sees them after it, the price COPY FREEZE documents).
+  await sql`TRUNCATE person`.execute(trx);
   // The departments of the rows the checks refuse, for the rollups (see finishFirstLoad).
   await sql`CREATE TEMP TABLE first_load_refused (department varchar(3) COLLATE "C") ON COMMIT DROP`.execute(
     trx,

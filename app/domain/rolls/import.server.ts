@@ -355,7 +355,7 @@ async function firstLoadRoll(
     }
     const copied = await copyRoll(db, roll, format, size, opts, timings, {
       client,
-      copy: `COPY person (${PERSON_COLUMNS.join(", ")}) FROM STDIN`,
+      copy: `COPY person (${PERSON_COLUMNS.join(", ")}) FROM STDIN WITH (FREEZE)`,
       target: { kind: "person", idBase: load.idBase },
       dependants,
     });
