@@ -18,6 +18,7 @@ import * as wavesMemberWrites from "./2026_12_05_1300_waves_member_writes";
 import * as wavesMemberCode from "./2026_12_05_1640_waves_member_code";
 import * as rollPersonBlock from "./2026_12_06_0140_roll_person_block";
 import * as personDepartmentKey from "./2026_12_06_0200_person_department_key";
+import * as personRoll from "./2026_12_06_0300_person_roll";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -43,4 +44,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_05_1640_waves_member_code": wavesMemberCode,
   "2026_12_06_0140_roll_person_block": rollPersonBlock,
   "2026_12_06_0200_person_department_key": personDepartmentKey,
+  "2026_12_06_0300_person_roll": personRoll,
 };

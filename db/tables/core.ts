@@ -99,7 +99,6 @@ export interface PersonTable {
   state_changed_at: DefaultTimestamp;
   notified_at: Timestamp | null;
   window_ends_at: Timestamp | null;
-  last_roll_id: number | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }

@@ -37,7 +37,7 @@ export interface RollTable {
   inserted: number | null;
   updated: number | null;
   unchanged: number | null;
-  /** The block of ids a bulk load's new persons took (their last_roll_id stays NULL); NULL otherwise. */
+  /** The block of ids a bulk load's new persons took (they get no person_roll row); NULL otherwise. */
   first_person_id: number | null;
   last_person_id: number | null;
   threshold_pct: ColumnType<number, number | undefined, number>;
@@ -77,8 +77,15 @@ export interface PersonContactHistoryTable {
   phone: string | null;
 }
 
+/** The roll that last changed a person, or inserted it incrementally (see roll-persons.ts). */
+export interface PersonRollTable {
+  person_id: number;
+  roll_id: number;
+}
+
 export interface RollsTables {
   roll: RollTable;
   roll_reject: RollRejectTable;
   person_contact_history: PersonContactHistoryTable;
+  person_roll: PersonRollTable;
 }

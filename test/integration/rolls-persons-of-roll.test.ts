@@ -7,9 +7,9 @@ import { setupTestDatabase } from "../setup/database";
 import { HEADER, nirOf, rollFile, row, runImport } from "./rolls-support";
 
 /**
- * The persons of a roll: a bulk load leaves its new persons' last_roll_id NULL and records their block of
- * ids on the roll; an incremental merge and every change write last_roll_id. The persons page, the person
- * page and the wave segments must see the same persons of each roll whatever path brought them.
+ * The persons of a roll: a bulk load records its new persons' block of ids on the roll; an incremental
+ * merge and every change write person_roll. The persons page, the person page and the wave segments must
+ * see the same persons of each roll whatever path brought them.
  */
 const t = setupTestDatabase();
 
@@ -56,14 +56,14 @@ describe("the persons of a roll", () => {
       .select(["first_person_id", "last_person_id"])
       .where("id", "=", a.rollId)
       .executeTakeFirstOrThrow();
-    // The block is the file's lines (the header's id is never used); every person of A lies in it, NULL.
+    // The block is the file's lines (the header's id is never used); every person of A lies in it.
     expect(Number(blockA.last_person_id) - Number(blockA.first_person_id)).toBe(30);
     const inBlock = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM person
-      WHERE last_roll_id IS NULL AND id BETWEEN ${blockA.first_person_id} AND ${blockA.last_person_id}`.execute(
-      t.db,
-    );
+      WHERE id BETWEEN ${blockA.first_person_id} AND ${blockA.last_person_id}`.execute(t.db);
     expect(inBlock.rows[0].n).toBe(30);
+    const rolled = await sql<{ n: number }>`SELECT count(*)::int AS n FROM person_roll`.execute(t.db);
+    expect(rolled.rows[0].n).toBe(0);
 
     // B: changes the address of 1–5, brings 3 new persons: an incremental merge (3 new rows, 30 there).
     const b = await runImport(

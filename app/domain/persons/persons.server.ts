@@ -99,8 +99,9 @@ type ListRow = Awaited<ReturnType<ReturnType<typeof listQuery>["execute"]>>[numb
 
 /**
  * The persons of a roll (see roll-persons.ts) as two keyset scans, each ordered by id and cut at `limit`:
- * those whose last_roll_id is the roll (index person_last_roll) and those of its bulk block still NULL
- * (primary key range); merged by id. An OR of the two would have to sort every person of the roll.
+ * those whose person_roll row is the roll (index person_roll_roll, in person order) and those of its bulk
+ * block that have no person_roll row (primary key range); merged by id. An OR of the two would have to
+ * sort every person of the roll.
  */
 async function ofRoll(
   db: DB,
@@ -113,13 +114,25 @@ async function ofRoll(
     .select(["first_person_id", "last_person_id"])
     .where("id", "=", rollId)
     .executeTakeFirst();
-  const scans = [query().where("last_roll_id", "=", rollId).execute()];
+  const scans = [
+    query()
+      .where("id", "in", db.selectFrom("person_roll").select("person_id").where("roll_id", "=", rollId))
+      .execute(),
+  ];
   if (roll?.first_person_id != null && roll.last_person_id != null)
     scans.push(
       query()
-        .where("last_roll_id", "is", null)
         .where("id", ">=", roll.first_person_id)
         .where("id", "<=", roll.last_person_id)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("person_roll as pr")
+                .select("pr.person_id")
+                .whereRef("pr.person_id", "=", "person.id"),
+            ),
+          ),
+        )
         .execute(),
     );
   // Each scan is ordered by id and cut at `limit`: so is their merge.

@@ -43,13 +43,11 @@ export interface FirstLoad {
 
 /**
  * Indexes left in place during a first load: partial indexes that no row of a first load enters (it writes
- * only `pending` persons, and leaves their last_roll_id NULL: the roll records their block of ids instead).
- * Their upkeep during the COPY is one predicate test a row; rebuilt, each would scan the whole table for
- * nothing. Measured for 1 M persons: person_state_window costs the COPY ~0.1 s (1.78–2.06 s without it,
- * 1.85–2.22 s with it, alternating) and saves its rebuild (0.24 s); person_last_roll's rebuild took
- * 0.7–0.85 s when every row entered it.
+ * only `pending` persons). Their upkeep during the COPY is one predicate test a row; rebuilt, each would
+ * scan the whole table for nothing. Measured for 1 M persons: person_state_window costs the COPY ~0.1 s
+ * (1.78–2.06 s without it, 1.85–2.22 s with it, alternating) and saves its rebuild (0.24 s).
  */
-const KEPT_LIVE = new Set(["person_state_window", "person_last_roll"]);
+const KEPT_LIVE = new Set(["person_state_window"]);
 
 /** The primary key of `person`, and the other tables' foreign keys that depend on it. */
 async function primaryKeyAndReferences(

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import { attempt, LOCK_NOT_AVAILABLE } from "../../../db/savepoint";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
-import { personBlock } from "./roll-persons";
+import { personBlock, recordPersonRollSql } from "./roll-persons";
 
 /**
  * Phase 2 of an import, one transaction: update changed contact data (previous values kept in
@@ -215,8 +215,9 @@ export function lockForBulk(trx: DB, tables: string[] = ["person"]): Promise<boo
 
 /**
  * Merges `staging` into the person table inside `trx` (the caller's transaction, which also records the
- * roll's state). `rollId` is written as the last roll of each person it changes and of each it inserts
- * incrementally; a bulk insert records its block of ids on the roll instead (see roll-persons.ts).
+ * roll's state). `rollId` is recorded as the roll of each person it changes and of each it inserts
+ * incrementally (person_roll); a bulk insert records its block of ids on the roll instead (see
+ * roll-persons.ts).
  */
 export async function mergeStaging(
   trx: DB,
@@ -263,7 +264,9 @@ export async function mergeStaging(
   started = performance.now();
   if ((expected?.updated ?? 0) > 0) {
     // The previous contact data goes to the history: read in the same statement's snapshot, before the
-    // update. Each change reaches its person by id (a probe of the primary key, not a scan).
+    // update. Each change reaches its person by id (a probe of the primary key, not a scan). No indexed
+    // column changes (but the department, when it does): the new versions stay on their pages, HOT, and
+    // the roll goes to person_roll (migration 2026_12_06_0300).
     const r = await probeSmallAgainstBig(trx, () =>
       sql
         .raw<{ n: number }>(
@@ -277,10 +280,11 @@ export async function mergeStaging(
              department = c.department, address_line = c.address_line, postal_code = c.postal_code,
              city = c.city, email = c.email, phone = c.phone,
              email_bounced_at = CASE WHEN p.email IS DISTINCT FROM c.email THEN NULL ELSE p.email_bounced_at END,
-             last_roll_id = ${id}, updated_at = now()
+             updated_at = now()
            FROM ${CHANGES} c WHERE p.id = c.person_id
-           RETURNING 1
-         )
+           RETURNING p.id
+         ),
+         rolled AS (${recordPersonRollSql("up", id)})
          SELECT count(*)::int AS n FROM up`,
         )
         .execute(trx),
@@ -330,13 +334,18 @@ export async function mergeStaging(
 
 async function insertIncremental(trx: DB, rows: string, rollId: number): Promise<number> {
   const r = await sql
-    .raw(
-      `INSERT INTO person (nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, last_roll_id)
-       SELECT nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, ${rollId}
-       FROM ${rows} s`,
+    .raw<{ n: number }>(
+      `WITH ins AS (
+         INSERT INTO person (nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone)
+         SELECT nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone
+         FROM ${rows} s
+         RETURNING id
+       ),
+       rolled AS (${recordPersonRollSql("ins", rollId)})
+       SELECT count(*)::int AS n FROM ins`,
     )
     .execute(trx);
-  return Number(r.numAffectedRows ?? 0);
+  return r.rows[0].n;
 }
 
 /**
@@ -373,7 +382,7 @@ async function insertBulk(
       .last,
   );
   await sql.raw(`SELECT setval(${sequence}, ${base + lastLine})`).execute(trx);
-  // The new persons' last_roll_id stays NULL: the roll records their block (see roll-persons.ts).
+  // The new persons get no person_roll row: the roll records their block (see roll-persons.ts).
   await trx.updateTable("roll").set(personBlock(base, lastLine)).where("id", "=", rollId).execute();
   await sql`ALTER TABLE person ENABLE TRIGGER person_rollup_insert`.execute(trx);
   await sql`SELECT lifecycle_rollup_inserted_after(${base})`.execute(trx);
