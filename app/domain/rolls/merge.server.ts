@@ -114,7 +114,8 @@ async function collectChanges(
   await sql
     .raw(
       `CREATE TEMP TABLE ${CHANGES_TABLE} ON COMMIT DROP AS
-       SELECT p.id AS person_id, s.*, (p.id IS NULL OR ${tuple("p")} IS DISTINCT FROM ${tuple("s")}) AS contact_changed
+       SELECT p.id AS person_id, s.*, (p.id IS NULL OR ${tuple("p")} IS DISTINCT FROM ${tuple("s")}) AS contact_changed,
+              ${CONTACT.map((c) => `p.${c} AS previous_${c}`).join(", ")}
        FROM ${staging} s LEFT JOIN person p ON p.nir = s.nir LEFT JOIN person hp ON hp.id = p.holder_id
        WHERE p.id IS NULL OR ${tuple("p")} IS DISTINCT FROM ${tuple("s")}
           OR (s.holder_nir IS NOT NULL AND hp.nir IS DISTINCT FROM s.holder_nir);
@@ -263,8 +264,9 @@ export async function mergeStaging(
   let updated = 0;
   started = performance.now();
   if ((expected?.updated ?? 0) > 0) {
-    // The previous contact data goes to the history: read in the same statement's snapshot, before the
-    // update. Each change reaches its person by id (a probe of the primary key, not a scan). No indexed
+    // The previous contact data goes to the history as the comparison read it: under the merge lock, and
+    // only merges change contact data, so it is what the update replaces (and the person is not read a
+    // second time). Each change reaches its person by id (a probe of the primary key, not a scan). No indexed
     // column changes (but the department, when it does): the new versions stay on their pages, HOT, and
     // the roll goes to person_roll (migration 2026_12_06_0300).
     const r = await probeSmallAgainstBig(trx, () =>
@@ -272,8 +274,8 @@ export async function mergeStaging(
         .raw<{ n: number }>(
           `WITH hist AS (
            INSERT INTO person_contact_history (person_id, roll_id, department, address_line, postal_code, city, email, phone)
-           SELECT p.id, ${id}, p.department, p.address_line, p.postal_code, p.city, p.email, p.phone
-           FROM ${CHANGES} c JOIN person p ON p.id = c.person_id
+           SELECT c.person_id, ${id}, ${CONTACT.map((c) => `c.previous_${c}`).join(", ")}
+           FROM ${CHANGES} c
          ),
          up AS (
            UPDATE person p SET
