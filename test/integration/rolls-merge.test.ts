@@ -148,4 +148,33 @@ describe("roll merge strategies", () => {
     expect(String(added.id)).toBe(String(last.id));
     await expectRollupsMatchPersons(t.db);
   }, 60_000);
+  it("refuses the same duplicates and orphans from the parse's list of possible duplicates as from every NIR", async () => {
+    // A roll with every kind of error (duplicate NIRs, unknown holders among them), staged twice.
+    await deletePersons();
+    const file = path.join(rollDir, `every-nir-${process.pid}.csv`);
+    await writeSyntheticRoll(file, { rows: 6000, seed: 41, errorShare: 0.03 });
+    const rejectsOf = async (rollId: number) =>
+      (
+        await sql<{ line: string }>`
+          SELECT concat_ws('|', line, field, reason, message, ref_line, raw) AS line
+          FROM roll_reject WHERE roll_id = ${rollId} ORDER BY line, reason`.execute(t.db)
+      ).rows.map((r) => r.line);
+    const listed = await runImport(t.db, file, { staging: true, thresholdPct: 50 });
+    expect(listed.state).toBe("merged");
+    const listedPersons = await personsByNir();
+    const listedRejects = await rejectsOf(listed.rollId);
+    expect(listedRejects.filter((r) => r.includes("|duplicate_nir|")).length).toBeGreaterThan(0);
+    expect(listedRejects.filter((r) => r.includes("|holder_not_found|")).length).toBeGreaterThan(0);
+    await deletePersons();
+    const every = await runImport(t.db, file, {
+      staging: true,
+      thresholdPct: 50,
+      force: true,
+      checkEveryNir: true,
+    });
+    expect(every).toMatchObject({ state: "merged", rejected: listed.rejected, inserted: listed.inserted });
+    expect(await personsByNir()).toEqual(listedPersons);
+    expect(await rejectsOf(every.rollId)).toEqual(listedRejects);
+    await deletePersons();
+  }, 60_000);
 });

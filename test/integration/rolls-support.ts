@@ -31,6 +31,7 @@ export async function runImport(
     thresholdPct?: number;
     inline?: boolean;
     staging?: boolean;
+    checkEveryNir?: boolean;
   } = {},
 ) {
   const rollId = await createRoll(db, {
@@ -42,7 +43,11 @@ export async function runImport(
     dryRun: opts.dryRun,
     thresholdPct: opts.thresholdPct ?? 100,
   });
-  return importRoll(db, rollId, { inline: opts.inline, staging: opts.staging });
+  return importRoll(db, rollId, {
+    inline: opts.inline,
+    staging: opts.staging,
+    checkEveryNir: opts.checkEveryNir,
+  });
 }
 
 export const HEADER =

@@ -66,7 +66,14 @@ function inlineSource(path: string, format: RollFormat, rollId: number, target: 
       return final;
     },
     async stop() {
-      await gen.return({ sha256: "", bytes: 0, rows: 0, lines: 0, departments: {} });
+      await gen.return({
+        sha256: "",
+        bytes: 0,
+        rows: 0,
+        lines: 0,
+        departments: {},
+        duplicateCandidates: null,
+      });
     },
   };
 }

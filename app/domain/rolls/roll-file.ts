@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { EncodingError, Utf8RecordReader } from "./byte-records";
 import { type ColumnMap, mapHeader } from "./columns";
@@ -108,6 +108,8 @@ export interface CheckedFileEnd {
   lines: number;
   /** First load: the persons written, by department (empty for a staging table). */
   departments: Record<string, number>;
+  /** Staging: the lines that may repeat an earlier NIR (RowChecker.duplicateCandidates). */
+  duplicateCandidates: number[] | null;
 }
 
 export { EncodingError };
@@ -130,7 +132,14 @@ export async function* checkRollFile(
   const hash = createHash("sha256");
   const decoder = new TextDecoder(format.encoding, { fatal: format.encoding === "utf-8" });
   const splitter = new CsvRecordSplitter(format.delimiter);
-  const checker = new RowChecker(format.columns, format.header.length, rollId, target);
+  // Rows are rarely under 60 bytes: an upper estimate of their number, to size the filter of NIRs seen.
+  const checker = new RowChecker(
+    format.columns,
+    format.header.length,
+    rollId,
+    target,
+    statSync(path).size / 60,
+  );
   let headerSeen = false;
   let bytes = 0;
   let rows = 0;
@@ -231,5 +240,6 @@ export async function* checkRollFile(
     rows,
     lines: splitter.linesSeen,
     departments: checker.writtenByDepartment(),
+    duplicateCandidates: checker.duplicateCandidates(),
   };
 }

@@ -13,6 +13,7 @@ import {
   parsePostalCode,
   parseText,
 } from "./rules";
+import { SeenNirs } from "./seen-nirs";
 
 /**
  * Validates records and writes them as PostgreSQL COPY text: valid rows for the roll's staging table,
@@ -75,6 +76,9 @@ export const PERSON_COLUMNS = [
   "holder_id",
 ] as const;
 export const DEPENDANT_COLUMNS = ["line", "nir", "holder_nir", "linked"] as const;
+
+/** Beyond this many possible duplicates, their list is dropped and SQL checks every NIR (memory stays flat). */
+const MAX_CANDIDATES = 200_000;
 
 /** How many valid rows back a dependant's holder is looked for. */
 const RECENT_ROWS = 16;
@@ -142,15 +146,31 @@ export class RowChecker {
   private recentNext = 0;
   // First load: the persons written, by department (the lifecycle rollups are recorded from these counts).
   private readonly byDepartment = new Map<string, number>();
+  // Staging: the NIRs written so far, and the lines of the rows whose NIR may have been written before
+  // (null once there are too many to list: then every NIR is checked).
+  private readonly seen: SeenNirs | null;
+  private candidates: number[] | null = [];
 
   constructor(
     columns: ColumnMap,
     private readonly width: number,
     rollId: number,
     private readonly target: RowTarget = STAGING_TARGET,
+    /** An upper estimate of the file's rows, to size the filter of NIRs already written. */
+    expectedRows = 0,
   ) {
     this.c = columns as RowChecker["c"];
     this.rollTag = String(rollId);
+    // A first load proves its NIRs unique with the person table's own unique index.
+    this.seen = target.kind === "staging" ? new SeenNirs(expectedRows) : null;
+  }
+
+  /**
+   * Staging: the lines of the valid rows whose NIR may have been written on an earlier line. Every row
+   * that repeats an earlier NIR is among them (and a few others); null when they were too many to list.
+   */
+  duplicateCandidates(): number[] | null {
+    return this.seen ? this.candidates : null;
   }
 
   /** First load: how many persons were written for each department. */
@@ -166,6 +186,10 @@ export class RowChecker {
 
   /** A valid row written (its NIR as nirIdentity), for the dependants after it and the rollups. */
   written(nir: number, line: number, department: string): void {
+    if (this.seen?.add(nir) && this.candidates) {
+      this.candidates.push(line);
+      if (this.candidates.length > MAX_CANDIDATES) this.candidates = null;
+    }
     this.recentNir[this.recentNext] = nir;
     this.recentLine[this.recentNext] = line;
     this.recentNext = (this.recentNext + 1) % RECENT_ROWS;
