@@ -263,12 +263,28 @@ async function parseRoll(db: DB, roll: RollRow, opts: ImportOptions, timings: Ro
     )
     .execute(db);
 
+  // The rows are written frozen (COPY FREEZE, which needs the table emptied in the COPY's own
+  // transaction): the checks and the merge read the roll four times, and the first of them would otherwise
+  // set every row's hint bits and write every page again.
   const stagingClient = await poolOf(db).connect();
-  const copied = await copyRoll(db, roll, format, size, opts, timings, {
-    client: stagingClient,
-    copy: `COPY ${staging} (${STAGING_COLUMNS.join(", ")}) FROM STDIN`,
-    target: STAGING_TARGET,
-  }).finally(() => stagingClient.release());
+  let failure: Error | undefined;
+  let copied: CopyResult;
+  try {
+    await stagingClient.query(`BEGIN; TRUNCATE ${staging}`);
+    copied = await copyRoll(db, roll, format, size, opts, timings, {
+      client: stagingClient,
+      copy: `COPY ${staging} (${STAGING_COLUMNS.join(", ")}) FROM STDIN WITH (FREEZE)`,
+      target: STAGING_TARGET,
+    });
+    await stagingClient.query(copied.ok ? "COMMIT" : "ROLLBACK");
+  } catch (error) {
+    failure = error as Error;
+    await stagingClient.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    // A connection that failed (killed, broken COPY) is not given back to the pool.
+    stagingClient.release(failure);
+  }
   if (!copied.ok) {
     await refuse(db, rollId, copied.message, actor);
     return false;
