@@ -19,6 +19,7 @@ import * as wavesMemberCode from "./2026_12_05_1640_waves_member_code";
 import * as rollPersonBlock from "./2026_12_06_0140_roll_person_block";
 import * as personDepartmentKey from "./2026_12_06_0200_person_department_key";
 import * as personRoll from "./2026_12_06_0300_person_roll";
+import * as personDepartmentCode from "./2026_12_06_0400_person_department_code";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -45,4 +46,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_06_0140_roll_person_block": rollPersonBlock,
   "2026_12_06_0200_person_department_key": personDepartmentKey,
   "2026_12_06_0300_person_roll": personRoll,
+  "2026_12_06_0400_person_department_code": personDepartmentCode,
 };

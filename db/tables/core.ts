@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType, Generated, GeneratedAlways } from "kysely";
 
 /** A timestamp column: read as Date, written as Date or ISO string, with a default on insert. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -88,6 +88,8 @@ export interface PersonTable {
   first_name: string;
   birth_date: ColumnType<Date, Date | string, Date | string>;
   department: string;
+  /** department_key(department), stored: what the department index sorts (migration 2026_12_06_0400). */
+  department_code: GeneratedAlways<number>;
   address_line: string | null;
   postal_code: string | null;
   city: string | null;

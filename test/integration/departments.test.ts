@@ -7,8 +7,9 @@ import { insertPersons } from "../factories";
 import { setupTestDatabase } from "../setup/database";
 
 /**
- * The department index is built on department_key(department) (migration 2026_12_06_0200): its readers
- * must find exactly the persons of a department, and list the departments in the codes' order.
+ * The department index is built on department_code, the stored department_key(department) (migrations
+ * 2026_12_06_0200 and 0400): its readers must find exactly the persons of a department, and list the
+ * departments in the codes' order.
  */
 const t = setupTestDatabase();
 

@@ -273,7 +273,7 @@ export async function postponeDeadlines(
   const scopeSql =
     params.scope.kind === "wave"
       ? sql`p.wave_id = ${params.scope.waveId}`
-      : inDepartmentSql(params.scope.department, "p.department");
+      : inDepartmentSql(params.scope.department, "p");
   const details = JSON.stringify({ days: params.days, reason: params.reason });
   const result = await sql<{ moved: number; codes: number }>`
     WITH target AS (

@@ -41,7 +41,7 @@ export interface PersonListItem {
 /**
  * Search by exact NIR, or by name + birth date, with filters (department, state, roll). Keyset-paginated on
  * id, so page 1 000 costs what page 1 costs; each filter combination has an index behind it
- * (person_nir_key, person_birth_name, person_department_key; a roll's persons: see ofRoll).
+ * (person_nir_key, person_birth_name, person_department_code; a roll's persons: see ofRoll).
  */
 export async function searchPersons(
   db: DB,

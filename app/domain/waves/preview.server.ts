@@ -31,18 +31,17 @@ export async function previewWave(
 }
 
 /**
- * Departments present among persons: a loose scan of the department index (person_department_key: a
- * hundred probes at any size), each key read back as the code of one of its persons.
+ * Departments present among persons: a loose scan of the department index (person_department_code: a
+ * hundred probes at any size), each code read back as the department of one of its persons.
  */
 export async function knownDepartments(db: Kysely<Database>): Promise<string[]> {
   const r = await sql<{ dep: string }>`
     WITH RECURSIVE d AS (
-      SELECT min(department_key(department)) AS k FROM person
+      SELECT min(department_code) AS k FROM person
       UNION ALL
-      SELECT (SELECT min(department_key(department)) FROM person WHERE department_key(department) > d.k)
-      FROM d WHERE d.k IS NOT NULL
+      SELECT (SELECT min(department_code) FROM person WHERE department_code > d.k) FROM d WHERE d.k IS NOT NULL
     )
-    SELECT (SELECT department FROM person WHERE department_key(department) = d.k LIMIT 1) AS dep
+    SELECT (SELECT department FROM person WHERE department_code = d.k LIMIT 1) AS dep
     FROM d WHERE d.k IS NOT NULL
   `.execute(db);
   return r.rows.map((x) => x.dep);

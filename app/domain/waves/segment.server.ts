@@ -12,7 +12,7 @@ import { type Channel, EMAIL_PATTERN, type ExclusionReason, type WaveSegment } f
 
 /** Filters on `person p`: departments, rolls, age at the given instant, has-email. */
 function filterSql(segment: WaveSegment, at: Date): RawBuilder<boolean> {
-  const parts: RawBuilder<unknown>[] = [inDepartmentsSql(segment.departments, "p.department")];
+  const parts: RawBuilder<unknown>[] = [inDepartmentsSql(segment.departments, "p")];
   if (segment.rollIds.length > 0) parts.push(ofRollsSql(segment.rollIds));
   const today = sql`(${at}::timestamptz AT TIME ZONE 'Europe/Paris')::date`;
   if (segment.ageMin != null)
