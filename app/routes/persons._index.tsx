@@ -17,8 +17,9 @@ const Query = z.object({
   birthDate: z.string().trim().optional(),
   department: z.string().trim().optional(),
   state: z.enum(STATES).or(z.literal("")).optional(),
-  roll: z.string().trim().regex(/^\d*$/, "numéro de fichier attendu").optional(),
-  after: z.coerce.number().int().positive().optional(),
+  roll: z.string().trim().optional(),
+  // Beyond this a number is no longer exact in JavaScript (nor a bigint key PostgreSQL would accept).
+  after: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 type FieldErrors = Partial<Record<"nir" | "lastName" | "birthDate" | "department" | "roll" | "form", string>>;
@@ -56,6 +57,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     if (!d.ok) errors.department = d.message;
     else department = d.value;
   }
+  let rollId: number | undefined;
+  if (q.roll) {
+    if (/^\d{1,15}$/.test(q.roll)) rollId = Number(q.roll);
+    else errors.roll = `numéro de fichier attendu (15 chiffres au plus) : « ${q.roll.slice(0, 30)} »`;
+  }
   if (q.lastName && !birthDate && !errors.birthDate)
     errors.birthDate = "la recherche par nom demande aussi la date de naissance";
   if (birthDate && !q.lastName) errors.lastName = "la recherche par date de naissance demande aussi le nom";
@@ -68,7 +74,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     birthDate,
     department,
     state: q.state || undefined,
-    rollId: q.roll ? Number(q.roll) : undefined,
+    rollId,
     after: q.after,
   });
   return {

@@ -135,6 +135,16 @@ describe.runIf(browserAvailable())("rolls and persons (browser)", () => {
     await page.getByRole("button", { name: "Rechercher" }).click();
     await page.getByText(/clé NIR invalide/).waitFor();
 
+    // By roll: the demo's first roll (a first load, found by its block of ids), in Corsica.
+    await page.goto(`${app.baseUrl}/persons?roll=1&department=2A`);
+    await expect(rows.count()).resolves.toBeGreaterThan(1);
+    await expect(rows.nth(1).getByRole("cell").nth(4).innerText()).resolves.toBe("2A");
+    // A roll number that is not one: said on the field, whatever its length.
+    for (const bad of ["12ab", "99999999999999999999"]) {
+      await page.goto(`${app.baseUrl}/persons?roll=${bad}`);
+      await page.getByText(/numéro de fichier attendu/).waitFor();
+    }
+
     await page.goto(`${app.baseUrl}/persons?department=2A`);
     await page.getByRole("region", { name: "Assurés trouvés" }).getByRole("link").first().click();
     await page.waitForURL(/\/persons\/\d+$/);
