@@ -700,21 +700,18 @@ async function refuseDuplicates(
   raw: string,
   candidates: number[] | null,
 ): Promise<number> {
+  const staging = sql.raw(s);
   const among = candidates
-    ? `JOIN (SELECT DISTINCT nir FROM ${s} WHERE line = ANY('{${candidates.map((l) => Math.trunc(l)).join(",")}}'::int[])) c
-         ON c.nir = x.nir`
-    : "";
-  const r = await sql
-    .raw(
-      `WITH d AS (SELECT x.nir, min(x.line) AS first_line FROM ${s} x ${among} GROUP BY x.nir HAVING count(*) > 1),
-       gone AS (DELETE FROM ${s} s USING d WHERE s.nir = d.nir AND s.line > d.first_line
-                RETURNING s.*, d.first_line, ${raw} AS raw)
-       INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
-       SELECT ${rollId}, line, 'nir', 'duplicate_nir', 'error',
-              'NIR déjà présent ligne ' || replace(to_char(first_line, 'FM999,999,999'), ',', ' '), first_line, raw
-       FROM gone`,
-    )
-    .execute(trx);
+    ? sql`JOIN (SELECT DISTINCT nir FROM ${staging} WHERE line = ANY(${candidates}::int[])) c ON c.nir = x.nir`
+    : sql``;
+  const r = await sql`
+    WITH d AS (SELECT x.nir, min(x.line) AS first_line FROM ${staging} x ${among} GROUP BY x.nir HAVING count(*) > 1),
+    gone AS (DELETE FROM ${staging} s USING d WHERE s.nir = d.nir AND s.line > d.first_line
+             RETURNING s.*, d.first_line, ${sql.raw(raw)} AS raw)
+    INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
+    SELECT ${rollId}::bigint, line, 'nir', 'duplicate_nir', 'error',
+           'NIR déjà présent ligne ' || replace(to_char(first_line, 'FM999,999,999'), ',', ' '), first_line, raw
+    FROM gone`.execute(trx);
   return Number(r.numAffectedRows ?? 0);
 }
 
@@ -741,17 +738,18 @@ async function checkHolders(
   let refused = 0;
   for (let pass = 0; pass < 5; pass++) {
     // A holder near its dependant in the file is a valid row of the roll, until a first holder is refused.
-    const dependants = `s.holder_nir IS NOT NULL ${pass === 0 ? "AND NOT s.holder_near" : ""}`;
+    const dependants = (alias: string) =>
+      `${alias}.holder_nir IS NOT NULL ${pass === 0 ? `AND NOT ${alias}.holder_near` : ""}`;
     const inRoll = indexed
       ? `EXISTS (SELECT 1 FROM ${s} h WHERE h.nir = s.holder_nir)`
       : `s.holder_nir IN (SELECT h.nir FROM ${s} h
-           WHERE h.nir IN (SELECT DISTINCT s.holder_nir FROM ${s} s WHERE ${dependants}))`;
+           WHERE h.nir IN (SELECT DISTINCT d.holder_nir FROM ${s} d WHERE ${dependants("d")}))`;
     const statement = () =>
       sql
         .raw(
           `WITH gone AS (
              DELETE FROM ${s} s
-             WHERE ${dependants} AND NOT ${inRoll}
+             WHERE ${dependants("s")} AND NOT ${inRoll}
                AND NOT EXISTS (SELECT 1 FROM person p WHERE p.nir = s.holder_nir)
              RETURNING s.*, ${raw} AS raw)
            INSERT INTO roll_reject (roll_id, line, field, reason, severity, message, ref_line, raw)
