@@ -1,6 +1,6 @@
 import path from "node:path";
-import { ERROR_KINDS, writeSyntheticRoll } from "../app/domain/rolls/synthetic";
 import { type CliCommand, parseArgs, UsageError } from "./command";
+import { ERROR_KINDS, writeSyntheticRoll } from "./synthetic-roll";
 
 /** `gen-roll --rows N --out FILE [...]`: a synthetic roll (tests, demos, benches). */
 export const genRollCommand: CliCommand = {

@@ -1,6 +1,6 @@
 import { deliverResetBySms } from "../app/domain/helpline/person-actions.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Issues and sends a reset provisional code by SMS (never stored or logged in clear). */
 export const caseCodeSms: JobHandler<{ resetId: number }> = {

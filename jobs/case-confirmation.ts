@@ -1,6 +1,6 @@
 import { type ConfirmationJob, sendConfirmation } from "../app/domain/helpline/confirmation.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Confirmation of an opposition or closure recorded by the 34 22 (email or letter); idempotent. */
 export const caseConfirmation: JobHandler<ConfirmationJob> = {

@@ -1,6 +1,6 @@
 import { routeAll } from "../app/domain/helpline/routing.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Safety net of the helpline routing: every minute, route whatever waits and can be routed. */
 export const caseRouting: JobHandler = {

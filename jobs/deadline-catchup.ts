@@ -1,6 +1,6 @@
 import { catchUpDeadlines } from "../app/domain/lifecycle/deadlines.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Daily: reports (and re-sweeps) persons whose window ended before today but are still notified. */
 export const deadlineCatchup: JobHandler = {

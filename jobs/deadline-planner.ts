@@ -1,6 +1,6 @@
 import { planDeadlines } from "../app/domain/lifecycle/deadlines.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Every 10 minutes: one waiting sweep per day that has notified persons (singleton key per day). */
 export const deadlinePlanner: JobHandler = {

@@ -1,6 +1,6 @@
 import { sweepDeadlineDay } from "../app/domain/lifecycle/deadlines.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Auto-creates the spaces whose window ended on `day` (or before). Idempotent: a retry continues. */
 export const deadlineSweep: JobHandler<{ day: string }> = {

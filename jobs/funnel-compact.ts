@@ -1,6 +1,6 @@
 import { compactRollups } from "../app/domain/funnel/rollups.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Every minute: folds the lifecycle rollup deltas into the rollup tables (keeps dashboard reads small). */
 export const funnelCompact: JobHandler = {

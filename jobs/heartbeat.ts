@@ -1,6 +1,6 @@
 import { sql } from "kysely";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Proves the worker runs: the Jobs page reads the last beat (/readyz checks the database and pg-boss). */
 export const heartbeat: JobHandler = {

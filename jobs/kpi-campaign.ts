@@ -1,8 +1,8 @@
 import { computeCampaignIndicators } from "../app/domain/kpi/campaign.server";
 import { addMonths } from "../app/domain/kpi/catalogue";
 import { currentParisMonth } from "../app/domain/kpi/dashboard.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 export interface KpiCampaignData {
   /** Recompute only the last N months (the nightly run); absent: every month (on demand). */

@@ -1,7 +1,7 @@
 import { parsePeriod } from "../app/domain/kpi/catalogue";
 import { generateKpiReport, reportPeriodFor } from "../app/domain/kpi/reports.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 export interface KpiReportData {
   trigger?: "cron" | "manual";

@@ -1,10 +1,6 @@
 import { importRoll } from "../app/domain/rolls/import.server";
+import { QUEUES, type RollImportJob } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
-
-export interface RollImportJob {
-  rollId: number;
-}
 
 /**
  * Imports one roll (parse → checks → merge). Idempotent: a retry after a crash resumes from the roll's

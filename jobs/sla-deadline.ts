@@ -1,6 +1,6 @@
 import { applySlaDeadline, type SlaJobData } from "../app/domain/helpline/sla.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** One SLA deadline of one case (warning at 80 %, escalation at breach); stale versions do nothing. */
 export const slaDeadline: JobHandler<SlaJobData> = {

@@ -1,6 +1,6 @@
 import { sweepSla } from "../app/domain/helpline/sla.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Catches SLA deadlines whose job was missed (worker down); acts only inside working hours. */
 export const slaSweep: JobHandler = {

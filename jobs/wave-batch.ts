@@ -1,7 +1,7 @@
-import type { BatchJobData } from "../app/domain/waves/batch-queue.server";
 import { runBatch } from "../app/domain/waves/dispatch.server";
+import type { BatchJobData } from "../app/infra/queues";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Advances one batch through its states (see dispatch.server.ts); errors throw so pg-boss retries. */
 export const waveBatch: JobHandler<BatchJobData> = {

@@ -1,6 +1,6 @@
 import { materialiseWave } from "../app/domain/waves/plan.server";
+import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
-import { QUEUES } from "./queues";
 
 /** Materialises a scheduled wave: members, batches and one `wave-batch` job per batch, in one transaction. */
 export const wavePlan: JobHandler<{ waveId: number }> = {

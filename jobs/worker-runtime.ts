@@ -1,6 +1,6 @@
+import { QUEUES, SCHEDULES } from "../app/infra/queues";
 import { HANDLERS } from "./handlers";
 import type { JobContext, JobHandler } from "./job-context";
-import { QUEUES, SCHEDULES } from "./queues";
 
 /**
  * Bulk queues: many independent jobs that wait on PostgreSQL and on providers (a wave's batches). pg-boss 10

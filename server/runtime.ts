@@ -6,11 +6,11 @@ import type pg from "pg";
 import type PgBoss from "pg-boss";
 import { type AppConfig, loadConfig } from "../app/config/config.server";
 import { createLogger, type Logger } from "../app/config/logger.server";
+import { createBoss, startBoss } from "../app/infra/job-client.server";
+import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "../cli/seed";
 import { createDb, type DB } from "../db/connection";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../db/embedded";
 import { migrateToLatest } from "../db/migrate";
-import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "../db/seed";
-import { createBoss, startBoss } from "../jobs/boss.server";
 
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 

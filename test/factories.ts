@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { buildNir } from "../app/domain/persons/nir";
-import { FIRST_NAMES, LAST_NAMES } from "../app/domain/rolls/synthetic";
+import { FIRST_NAMES, LAST_NAMES } from "../cli/synthetic-roll";
 import type { Database, PersonState } from "../db/schema";
 
 /** Deterministic pseudo-random numbers, so that factory data is reproducible. */

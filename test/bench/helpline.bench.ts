@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import { findCallers } from "../../app/domain/helpline/callers.server";
 import { routeWaitingCases } from "../../app/domain/helpline/routing.server";
+import { setupHelplineDefaults } from "../../cli/seed/helpline";
 import { createDb } from "../../db/connection";
-import { setupHelplineDefaults } from "../../db/seed/helpline";
 import { type Bench, benchDatabase, percentile, round, timed } from "./lib";
 
 /**

@@ -73,7 +73,7 @@ export const importBench: Bench = {
   async run({ runs, args, log }) {
     const rows = Number(args.get("rows") ?? 1_000_000);
     if (!existsSync(PSQL)) throw new Error(`${PSQL} introuvable : le bench compare à psql \\copy`);
-    const { writeSyntheticRoll } = await import("../../app/domain/rolls/synthetic");
+    const { writeSyntheticRoll } = await import("../../cli/synthetic-roll");
     const dir = mkdtempSync(path.join(os.tmpdir(), "mes-ops-bench-import-"));
     try {
       const file = path.join(dir, "roll.csv");

@@ -11,7 +11,7 @@ import { issueMemberCodes } from "../../app/domain/waves/dispatch.server";
 import { createEmailProvider } from "../../app/domain/waves/email-provider.server";
 import { materialiseWave } from "../../app/domain/waves/plan.server";
 import { DEFAULT_SETTINGS } from "../../app/domain/waves/wave";
-import { createBoss, startBoss } from "../../jobs/boss.server";
+import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import { type LetterData, renderLetters } from "../../reports/letters/letter";
 import { testConfig } from "../setup/database";
 import { type Bench, benchDatabase, median, round, timed } from "./lib";

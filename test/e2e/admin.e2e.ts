@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { totpCode } from "../../app/domain/auth/totp";
-import { DEMO_PASSWORD, DEMO_USERS } from "../../db/seed";
+import { DEMO_PASSWORD, DEMO_USERS } from "../../cli/seed";
 import { setupTestApp } from "./support/app";
 import { browserAvailable, expectAccessible, login, screenshot, setupBrowser } from "./support/browser";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEMO_USERS } from "../../db/seed";
+import { DEMO_USERS } from "../../cli/seed";
 import { setupTestApp } from "./support/app";
 import { browserAvailable, expectAccessible, login, screenshot, setupBrowser } from "./support/browser";
 

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { issueCode } from "../../app/domain/codes/codes.server";
 import { addDays, endOfParisDay, parisDate } from "../../app/domain/lifecycle/paris-time";
-import { QUEUES } from "../../jobs/queues";
+import { QUEUES } from "../../app/infra/queues";
 import { insertPersons } from "../factories";
 import { setupTestApp } from "./support/app";
 import { browserAvailable, expectAccessible, login, screenshot, setupBrowser } from "./support/browser";

@@ -4,7 +4,7 @@ import path from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import { buildNir } from "../../app/domain/persons/nir";
-import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
+import { writeSyntheticRoll } from "../../cli/synthetic-roll";
 import { setupTestApp } from "./support/app";
 import { browserAvailable, expectAccessible, login, screenshot, setupBrowser } from "./support/browser";
 

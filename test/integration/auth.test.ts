@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { writeAudit } from "../../app/domain/audit/audit.server";
 import { attemptLogin, LOCKOUT_FAILURES } from "../../app/domain/auth/login.server";
 import { createSession, findSession, revokeAllSessions } from "../../app/domain/auth/session.server";
-import { createUser } from "../../db/seed/users";
+import { createUser } from "../../cli/seed/users";
 import { setupTestDatabase } from "../setup/database";
 
 const t = setupTestDatabase();

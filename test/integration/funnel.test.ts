@@ -12,7 +12,7 @@ import { applyTransition } from "../../app/domain/lifecycle/transition.server";
 import { recordPaperOppositions } from "../../app/domain/oppositions/oppositions.server";
 import { readPaperFile } from "../../app/domain/oppositions/paper-file";
 import { buildNir } from "../../app/domain/persons/nir";
-import { createBoss, startBoss } from "../../jobs/boss.server";
+import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import { insertPersons } from "../factories";
 import { setupTestDatabase } from "../setup/database";
 import { DAY_MS, expectRollupsMatchPersons, stateCounts } from "./lifecycle-support";

@@ -23,10 +23,10 @@ import { signTelephonyBody, verifyTelephonySignature } from "../../app/domain/he
 import { openCaseFromCall } from "../../app/domain/helpline/telephony.server";
 import { runBatch } from "../../app/domain/waves/dispatch.server";
 import { createEmailProvider, EmailTransientError } from "../../app/domain/waves/email-provider.server";
+import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import { action as telephonyAction } from "../../app/routes/api.telephony.calls";
-import { addAgent, setupHelplineDefaults } from "../../db/seed/helpline";
-import { createUser } from "../../db/seed/users";
-import { createBoss, startBoss } from "../../jobs/boss.server";
+import { addAgent, setupHelplineDefaults } from "../../cli/seed/helpline";
+import { createUser } from "../../cli/seed/users";
 import { insertPersons } from "../factories";
 import { EMAIL_PROVIDER_URL, resetEmailProvider, sentEmails } from "../mocks/email-provider";
 import { mockServer } from "../mocks/server";

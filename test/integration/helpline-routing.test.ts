@@ -8,10 +8,10 @@ import { routeAll, setPresence, takeNextCase } from "../../app/domain/helpline/r
 import { saveSla } from "../../app/domain/helpline/setup.server";
 import { applySlaDeadline, sweepSla } from "../../app/domain/helpline/sla.server";
 import { parisInstant } from "../../app/domain/lifecycle/paris-time";
+import { createBoss, startBoss } from "../../app/infra/job-client.server";
+import { addAgent, setupHelplineDefaults } from "../../cli/seed/helpline";
+import { createUser } from "../../cli/seed/users";
 import { createDb } from "../../db/connection";
-import { addAgent, setupHelplineDefaults } from "../../db/seed/helpline";
-import { createUser } from "../../db/seed/users";
-import { createBoss, startBoss } from "../../jobs/boss.server";
 import { setupTestDatabase } from "../setup/database";
 
 const t = setupTestDatabase();

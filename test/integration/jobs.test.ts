@@ -9,7 +9,7 @@ import {
   readWorkerStatus,
   retryFailedJob,
 } from "../../app/domain/jobs/jobs.server";
-import { createBoss, startBoss } from "../../jobs/boss.server";
+import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import { heartbeat } from "../../jobs/heartbeat";
 import { setupTestDatabase } from "../setup/database";
 

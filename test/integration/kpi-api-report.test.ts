@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
 import { signObservations } from "../../app/domain/kpi/api-signature";
 import { reportsFolder } from "../../app/domain/kpi/reports.server";
+import { SCHEDULES } from "../../app/infra/queues";
 import { action } from "../../app/routes/api.kpi.observations";
-import { kpiDemoSeeder } from "../../db/seed/kpi";
+import { kpiDemoSeeder } from "../../cli/seed/kpi";
 import { kpiReport } from "../../jobs/kpi-report";
-import { SCHEDULES } from "../../jobs/queues";
 import { setupTestDatabase } from "../setup/database";
 
 const t = setupTestDatabase();

@@ -13,8 +13,8 @@ import {
 import { endOfParisDay, parisDate } from "../../app/domain/lifecycle/paris-time";
 import { applyTransition } from "../../app/domain/lifecycle/transition.server";
 import { WINDOW_END_SQL, windowEnd } from "../../app/domain/lifecycle/window";
+import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import { createDb } from "../../db/connection";
-import { createBoss, startBoss } from "../../jobs/boss.server";
 import { deadlinePlanner } from "../../jobs/deadline-planner";
 import { deadlineSweep } from "../../jobs/deadline-sweep";
 import { insertPersons } from "../factories";

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { importRoll } from "../../app/domain/rolls/import.server";
 import { lastRollSql, ofRollsSql } from "../../app/domain/rolls/roll-persons";
 import { confirmHeldRoll, createRoll } from "../../app/domain/rolls/rolls.server";
-import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
+import { writeSyntheticRoll } from "../../cli/synthetic-roll";
 import { setupTestDatabase } from "../setup/database";
 import { expectRollupsMatchPersons } from "./lifecycle-support";
 import { HEADER, nirOf, personSchema, rollDir, rollFile, row, runImport } from "./rolls-support";

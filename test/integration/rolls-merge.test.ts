@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { ofRollsSql } from "../../app/domain/rolls/roll-persons";
-import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
+import { writeSyntheticRoll } from "../../cli/synthetic-roll";
 import { setupTestDatabase } from "../setup/database";
 import { expectRollupsMatchPersons } from "./lifecycle-support";
 import { HEADER, nirOf, personSchema, rollDir, rollFile, row, runImport } from "./rolls-support";

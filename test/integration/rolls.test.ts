@@ -13,7 +13,7 @@ import {
   discardHeldRoll,
   rejectGroups,
 } from "../../app/domain/rolls/rolls.server";
-import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
+import { writeSyntheticRoll } from "../../cli/synthetic-roll";
 import { setupTestDatabase } from "../setup/database";
 import { HEADER, nirOf, rollDir, rollFile, row, runImport } from "./rolls-support";
 

@@ -17,7 +17,7 @@ import {
   USER_SECOND_FACTOR_FAILURES,
   verifySecondFactor,
 } from "../../app/domain/auth/two-factor.server";
-import { createUser } from "../../db/seed/users";
+import { createUser } from "../../cli/seed/users";
 import { setupTestDatabase } from "../setup/database";
 
 const t = setupTestDatabase();

@@ -11,8 +11,8 @@ import type { EmailProvider } from "../../app/domain/waves/email-provider.server
 import { materialiseWave } from "../../app/domain/waves/plan.server";
 import { DEFAULT_SETTINGS, type WaveSegment, type WaveSettings } from "../../app/domain/waves/wave";
 import { createWave, scheduleWave } from "../../app/domain/waves/waves.server";
+import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import type { Database } from "../../db/schema";
-import { createBoss, startBoss } from "../../jobs/boss.server";
 import { type TestDatabase, testConfig } from "../setup/database";
 
 export const actor = { userId: null, label: "campagne@test", requestId: "req-w", ip: "127.0.0.1" };

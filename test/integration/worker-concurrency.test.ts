@@ -1,8 +1,8 @@
 import type PgBoss from "pg-boss";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
+import { QUEUES } from "../../app/infra/queues";
 import type { JobHandler } from "../../jobs/job-context";
-import { QUEUES } from "../../jobs/queues";
 import { waveBatch } from "../../jobs/wave-batch";
 import { startWorkers } from "../../jobs/worker-runtime";
 import { setupTestDatabase } from "../setup/database";

@@ -5,6 +5,7 @@ import { type Kysely, sql } from "kysely";
 import PDFDocument from "pdfkit";
 import type { Database } from "../../../db/schema";
 import type { AppConfig } from "../../config/config.server";
+import type { ConfirmationJob, ConfirmationKind } from "../../infra/queues";
 import { formatFrenchDate } from "../lifecycle/paris-time";
 import { createEmailProvider, type EmailProvider } from "../waves/email-provider.server";
 
@@ -15,14 +16,7 @@ import { createEmailProvider, type EmailProvider } from "../waves/email-provider
  * (idempotent key per case), or a one-page letter PDF dropped in <PRINT_DIR>/helpline/ for the print house.
  * No code is ever part of a confirmation.
  */
-export type ConfirmationKind = "opposition" | "closure";
-
-export interface ConfirmationJob {
-  caseId: number;
-  personId: number;
-  kind: ConfirmationKind;
-  channel: "email" | "letter";
-}
+export type { ConfirmationJob, ConfirmationKind };
 
 const SUBJECT: Record<ConfirmationKind, string> = {
   opposition: "Mon espace santé : votre opposition est enregistrée",

@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
-import { bossDb } from "../../../jobs/boss.server";
-import { QUEUES } from "../../../jobs/queues";
+import { bossDb } from "../../infra/job-client.server";
+import { QUEUES } from "../../infra/queues";
 import { queueSingleNotification } from "../waves/single.server";
 import type { ConfirmationJob } from "./confirmation.server";
 import { HelplineError } from "./errors";

@@ -1,9 +1,9 @@
 import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
-import { bossDb } from "../../../jobs/boss.server";
-import { QUEUES } from "../../../jobs/queues";
 import type { AppConfig } from "../../config/config.server";
+import { bossDb } from "../../infra/job-client.server";
+import { QUEUES } from "../../infra/queues";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { issueCode } from "../codes/codes.server";
 import { addDays, formatDateTime, formatShortDate, parisDate, parisInstant } from "../lifecycle/paris-time";

@@ -1,8 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
-import { bossDb } from "../../../jobs/boss.server";
-import { QUEUES } from "../../../jobs/queues";
+import { bossDb } from "../../infra/job-client.server";
+import { QUEUES, type SlaJobData, type SlaJobKind } from "../../infra/queues";
 import type { CaseType } from "./case";
 import { withTransaction } from "./errors";
 import { recordHistory } from "./history.server";
@@ -10,12 +10,7 @@ import { routeWaitingCases } from "./routing.server";
 import { type SlaClock, slaDeadlines, slaLevel } from "./sla";
 import { isWorkingTime, nextWorkingInstant } from "./working-time";
 
-export type SlaJobKind = "warn" | "breach";
-export interface SlaJobData {
-  caseId: number;
-  version: number;
-  kind: SlaJobKind;
-}
+export type { SlaJobData, SlaJobKind };
 
 interface CaseClockRow {
   id: number;

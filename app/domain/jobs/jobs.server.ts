@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
-import { bossDb } from "../../../jobs/boss.server";
+import { bossDb } from "../../infra/job-client.server";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import {
   describeJobError,

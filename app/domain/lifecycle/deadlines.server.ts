@@ -1,8 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
-import { bossDb } from "../../../jobs/boss.server";
-import { QUEUES } from "../../../jobs/queues";
+import { bossDb } from "../../infra/job-client.server";
+import { QUEUES } from "../../infra/queues";
 import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import { inDepartmentSql } from "../persons/department";
 import { addDays, endOfParisDay, parisDate, parisInstant } from "./paris-time";

@@ -4,8 +4,8 @@ import { mkdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import type PgBoss from "pg-boss";
 import type { DB } from "../../../db/connection";
-import { bossDb } from "../../../jobs/boss.server";
-import { QUEUES } from "../../../jobs/queues";
+import { bossDb } from "../../infra/job-client.server";
+import { QUEUES } from "../../infra/queues";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { createRoll } from "./rolls.server";
 

@@ -1,12 +1,10 @@
 import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
-import { bossDb } from "../../../jobs/boss.server";
-import { QUEUES } from "../../../jobs/queues";
+import { bossDb } from "../../infra/job-client.server";
+import { type BatchJobData, QUEUES } from "../../infra/queues";
 
-export interface BatchJobData {
-  batchId: number;
-}
+export type { BatchJobData };
 
 export function batchSingletonKey(batchId: number): string {
   return `wave-batch:${batchId}`;

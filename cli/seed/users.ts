@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { hashPassword } from "../../app/domain/auth/password.server";
 import type { Role } from "../../app/domain/auth/permissions";
-import type { Database } from "../schema";
+import type { Database } from "../../db/schema";
 import type { Seeder } from "./seeder";
 
 export const DEMO_PASSWORD = "MesOps-demo-2026";

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { AppConfig } from "../../app/config/config.server";
-import type { Database } from "../schema";
+import type { Database } from "../../db/schema";
 import { helplineSeeder } from "./helpline";
 import { kpiDemoSeeder } from "./kpi";
 import { lifecycleDemoSeeder } from "./lifecycle";

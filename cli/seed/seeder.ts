@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { AppConfig } from "../../app/config/config.server";
-import type { Database } from "../schema";
+import type { Database } from "../../db/schema";
 
 /** A named piece of demo data, applied once per database (a marker in app_setting remembers it). */
 export interface Seeder {

@@ -33,6 +33,37 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+// Payloads: what each queue's job carries. The domain builds them when it enqueues; the handler in jobs/
+// reads them. Plain data only (ids and literals), so this registry depends on nothing above it.
+export interface RollImportJob {
+  rollId: number;
+}
+export interface WavePlanJob {
+  waveId: number;
+}
+export interface BatchJobData {
+  batchId: number;
+}
+export interface DeadlineSweepJob {
+  day: string;
+}
+export interface CaseCodeSmsJob {
+  resetId: number;
+}
+export type SlaJobKind = "warn" | "breach";
+export interface SlaJobData {
+  caseId: number;
+  version: number;
+  kind: SlaJobKind;
+}
+export type ConfirmationKind = "opposition" | "closure";
+export interface ConfirmationJob {
+  caseId: number;
+  personId: number;
+  kind: ConfirmationKind;
+  channel: "email" | "letter";
+}
+
 export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
   { name: QUEUES.rollImportDead },
   {

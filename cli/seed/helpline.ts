@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { CaseType } from "../../app/domain/helpline/case";
 import { slaDeadlines } from "../../app/domain/helpline/sla";
-import type { Database } from "../schema";
+import type { Database } from "../../db/schema";
 import type { Seeder } from "./seeder";
 import { createUser, DEMO_PASSWORD } from "./users";
 

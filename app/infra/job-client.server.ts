@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely } from "kysely";
 import PgBoss from "pg-boss";
-import type { Logger } from "../app/config/logger.server";
+import type { Logger } from "../config/logger.server";
 import { QUEUE_DEFINITIONS } from "./queues";
 
 export type Boss = PgBoss;

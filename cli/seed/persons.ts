@@ -2,8 +2,8 @@ import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { importRoll } from "../../app/domain/rolls/import.server";
 import { createRoll } from "../../app/domain/rolls/rolls.server";
-import { writeSyntheticRoll } from "../../app/domain/rolls/synthetic";
-import type { DB } from "../connection";
+import type { DB } from "../../db/connection";
+import { writeSyntheticRoll } from "../synthetic-roll";
 import type { Seeder } from "./seeder";
 
 const DEMO_ROLL = { rows: 3000, departments: ["31", "44", "80", "2A", "971"], seed: 2021, offset: 700_000 };

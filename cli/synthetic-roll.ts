@@ -1,6 +1,6 @@
 import { createWriteStream } from "node:fs";
 import iconv from "iconv-lite";
-import { buildNir, nirKey } from "../persons/nir";
+import { buildNir, nirKey } from "../app/domain/persons/nir";
 
 /**
  * Synthetic rolls for tests, demos and benches: realistic French names with accents, valid NIR keys
