@@ -1,4 +1,4 @@
-import { routeAll } from "../app/domain/helpline/routing.server";
+import { routeAll } from "../app/domain/helpline/case-routing.server";
 import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
 

@@ -9,6 +9,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { z } from "zod";
 import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
+import { setPresence, takeNextCase } from "~/domain/helpline/agent-commands.server";
 import {
   CASE_STATE_LABELS,
   CASE_TYPE_LABELS,
@@ -21,7 +22,6 @@ import {
 import { loadConsole } from "~/domain/helpline/case-queries.server";
 import { createCase } from "~/domain/helpline/cases.server";
 import { HelplineError, httpStatusOf } from "~/domain/helpline/errors";
-import { setPresence, takeNextCase } from "~/domain/helpline/routing.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
 
 export const meta: MetaFunction = () => [{ title: "Console 34 22 — mes-ops" }];

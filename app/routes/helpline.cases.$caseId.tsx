@@ -6,6 +6,7 @@ import { CsrfInput } from "~/components/csrf";
 import { PersonTimeline } from "~/components/person-timeline";
 import { actorOf, forbidden, requirePermission } from "~/domain/auth/guards.server";
 import type { Permission } from "~/domain/auth/permissions";
+import { reassignCase } from "~/domain/helpline/agent-commands.server";
 import { findCallers } from "~/domain/helpline/callers.server";
 import {
   CASE_STATE_LABELS,
@@ -27,7 +28,6 @@ import {
   resendNotification,
   resetCode,
 } from "~/domain/helpline/person-actions.server";
-import { reassignCase } from "~/domain/helpline/routing.server";
 import { listMacros } from "~/domain/helpline/setup.server";
 import { formatWorkingMinutes } from "~/domain/helpline/sla";
 import { formatDateTime, formatShortDate } from "~/domain/lifecycle/paris-time";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { findCallers } from "../../app/domain/helpline/callers.server";
-import { routeWaitingCases } from "../../app/domain/helpline/routing.server";
+import { routeWaitingCases } from "../../app/domain/helpline/case-routing.server";
 import { setupHelplineDefaults } from "../../cli/seed/helpline";
 import { createDb } from "../../db/connection";
 import { type Bench, benchDatabase, percentile, round, timed } from "./lib";

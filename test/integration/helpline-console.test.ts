@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
 import type { AuditActor } from "../../app/domain/audit/audit.server";
 import { verifyCode } from "../../app/domain/codes/codes.server";
+import { takeNextCase } from "../../app/domain/helpline/agent-commands.server";
 import { findCallers } from "../../app/domain/helpline/callers.server";
 import { createCase } from "../../app/domain/helpline/cases.server";
 import { type ConfirmationJob, sendConfirmation } from "../../app/domain/helpline/confirmation.server";
@@ -17,7 +18,6 @@ import {
   recordOpposition,
   resetCode,
 } from "../../app/domain/helpline/person-actions.server";
-import { takeNextCase } from "../../app/domain/helpline/routing.server";
 import { createSmsGateway, normaliseMobile } from "../../app/domain/helpline/sms-gateway.server";
 import { signTelephonyBody, verifyTelephonySignature } from "../../app/domain/helpline/telephony";
 import { openCaseFromCall } from "../../app/domain/helpline/telephony.server";

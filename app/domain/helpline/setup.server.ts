@@ -3,8 +3,8 @@ import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { type AgentPresence, CASE_TYPES, type CaseType } from "./case";
+import { routeForAgent } from "./case-routing.server";
 import { HelplineError, withTransaction } from "./errors";
-import { routeForAgent } from "./routing.server";
 import { recomputeSlaForType } from "./sla.server";
 
 /** Supervisor set-up of the helpline: queues, routing rules, agents and skills, SLAs, macros. */

@@ -4,9 +4,9 @@ import type { Database } from "../../../db/schema";
 import { bossDb } from "../../infra/job-client.server";
 import { QUEUES, type SlaJobData, type SlaJobKind } from "../../infra/queues";
 import type { CaseType } from "./case";
+import { routeWaitingCases } from "./case-routing.server";
 import { withTransaction } from "./errors";
 import { recordHistory } from "./history.server";
-import { routeWaitingCases } from "./routing.server";
 import { type SlaClock, slaDeadlines, slaLevel } from "./sla";
 import { isWorkingTime, nextWorkingInstant } from "./working-time";
 
