@@ -11,12 +11,23 @@ export interface ChartSeries {
   connectGaps?: boolean;
 }
 
+/** The value axis: its upper bound and the labels of its five ticks (0, ¼, ½, ¾ and 1 × max), as printed. */
+export interface ChartAxis {
+  max: number;
+  labels: string[];
+}
+
 export interface ChartSpec {
   categories: string[];
   series: ChartSeries[];
-  formatY(value: number): string;
-  /** Fixed upper bound (e.g. 100 for a percentage), else a nice bound above the data. */
-  yMax?: number;
+  yAxis: ChartAxis;
+}
+
+/** The ticks an axis of upper bound `max` prints: 0, ¼, ½, ¾ and 1 × max. */
+export const AXIS_TICKS = 4;
+
+export function axisTicks(max: number): number[] {
+  return Array.from({ length: AXIS_TICKS + 1 }, (_, k) => (max * k) / AXIS_TICKS);
 }
 
 export interface Box {
@@ -24,6 +35,19 @@ export interface Box {
   y: number;
   width: number;
   height: number;
+}
+
+/**
+ * The upper bound of a chart's value axis: `fixed` when given (e.g. 100 for a percentage), else a nice bound
+ * above the data (stacked areas add up; other series stand alone).
+ */
+export function axisMax(series: ChartSeries[], fixed?: number): number {
+  if (fixed !== undefined) return fixed;
+  const stacked = series.filter((s) => s.kind === "area");
+  const n = Math.max(0, ...series.map((s) => s.values.length));
+  const tops = Array.from({ length: n }, (_, i) => stacked.reduce((a, s) => a + (s.values[i] ?? 0), 0));
+  const all = [...tops, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null))];
+  return niceMax(Math.max(0, ...all));
 }
 
 /** 1, 2, 2.5, 5 × 10^n: a round upper bound for the axis. */
@@ -46,17 +70,14 @@ export function drawChart(doc: PDFKit.PDFDocument, box: Box, spec: ChartSpec, fo
 
   // Stacked areas add up; other series stand alone.
   const stacked = spec.series.filter((s) => s.kind === "area");
-  const tops: number[] = spec.categories.map((_, i) => stacked.reduce((a, s) => a + (s.values[i] ?? 0), 0));
-  const all = [...tops, ...spec.series.flatMap((s) => s.values.filter((v): v is number => v !== null))];
-  const yMax = spec.yMax ?? niceMax(Math.max(0, ...all));
+  const yMax = spec.yAxis.max;
   const yOf = (v: number) => bottom - (v / yMax) * plotH;
   const slot = plotW / n;
   const xOf = (i: number) => left + slot * (i + 0.5);
 
   doc.save();
   doc.font(font).fontSize(7).fillColor("#444");
-  for (let k = 0; k <= 4; k++) {
-    const v = (yMax * k) / 4;
+  axisTicks(yMax).forEach((v, k) => {
     const y = yOf(v);
     doc
       .moveTo(left, y)
@@ -64,8 +85,8 @@ export function drawChart(doc: PDFKit.PDFDocument, box: Box, spec: ChartSpec, fo
       .lineWidth(0.4)
       .strokeColor(k === 0 ? "#666" : "#ddd")
       .stroke();
-    doc.text(spec.formatY(v), box.x, y - 4, { width: 44, align: "right", lineBreak: false });
-  }
+    doc.text(spec.yAxis.labels[k] ?? "", box.x, y - 4, { width: 44, align: "right", lineBreak: false });
+  });
   const every = Math.max(1, Math.ceil(n / 12));
   spec.categories.forEach((c, i) => {
     const lastApart = i === n - 1 && (n - 1) % every >= every / 2;

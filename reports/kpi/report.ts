@@ -1,29 +1,53 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
-import { type ChartTable, chartTables, presentRows } from "../../app/domain/kpi/chart-tables";
-import type { DashboardModel } from "../../app/domain/kpi/dashboard";
-import {
-  formatCompactFr,
-  formatGeneratedAtFr,
-  formatMonthFr,
-  formatMonthShortFr,
-  formatNumberFr,
-  formatPercentFr,
-} from "../../app/domain/kpi/format";
-import { STATUS_LABELS } from "../../app/domain/kpi/status";
-import { presentCell } from "../../app/domain/kpi/suppression";
 import { type ChartSpec, drawChart } from "./charts";
 
 /**
  * The monthly KPI report for the minister: cover, key figures against targets, every dashboard chart drawn
- * as vectors with its table, the projection method and the data sources. Plain data in, bytes out.
+ * as vectors with its table, the projection method and the data sources. Plain data in, bytes out: every
+ * text arrives formatted, small cells already suppressed and statuses already worded (the KPI domain builds
+ * this from its dashboard model, app/domain/kpi/report-data.ts).
  */
-export interface ReportOptions {
-  /** The month the report covers (YYYY-MM). */
-  period: string;
-  generatedAt: Date;
+export interface KpiReportData {
+  /** The month the report covers, as printed ("octobre 2026"). */
+  periodLabel: string;
+  /** The first and last months of the figures, as printed. */
+  fromLabel: string;
+  toLabel: string;
+  /** When the report was produced, as printed ("1 novembre 2026 à 06:00"). */
+  generatedAtLabel: string;
   demo: boolean;
+  keyFigures: KpiKeyFigureRow[];
+  charts: KpiReportChart[];
+  notes: {
+    projection: string;
+    /** The documents' trend in one sentence, or null without a trend. */
+    trend: string | null;
+    status: string;
+    suppression: string;
+    sources: string[];
+  };
+}
+
+/** One line of the key figures' table, every cell as printed. */
+export interface KpiKeyFigureRow {
+  label: string;
+  value: string;
+  target: string;
+  projected: string;
+  attainment: string;
+  status: string;
+}
+
+/** One chart page: the chart and the table under it (header and rows as printed). */
+export interface KpiReportChart {
+  title: string;
+  chart: ChartSpec;
+  table: { header: string[]; rows: string[][] };
+}
+
+export interface ReportOptions {
   /** pdfkit compression; off in tests so the content stream stays readable. */
   compress?: boolean;
 }
@@ -40,73 +64,6 @@ function loadFonts() {
 }
 
 const BLUE = "#000091";
-const COLORS = ["#000091", "#6a6af4", "#e1000f", "#18753c", "#b34000"];
-
-function chartSpec(table: ChartTable): ChartSpec {
-  const percent = table.columns[0]?.unit === "percent";
-  const monthly = table.rowHeader === "Mois";
-  const categories = table.rows.map((r) => (monthly ? formatMonthShortFr(r.key) : r.label));
-  const valuesOf = (i: number) =>
-    table.rows.map((r) => presentCell(r.values[i], table.columns[i].unit).value);
-  const formatY = percent ? (v: number) => formatPercentFr(v, 0) : formatCompactFr;
-  const col = (key: string) => table.columns.findIndex((c) => c.key === key);
-  switch (table.id) {
-    case "documents-years":
-      return {
-        categories,
-        formatY,
-        series: [
-          { label: "Réalisé", values: valuesOf(col("actual")), kind: "bar", color: BLUE },
-          {
-            label: "Projection fin d'année",
-            values: valuesOf(col("projected")),
-            kind: "bar",
-            color: "#9a9aff",
-          },
-          {
-            label: "Cible",
-            values: valuesOf(col("target")),
-            kind: "line",
-            color: "#e1000f",
-            connectGaps: true,
-          },
-        ],
-      };
-    case "documents-trajectory":
-    case "doctors":
-      return {
-        categories,
-        formatY,
-        yMax: percent ? 100 : undefined,
-        series: [
-          { label: table.columns[0].label, values: valuesOf(0), kind: "line", color: BLUE },
-          { label: table.columns[1].label, values: valuesOf(1), kind: "dashed", color: "#6a6af4" },
-          { label: table.columns[2].label, values: valuesOf(2), kind: "dashed", color: "#e1000f" },
-        ],
-      };
-    case "vendors":
-      return {
-        categories,
-        formatY,
-        series: [
-          { label: "Référencés", values: valuesOf(col("referenced")), kind: "area", color: BLUE },
-          { label: "En cours", values: valuesOf(col("inProgress")), kind: "area", color: "#9a9aff" },
-          { label: "Total", values: valuesOf(col("total")), kind: "line", color: "#e1000f" },
-        ],
-      };
-    default:
-      return {
-        categories,
-        formatY,
-        series: table.columns.map((c, i) => ({
-          label: c.label,
-          values: valuesOf(i),
-          kind: table.columns.length === 1 ? "bar" : "line",
-          color: COLORS[i % COLORS.length],
-        })),
-      };
-  }
-}
 
 function heading(doc: PDFKit.PDFDocument, text: string) {
   doc.font("Bold").fontSize(15).fillColor(BLUE).text(text);
@@ -143,8 +100,8 @@ function drawTable(doc: PDFKit.PDFDocument, header: string[], rows: string[][], 
 }
 
 export async function renderKpiReport(
-  model: DashboardModel,
-  opts: ReportOptions,
+  data: KpiReportData,
+  opts: ReportOptions = {},
 ): Promise<{ pdf: Buffer; pages: number }> {
   const { regular, bold } = loadFonts();
   const doc = new PDFDocument({
@@ -152,7 +109,7 @@ export async function renderKpiReport(
     margin: 50,
     bufferPages: true,
     compress: opts.compress ?? true,
-    info: { Title: `Indicateurs Mon espace santé — ${formatMonthFr(opts.period)}`, Author: "mes-ops" },
+    info: { Title: `Indicateurs Mon espace santé — ${data.periodLabel}`, Author: "mes-ops" },
   });
   doc.registerFont("Regular", regular);
   doc.registerFont("Bold", bold);
@@ -168,24 +125,18 @@ export async function renderKpiReport(
   doc.rect(0, 0, doc.page.width, 200).fill(BLUE);
   doc.font("Bold").fontSize(26).fillColor("#fff").text("Mon espace santé", 50, 70);
   doc.font("Regular").fontSize(15).text("Feuille de route : indicateurs et cibles", 50, 108);
-  doc
-    .fillColor("#222")
-    .font("Bold")
-    .fontSize(20)
-    .text(`Rapport mensuel — ${formatMonthFr(opts.period)}`, 50, 260);
+  doc.fillColor("#222").font("Bold").fontSize(20).text(`Rapport mensuel — ${data.periodLabel}`, 50, 260);
   doc.font("Regular").fontSize(11).moveDown(1);
-  doc.text(
-    `Données arrêtées à fin ${formatMonthFr(opts.period)}, période ${formatMonthFr(model.filters.from)} – ${formatMonthFr(model.filters.to)}.`,
-  );
-  doc.text(`Généré le ${formatGeneratedAtFr(opts.generatedAt)} par mes-ops.`);
-  if (opts.demo) {
+  doc.text(`Données arrêtées à fin ${data.periodLabel}, période ${data.fromLabel} – ${data.toLabel}.`);
+  doc.text(`Généré le ${data.generatedAtLabel} par mes-ops.`);
+  if (data.demo) {
     doc
       .moveDown(1)
       .font("Bold")
       .fillColor("#b34000")
       .text("Données de démonstration : ces chiffres ne sont pas réels.");
   }
-  doc.moveDown(2).font("Regular").fontSize(9).fillColor("#444").text(model.notes.suppression, { width });
+  doc.moveDown(2).font("Regular").fontSize(9).fillColor("#444").text(data.notes.suppression, { width });
 
   // Key figures with target attainment.
   doc.addPage();
@@ -193,55 +144,41 @@ export async function renderKpiReport(
   drawTable(
     doc,
     ["Indicateur", "Dernière valeur", "Cible", "Projection", "Atteinte", "Statut"],
-    model.keyFigures.map((k) => [
-      k.label,
-      presentCell(k.value, k.unit).text,
-      k.target === null ? "–" : `${presentCell(k.target, k.unit).text} (${k.targetYear})`,
-      presentCell(k.projected, k.unit).text,
-      k.attainment === null ? "–" : formatPercentFr(k.attainment * 100, 1),
-      k.status ? STATUS_LABELS[k.status] : "–",
-    ]),
+    data.keyFigures.map((k) => [k.label, k.value, k.target, k.projected, k.attainment, k.status]),
     [165, 70, 85, 65, 50, 60],
   );
-  doc.font("Regular").fontSize(8.5).fillColor("#444").text(model.notes.status, { width });
+  doc.font("Regular").fontSize(8.5).fillColor("#444").text(data.notes.status, { width });
 
   // Every chart with its table.
-  for (const table of chartTables(model)) {
+  for (const { title, chart, table } of data.charts) {
     doc.addPage();
-    heading(doc, table.title);
+    heading(doc, title);
     const chartTop = doc.y;
-    drawChart(doc, { x: 50, y: chartTop, width, height: 250 }, chartSpec(table), "Regular");
+    drawChart(doc, { x: 50, y: chartTop, width, height: 250 }, chart, "Regular");
     // pdfkit's text() moves the cursor: put it back under the chart.
     doc.x = 50;
     doc.y = chartTop + 262;
-    const cols = table.columns.length;
+    const cols = table.header.length - 1;
     const first = 110;
-    drawTable(
-      doc,
-      [table.rowHeader, ...table.columns.map((c) => c.label)],
-      presentRows(table).map((r) => [r.label, ...r.cells]),
-      [first, ...Array.from({ length: cols }, () => Math.min(110, (width - first) / cols))],
-    );
+    drawTable(doc, table.header, table.rows, [
+      first,
+      ...Array.from({ length: cols }, () => Math.min(110, (width - first) / cols)),
+    ]);
   }
 
   // Method and sources.
   doc.addPage();
   heading(doc, "Méthode et sources");
   doc.font("Bold").fontSize(10).text("Projection");
-  doc.font("Regular").fontSize(9).text(model.notes.projection, { width });
-  if (model.documents.trend) {
-    doc.text(
-      `Tendance des documents : ${formatNumberFr(model.documents.trend.slope)} documents de plus chaque mois (fenêtre ${formatMonthFr(model.documents.trend.window[0])} – ${formatMonthFr(model.documents.trend.window.at(-1) ?? model.documents.trend.window[0])}).`,
-      { width },
-    );
-  }
+  doc.font("Regular").fontSize(9).text(data.notes.projection, { width });
+  if (data.notes.trend) doc.text(data.notes.trend, { width });
   doc.moveDown(0.8).font("Bold").fontSize(10).text("Statut par rapport à la cible");
-  doc.font("Regular").fontSize(9).text(model.notes.status, { width });
+  doc.font("Regular").fontSize(9).text(data.notes.status, { width });
   doc.moveDown(0.8).font("Bold").fontSize(10).text("Secret statistique");
-  doc.font("Regular").fontSize(9).text(model.notes.suppression, { width });
+  doc.font("Regular").fontSize(9).text(data.notes.suppression, { width });
   doc.moveDown(0.8).font("Bold").fontSize(10).text("Sources des données");
   doc.font("Regular").fontSize(9);
-  for (const s of model.notes.sources) doc.text(`• ${s}`, { width });
+  for (const s of data.notes.sources) doc.text(`• ${s}`, { width });
 
   // Page numbers, inside the bottom margin (lineBreak: false so no page is added).
   const range = doc.bufferedPageRange();
@@ -254,7 +191,7 @@ export async function renderKpiReport(
       .fontSize(7.5)
       .fillColor("#666")
       .text(
-        `mes-ops — indicateurs ${formatMonthFr(opts.period)} — page ${i + 1} / ${range.count}`,
+        `mes-ops — indicateurs ${data.periodLabel} — page ${i + 1} / ${range.count}`,
         50,
         doc.page.height - 32,
         {

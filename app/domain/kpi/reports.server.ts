@@ -11,6 +11,7 @@ import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { addMonths } from "./catalogue";
 import type { DashboardFilters, DashboardModel } from "./dashboard";
 import { currentParisMonth, FIRST_MONTH, hasDemoData, loadDashboard } from "./dashboard.server";
+import { kpiReportData } from "./report-data";
 
 export interface ReportRecord {
   id: number;
@@ -63,12 +64,10 @@ export async function generateKpiReport(
   }
   const { model, demo } = await reportModel(db, input.period);
   const generatedAt = new Date();
-  const { pdf, pages } = await renderKpiReport(model, {
-    period: input.period,
-    generatedAt,
-    demo,
-    compress: input.compress,
-  });
+  const { pdf, pages } = await renderKpiReport(
+    kpiReportData(model, { period: input.period, generatedAt, demo }),
+    { compress: input.compress },
+  );
   const folder = reportsFolder(reportsDir);
   await mkdir(folder, { recursive: true });
   const stamp = generatedAt.toISOString().replace(/[-:]/g, "").slice(0, 15);
@@ -184,7 +183,9 @@ export async function renderReportForFilters(
   today: string,
 ): Promise<Buffer> {
   const [model, demo] = await Promise.all([loadDashboard(db, filters, today), hasDemoData(db)]);
-  const { pdf } = await renderKpiReport(model, { period: filters.to, generatedAt: new Date(), demo });
+  const { pdf } = await renderKpiReport(
+    kpiReportData(model, { period: filters.to, generatedAt: new Date(), demo }),
+  );
   return pdf;
 }
 
