@@ -1,0 +1,73 @@
+import type { CallerSearch as CallerSearchResult } from "~/domain/helpline/callers.server";
+import type { CaseDetail } from "~/domain/helpline/case-queries.server";
+import { formatDateTime, formatShortDate } from "~/domain/lifecycle/paris-time";
+import { STATE_LABELS } from "~/domain/lifecycle/transitions";
+import { CallerSearch } from "./caller-search";
+import { type IdentityCandidate, IdentityCheckForm } from "./identity-check-form";
+
+/** The verified caller: who they are, their space's state, their provisional code. */
+function VerifiedCaller({ person }: { person: NonNullable<CaseDetail["person"]> }) {
+  return (
+    <>
+      <p>
+        <span className="badge badge-success">Identité vérifiée</span>{" "}
+        <strong>
+          {person.firstName} {person.lastName}
+        </strong>{" "}
+        — NIR <span className="mono">{person.nirDisplay}</span> — né(e) le{" "}
+        {formatShortDate(new Date(`${person.birthDate}T12:00:00Z`))} — {person.postalCode} {person.city}
+      </p>
+      <p>
+        Espace : <strong>{STATE_LABELS[person.state]}</strong>
+        {person.windowEndsAt
+          ? ` · fin de la fenêtre le ${formatDateTime(new Date(person.windowEndsAt))}`
+          : ""}
+        {person.activeCode
+          ? ` · code provisoire actif émis le ${formatShortDate(new Date(person.activeCode.createdAt))}, expire le ${formatShortDate(new Date(person.activeCode.expiresAt))}`
+          : " · aucun code provisoire actif"}
+      </p>
+    </>
+  );
+}
+
+/**
+ * « Appelant »: the verified caller, or — for an agent who may work the case — the caller search and the
+ * identity check of the person selected.
+ */
+export function CallerPanel({
+  person,
+  verified,
+  canWork,
+  query,
+  search,
+  selected,
+  busy,
+}: {
+  person: CaseDetail["person"];
+  verified: boolean;
+  canWork: boolean;
+  query: URLSearchParams;
+  search: { error: string | null; matches: CallerSearchResult | null };
+  selected: IdentityCandidate | null;
+  busy: boolean;
+}) {
+  return (
+    <section className="card" aria-labelledby="caller-title">
+      <h2 id="caller-title">Appelant</h2>
+      {person && verified ? (
+        <VerifiedCaller person={person} />
+      ) : canWork ? (
+        <>
+          <p className="hint">
+            Cherchez l'appelant par son NIR, ou par nom + date de naissance (+ code postal). Avant toute
+            action, demandez et cochez nom, date de naissance et code postal.
+          </p>
+          <CallerSearch query={query} search={search} />
+          {selected ? <IdentityCheckForm person={selected} busy={busy} /> : null}
+        </>
+      ) : (
+        <p className="empty">Appelant non identifié.</p>
+      )}
+    </section>
+  );
+}
