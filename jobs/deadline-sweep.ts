@@ -1,9 +1,9 @@
 import { sweepDeadlineDay } from "../app/domain/lifecycle/deadlines.server";
-import { QUEUES } from "../app/infra/queues";
+import { type DeadlineSweepJob, QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
 
 /** Auto-creates the spaces whose window ended on `day` (or before). Idempotent: a retry continues. */
-export const deadlineSweep: JobHandler<{ day: string }> = {
+export const deadlineSweep: JobHandler<DeadlineSweepJob> = {
   queue: QUEUES.deadlineSweep,
   options: { batchSize: 1, pollingIntervalSeconds: 5 },
   async handle(jobs, { db, logger }) {

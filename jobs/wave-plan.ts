@@ -1,9 +1,9 @@
 import { materialiseWave } from "../app/domain/waves/plan.server";
-import { QUEUES } from "../app/infra/queues";
+import { QUEUES, type WavePlanJob } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
 
 /** Materialises a scheduled wave: members, batches and one `wave-batch` job per batch, in one transaction. */
-export const wavePlan: JobHandler<{ waveId: number }> = {
+export const wavePlan: JobHandler<WavePlanJob> = {
   queue: QUEUES.wavePlan,
   async handle(jobs, { db, boss, logger, config }) {
     for (const job of jobs) {

@@ -3,9 +3,6 @@ import PgBoss from "pg-boss";
 import type { Logger } from "../config/logger.server";
 import { QUEUE_DEFINITIONS } from "./queues";
 
-export type Boss = PgBoss;
-export type { PgBoss };
-
 /** The single pg-boss instance of a process, on the application's database (schema `pgboss`). */
 export function createBoss(connectionString: string, logger: Logger): PgBoss {
   const boss = new PgBoss({
