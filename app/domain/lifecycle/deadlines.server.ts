@@ -5,7 +5,9 @@ import { bossDb } from "../../infra/job-client.server";
 import { QUEUES } from "../../infra/queues";
 import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import { inDepartmentSql } from "../persons/department";
+import { bulkTransition } from "./bulk-transition.server";
 import { addDays, endOfParisDay, parisDate, parisInstant } from "./paris-time";
+import { fromStatesOf } from "./transitions";
 
 /**
  * The automatic creation at the end of the window, exactly once:
@@ -20,6 +22,17 @@ import { addDays, endOfParisDay, parisDate, parisInstant } from "./paris-time";
  */
 
 export const SWEEP_BATCH_SIZE = 20_000;
+
+/**
+ * The states in which a window runs: those the automatic creation moves from (TRANSITIONS: notified).
+ * Due persons, the catch-up and postponements are read with them, never with a state typed again.
+ */
+export const WINDOW_STATES = fromStatesOf("auto_create");
+
+/** A window over by the end of `dayEnd` (and already over now). Keeps person_state_window usable. */
+function windowOverSql(dayEnd: Date) {
+  return sql`window_ends_at <= ${dayEnd} AND window_ends_at < now()`;
+}
 export const CATCHUP_SETTING = "lifecycle.deadline_catchup";
 
 export interface DeadlineDeps {
@@ -78,36 +91,29 @@ export interface SweepBatchResult {
 /**
  * One batch: lock up to `limit` due persons (skipping rows another transaction holds, e.g. an opposition
  * in flight), move them to `auto_created` dated at their window end, and write their events — one
- * statement, so the state change and the events commit together. `WHERE p.state = 'notified'` again in
- * the UPDATE: of the sweep and a concurrent opposition, whichever commits first wins.
+ * statement (bulkTransition's keyset mode), so the state change and the events commit together. The
+ * from-state is checked again in the UPDATE: of the sweep and a concurrent opposition, whichever commits
+ * first wins.
  */
 export async function sweepBatch(
   db: Kysely<Database>,
   params: { dayEnd: Date; afterId: number; limit: number; day: string; upToId?: number },
 ): Promise<SweepBatchResult> {
-  const upTo = params.upToId ?? Number.MAX_SAFE_INTEGER;
-  const details = JSON.stringify({ deadline_day: params.day });
-  const result = await sql<{ n: number; last_id: number | null }>`
-    WITH batch AS (
-      SELECT id FROM person
-      WHERE state = 'notified' AND window_ends_at <= ${params.dayEnd} AND window_ends_at < now()
-        AND id > ${params.afterId} AND id <= ${upTo}
-      ORDER BY id LIMIT ${params.limit}
-      FOR UPDATE SKIP LOCKED
-    ), moved AS (
-      UPDATE person p SET state = 'auto_created', state_changed_at = p.window_ends_at, updated_at = now()
-      WHERE p.id = ANY(ARRAY(SELECT id FROM batch)) AND p.state = 'notified'
-      RETURNING p.id, p.window_ends_at, p.wave_id
-    ), events AS (
-      INSERT INTO person_event (person_id, type, at, source, wave_id, from_state, to_state, details)
-      SELECT id, 'auto_create', window_ends_at, 'job', wave_id, 'notified', 'auto_created', ${details}::jsonb
-      FROM moved
-      RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM events)::int AS n, (SELECT max(id) FROM batch) AS last_id
-  `.execute(db);
-  const row = result.rows[0];
-  return { autoCreated: Number(row?.n ?? 0), lastId: row?.last_id == null ? null : Number(row.last_id) };
+  const result = await bulkTransition(db, {
+    event: "auto_create",
+    source: "job",
+    wave: "person",
+    details: { deadline_day: params.day },
+    persons: {
+      kind: "keyset",
+      where: windowOverSql(params.dayEnd),
+      afterId: params.afterId,
+      upToId: params.upToId,
+      limit: params.limit,
+      at: "window_ends_at",
+    },
+  });
+  return { autoCreated: result.moved, lastId: result.lastId };
 }
 
 export interface SweepResult {
@@ -160,7 +166,7 @@ export async function sweepDeadlineDay(
   const lanes = Math.max(1, params.lanes ?? 2);
   const bounds = await sql<{ lo: number | null; hi: number | null }>`
     SELECT min(id) AS lo, max(id) AS hi FROM person
-    WHERE state = 'notified' AND window_ends_at <= ${dayEnd} AND window_ends_at < now()
+    WHERE state = ANY(${WINDOW_STATES}::text[]) AND ${windowOverSql(dayEnd)}
   `.execute(db);
   const lo = bounds.rows[0]?.lo;
   const hi = bounds.rows[0]?.hi;
@@ -188,7 +194,7 @@ export async function sweepDeadlineDay(
 async function countDue(db: Kysely<Database>, dayEnd: Date): Promise<number> {
   const r = await sql<{ n: number }>`
     SELECT count(*)::int AS n FROM person
-    WHERE state = 'notified' AND window_ends_at <= ${dayEnd} AND window_ends_at < now()
+    WHERE state = ANY(${WINDOW_STATES}::text[]) AND ${windowOverSql(dayEnd)}
   `.execute(db);
   return Number(r.rows[0]?.n ?? 0);
 }
@@ -213,7 +219,7 @@ export async function catchUpDeadlines(
   return deps.db.transaction().execute(async (trx) => {
     const rows = await sql<{ day: string; n: number }>`
       SELECT to_char((window_ends_at AT TIME ZONE 'Europe/Paris')::date, 'YYYY-MM-DD') AS day, count(*)::int AS n
-      FROM person WHERE state = 'notified' AND window_ends_at < ${cutoff}
+      FROM person WHERE state = ANY(${WINDOW_STATES}::text[]) AND window_ends_at < ${cutoff}
       GROUP BY 1 ORDER BY 1
     `.execute(trx);
     const days = rows.rows.map((r) => ({ day: r.day, persons: Number(r.n) }));
@@ -262,6 +268,10 @@ export interface PostponeResult {
  * one set-based statement moves the windows (Paris calendar arithmetic, DST-safe), extends the persons'
  * active codes by the same amount and writes one `postpone` event per person; then an audit entry and a
  * re-plan of the sweeps, all in the caller's transaction. Windows already over are left to their sweep.
+ * Not a transition, so not bulkTransition: the state and `state_changed_at` stay as they are (moving the
+ * latter would make an opposition dated between the notification and the postponement stale). The
+ * persons it may touch are those whose window runs (WINDOW_STATES, from TRANSITIONS), and its event's
+ * from/to state is the row's own.
  */
 export async function postponeDeadlines(
   deps: DeadlineDeps,
@@ -278,7 +288,7 @@ export async function postponeDeadlines(
   const result = await sql<{ moved: number; codes: number }>`
     WITH target AS (
       SELECT id FROM person p
-      WHERE p.state = 'notified' AND p.window_ends_at > ${now} AND ${scopeSql}
+      WHERE p.state = ANY(${WINDOW_STATES}::text[]) AND p.window_ends_at > ${now} AND ${scopeSql}
       ORDER BY id FOR UPDATE
     ), moved AS (
       UPDATE person p
@@ -286,14 +296,14 @@ export async function postponeDeadlines(
                            AT TIME ZONE 'Europe/Paris',
           updated_at = now()
       FROM target WHERE p.id = target.id
-      RETURNING p.id, p.window_ends_at, p.wave_id
+      RETURNING p.id, p.state, p.window_ends_at, p.wave_id
     ), codes AS (
       UPDATE provisional_code c SET expires_at = c.expires_at + make_interval(days => ${params.days})
       FROM moved WHERE c.person_id = moved.id AND c.used_at IS NULL AND c.revoked_at IS NULL
       RETURNING 1
     ), events AS (
       INSERT INTO person_event (person_id, type, at, source, actor_user_id, wave_id, from_state, to_state, details)
-      SELECT id, 'postpone', ${now}, 'staff', ${actor.userId}, wave_id, 'notified', 'notified',
+      SELECT id, 'postpone', ${now}, 'staff', ${actor.userId}, wave_id, state, state,
              ${details}::jsonb || jsonb_build_object('window_ends_at', window_ends_at)
       FROM moved
       RETURNING 1

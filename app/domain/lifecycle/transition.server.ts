@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database, EventSource, PersonState } from "../../../db/schema";
-import { decideTransition, type LifecycleEvent } from "./transitions";
+import { bulkTransition, CONFLICT_REASON } from "./bulk-transition.server";
+import type { LifecycleEvent } from "./transitions";
 
 export interface TransitionRequest {
   personId: number;
@@ -24,10 +25,13 @@ export type TransitionResult =
     };
 
 /**
- * The one way a single person's state changes (portal, helpline, staff). The state moves with a
- * conditional `UPDATE … WHERE state = <expected>`, so of two concurrent writers only one wins; the loser
- * re-reads and is refused with the reason. Run it inside the caller's transaction: the event row and the
- * state change commit together. Bulk paths (sweep, waves) use set-based SQL with the same rules.
+ * One person's transition (portal, helpline, staff): the single-row case of bulkTransition. The row is
+ * locked and read here (`SELECT … FOR UPDATE`: a concurrent writer — the sweep, another event — waits and
+ * then decides on the committed state), then bulkTransition decides with the table and runs the same
+ * conditional `UPDATE … WHERE state = <read> AND state = ANY(<from-states>)` + event INSERT as every bulk
+ * path, in one statement. Sharing that statement rather than keeping a hand-written single-row copy is the
+ * point of issue 15: one writer per rule; the lock and the not-found answer are all that is single-row.
+ * Run it inside the caller's transaction: the event row and the state change commit together.
  */
 export async function applyTransition(
   db: Kysely<Database>,
@@ -38,52 +42,39 @@ export async function applyTransition(
       .selectFrom("person")
       .select(["id", "state", "state_changed_at"])
       .where("id", "=", req.personId)
-      // Lock the row: a concurrent writer (the sweep, another event) waits here and then decides on the
-      // committed state. (Comparing state_changed_at instead would not work: JS dates lose microseconds.)
+      // (Comparing state_changed_at instead of locking would not work: JS dates lose microseconds.)
       .forUpdate()
       .executeTakeFirst();
     if (!person) return { ok: false, personId: req.personId, code: "not_found", reason: "assuré inconnu" };
-    const decision = decideTransition(
-      { state: person.state, since: person.state_changed_at },
-      req.event,
-      req.at,
-    );
-    if (!decision.ok)
-      return { ok: false, personId: req.personId, code: decision.code, reason: decision.reason };
-    const updated = await db
-      .updateTable("person")
-      .set({
-        state: decision.to,
-        state_changed_at: req.at,
-        updated_at: new Date(),
+    const result = await bulkTransition(db, {
+      event: req.event,
+      source: req.source,
+      actorUserId: req.actorUserId ?? null,
+      wave: req.waveId ?? null,
+      details: req.details,
+      set: {
         ...(req.set ?? {}),
         ...(req.event === "notify" && req.waveId != null ? { wave_id: req.waveId } : {}),
-      })
-      .where("id", "=", req.personId)
-      .where("state", "=", decision.from)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) continue; // someone else moved it: decide again on fresh state
-    const event = await db
-      .insertInto("person_event")
-      .values({
-        person_id: req.personId,
-        type: req.event,
-        at: req.at,
-        source: req.source,
-        actor_user_id: req.actorUserId ?? null,
-        wave_id: req.waveId ?? null,
-        from_state: decision.from,
-        to_state: decision.to,
-        details: JSON.stringify(req.details ?? {}),
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    return { ok: true, personId: req.personId, from: decision.from, to: decision.to, eventId: event.id };
+      },
+      persons: {
+        kind: "locked",
+        rows: [{ personId: person.id, state: person.state, since: person.state_changed_at, at: req.at }],
+      },
+    });
+    const moved = result.rows[0];
+    if (moved) {
+      return { ok: true, personId: req.personId, from: moved.from, to: moved.to, eventId: moved.eventId };
+    }
+    const refusal = result.refused[0];
+    if (refusal && refusal.code !== "conflict") {
+      return { ok: false, personId: req.personId, code: refusal.code, reason: refusal.reason };
+    }
+    // someone else moved it despite the lock: decide again on fresh state
   }
   return {
     ok: false,
     personId: req.personId,
     code: "conflict",
-    reason: "modification concurrente, réessayez",
+    reason: CONFLICT_REASON,
   };
 }

@@ -36,6 +36,26 @@ export const TRANSITIONS: Record<PersonState, Partial<Record<LifecycleEvent, Per
   closed: {},
 };
 
+/** Every state, in the table's order. */
+export const PERSON_STATES = Object.keys(TRANSITIONS) as PersonState[];
+
+/**
+ * The states from which `event` is allowed, read off TRANSITIONS. What set-based SQL puts in
+ * `state = ANY(...)`: the from-states are never typed again in a query (bulk-transition.server.ts).
+ */
+export function fromStatesOf(event: LifecycleEvent): PersonState[] {
+  return PERSON_STATES.filter((state) => TRANSITIONS[state][event] !== undefined);
+}
+
+/**
+ * States in which `event` still applies when it is dated before the current state was reached. An
+ * opposition made inside the window but delivered after the automatic creation still counts: it closes
+ * the space (the creation is a default, not a choice of the person). Anything else older is stale.
+ */
+export const ACCEPTED_LATE: Partial<Record<LifecycleEvent, PersonState[]>> = {
+  oppose: ["auto_created"],
+};
+
 export type TransitionDecision =
   | { ok: true; from: PersonState; to: PersonState }
   | { ok: false; code: "not_allowed" | "stale_event"; reason: string };
@@ -70,11 +90,8 @@ export function decideTransition(
   const to = TRANSITIONS[current.state][event];
   if (!to)
     return { ok: false, code: "not_allowed", reason: refusalReason(current.state, event, current.since) };
-  // An opposition made inside the window but delivered after the automatic creation still counts: it
-  // closes the space (the creation is a default, not a choice of the person). Anything else older than
-  // the current state is stale.
-  const lateOpposition = current.state === "auto_created" && event === "oppose";
-  if (at.getTime() < current.since.getTime() && !lateOpposition) {
+  const acceptedLate = ACCEPTED_LATE[event]?.includes(current.state) ?? false;
+  if (at.getTime() < current.since.getTime() && !acceptedLate) {
     return {
       ok: false,
       code: "stale_event",

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Database, PersonState } from "../../../db/schema";
 import type { PortalEventStatus } from "../../../db/tables/lifecycle";
 import type { AppConfig } from "../../config/config.server";
+import { bulkTransition } from "../lifecycle/bulk-transition.server";
 import { decideTransition, type LifecycleEvent } from "../lifecycle/transitions";
 import { checkNir, describeNirProblem } from "../persons/nir";
 
@@ -12,6 +13,7 @@ export const MAX_EVENTS_PER_BATCH = 500;
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export type PortalEventType = "activation" | "opposition" | "closure";
+const PORTAL_EVENT_TYPES: PortalEventType[] = ["activation", "opposition", "closure"];
 const EVENT_OF: Record<PortalEventType, LifecycleEvent> = {
   activation: "activate",
   opposition: "oppose",
@@ -117,8 +119,8 @@ function prepare(config: Pick<AppConfig, "secrets">, raw: unknown, index: number
  * 2. lock the persons (in id order, so concurrent batches cannot deadlock; the sweep skips locked rows);
  * 3. decide each event with the transition table in batch order, per person (so two events of one NIR apply
  *    in order, and a refused one says why);
- * 4. apply the moves in rounds (k-th move of each person per round: one conditional UPDATE per round, so the
- *    rollups see every step), insert the events, consume activated persons' codes, store the results.
+ * 4. apply the moves in rounds (k-th move of each person per round: one bulkTransition statement per round
+ *    and kind of event, so the rollups see every step), consume activated persons' codes, store the results.
  * A database failure leaves nothing written: those events come back as `retry`.
  */
 export async function processPortalEvents(
@@ -152,7 +154,8 @@ interface Move {
   prepared: Prepared;
   personId: number;
   from: PersonState;
-  to: PersonState;
+  /** When the person reached `from` (the previous move's date in the batch, or the stored one). */
+  since: Date;
   round: number;
 }
 
@@ -225,7 +228,7 @@ async function processPrepared(trx: Kysely<Database>, prepared: Prepared[]): Pro
     }
     const round = rounds.get(person.id) ?? 0;
     rounds.set(person.id, round + 1);
-    moves.push({ prepared: p, personId: person.id, from: decision.from, to: decision.to, round });
+    moves.push({ prepared: p, personId: person.id, from: decision.from, since: person.since, round });
     person.state = decision.to;
     person.since = at;
     results[p.index] = { event_id: p.eventId, status: "applied", state: decision.to };
@@ -234,28 +237,33 @@ async function processPrepared(trx: Kysely<Database>, prepared: Prepared[]): Pro
   const eventIdOf = new Map<string, number>();
   const maxRound = Math.max(-1, ...moves.map((m) => m.round));
   for (let round = 0; round <= maxRound; round++) {
-    const step = moves.filter((m) => m.round === round);
-    const col = <T>(f: (m: Move) => T) => step.map(f);
-    const updated = await sql<{ id: number }>`
-      UPDATE person p SET state = v.to_state, state_changed_at = v.at, updated_at = now()
-      FROM unnest(${col((m) => m.personId)}::bigint[], ${col((m) => m.from)}::text[], ${col((m) => m.to)}::text[],
-                  ${col((m) => m.prepared.at?.toISOString())}::timestamptz[]) AS v(id, from_state, to_state, at)
-      WHERE p.id = v.id AND p.state = v.from_state
-      RETURNING p.id
-    `.execute(trx);
-    // The rows are locked: a mismatch means a writer ignored the lock; give up (retry) rather than guess.
-    if (updated.rows.length !== step.length)
-      throw Object.assign(new Error("portal batch: state moved"), { code: "40001" });
-    const inserted = await sql<{ id: number; eid: string }>`
-      INSERT INTO person_event (person_id, type, at, source, from_state, to_state, details)
-      SELECT v.person_id, v.type, v.at, 'portal', v.from_state, v.to_state, jsonb_build_object('portal_event_id', v.eid)
-      FROM unnest(${col((m) => m.personId)}::bigint[], ${col((m) => EVENT_OF[m.prepared.type as PortalEventType])}::text[],
-                  ${col((m) => m.prepared.at?.toISOString())}::timestamptz[], ${col((m) => m.from)}::text[],
-                  ${col((m) => m.to)}::text[], ${col((m) => m.prepared.eventId)}::text[])
-           AS v(person_id, type, at, from_state, to_state, eid)
-      RETURNING id, details->>'portal_event_id' AS eid
-    `.execute(trx);
-    for (const r of inserted.rows) eventIdOf.set(r.eid, r.id);
+    // One statement per round and kind of event (bulkTransition moves one event at a time), so the
+    // rollups see every step of a person that moves twice in the batch.
+    for (const type of PORTAL_EVENT_TYPES) {
+      const step = moves.filter((m) => m.round === round && m.prepared.type === type);
+      if (step.length === 0) continue;
+      const done = await bulkTransition(trx, {
+        event: EVENT_OF[type],
+        source: "portal",
+        wave: null,
+        persons: {
+          kind: "locked",
+          rows: step.map((m) => ({
+            personId: m.personId,
+            state: m.from,
+            since: m.since,
+            at: m.prepared.at as Date,
+            details: { portal_event_id: m.prepared.eventId },
+          })),
+        },
+      });
+      // The rows are locked and were decided by the same table: a refusal means a writer ignored the lock;
+      // give up (retry) rather than guess.
+      if (done.refused.length > 0)
+        throw Object.assign(new Error("portal batch: state moved"), { code: "40001" });
+      const eventOf = new Map(done.rows.map((r) => [r.personId, r.eventId]));
+      for (const m of step) eventIdOf.set(m.prepared.eventId ?? "", eventOf.get(m.personId) as number);
+    }
   }
   // A code opens one space once: the activation uses up the person's active code (the portal verified it
   // before). Same condition as the codes context's consumeCode, for every activated person at once.

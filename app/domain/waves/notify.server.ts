@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { Database, PersonState } from "../../../db/schema";
+import { bulkTransition } from "../lifecycle/bulk-transition.server";
 import { WINDOW_END_SQL } from "../lifecycle/window";
 import type { Channel } from "./wave";
 
@@ -25,46 +26,47 @@ export interface NotifyParams {
 }
 
 /**
- * Notifies members in one statement: `pending → notified` or `notified → notified` (re-notification), as
- * TRANSITIONS allows, with the same conditional rule as applyTransition (the state must still be the one
- * read, and not have changed after `at`). Sets notified_at and window_ends_at (WINDOW_END_SQL), writes one
+ * Notifies members in one statement (bulkTransition, `cte` mode): `pending → notified` or `notified →
+ * notified` (re-notification), as TRANSITIONS allows, with the same conditional rule as applyTransition
+ * (the state must still be the one read, and not have changed after `at`). Sets notified_at and window_ends_at (WINDOW_END_SQL), writes one
  * `notify` event per person (source job, wave id), moves each code's expiry to window end + grace, and marks
  * the members. Persons whose state no longer allows it (opposed meanwhile…) keep their state; their member
  * row records why. Returns how many persons were notified.
  */
+/** A re-notification (`keepWindowOfNotified`) keeps the window of persons already in this state. */
+const ALREADY_NOTIFIED: PersonState = "notified";
+
 export async function notifyMembers(trx: Kysely<Database>, p: NotifyParams): Promise<number> {
   if (p.members.length === 0) return 0;
   const ids = p.members.map((m) => m.memberId);
   const ats = p.members.map((m) => m.notifiedAt.toISOString());
   const windowEnd = sql.raw(WINDOW_END_SQL("t.notified_at", String(p.windowDays)));
   const keep = Boolean(p.keepWindowOfNotified);
-  const result = await sql<{ notified: number }>`
-    WITH input AS (
+  const result = await bulkTransition(trx, {
+    event: "notify",
+    source: "job",
+    wave: p.waveId,
+    set: {
+      wave_id: sql`coalesce(${p.waveId}::bigint, p.wave_id)`,
+      notified_at: sql`CASE WHEN ${keep} AND t.from_state = ${ALREADY_NOTIFIED}::text THEN p.notified_at ELSE t.notified_at END`,
+      window_ends_at: sql`CASE WHEN ${keep} AND t.from_state = ${ALREADY_NOTIFIED}::text THEN p.window_ends_at ELSE ${windowEnd} END`,
+    },
+    persons: {
+      kind: "cte",
+      at: p.at,
+      refuseStale: true,
+      with: sql`input AS (
       SELECT i.member_id, i.notified_at FROM unnest(${ids}::bigint[], ${ats}::timestamptz[]) AS i(member_id, notified_at)
     ), targets AS (
       SELECT m.id AS member_id, m.person_id, input.notified_at, p.state AS from_state, p.state_changed_at
       FROM input JOIN wave_member m ON m.id = input.member_id JOIN person p ON p.id = m.person_id
       WHERE m.batch_id = ${p.batchId}
       FOR UPDATE OF p
-    ), moved AS (
-      UPDATE person p SET
-        state = 'notified',
-        state_changed_at = ${p.at},
-        wave_id = coalesce(${p.waveId}::bigint, p.wave_id),
-        notified_at = CASE WHEN ${keep} AND t.from_state = 'notified' THEN p.notified_at ELSE t.notified_at END,
-        window_ends_at = CASE WHEN ${keep} AND t.from_state = 'notified' THEN p.window_ends_at ELSE ${windowEnd} END,
-        updated_at = now()
-      FROM targets t
-      WHERE p.id = t.person_id AND p.state = t.from_state AND t.from_state IN ('pending','notified')
-        AND p.state_changed_at <= ${p.at}
-      RETURNING p.id AS person_id, t.from_state, p.notified_at, p.window_ends_at, t.member_id
-    ), events AS (
-      INSERT INTO person_event (person_id, type, at, source, wave_id, from_state, to_state, details)
-      SELECT person_id, 'notify', ${p.at}, 'job', ${p.waveId}::bigint, from_state, 'notified',
-        jsonb_build_object('channel', ${p.channel}::text, 'batch_id', ${p.batchId}::bigint, 'notified_at', notified_at,
-          'window_ends_at', window_ends_at)
-      FROM moved
-    ), codes AS (
+    )`,
+      returning: sql`t.member_id`,
+      details: sql`jsonb_build_object('channel', ${p.channel}::text, 'batch_id', ${p.batchId}::bigint,
+        'notified_at', notified_at, 'window_ends_at', window_ends_at)`,
+      after: sql`codes AS (
       UPDATE provisional_code c SET expires_at = moved.window_ends_at + make_interval(days => ${p.codeGraceDays}::int)
       -- The code this batch issued to the person (members do not record its id): the active one of the batch.
       FROM moved WHERE c.person_id = moved.person_id AND c.batch_id = ${p.batchId}
@@ -85,8 +87,8 @@ export async function notifyMembers(trx: Kysely<Database>, p: NotifyParams): Pro
         error = 'état de l''assuré modifié entre-temps : pas de nouvelle fenêtre',
         updated_at = now()
       FROM targets t WHERE m.id = t.member_id AND NOT EXISTS (SELECT 1 FROM moved WHERE moved.member_id = t.member_id)
-    )
-    SELECT count(*)::int AS notified FROM moved
-  `.execute(trx);
-  return result.rows[0]?.notified ?? 0;
+    )`,
+    },
+  });
+  return result.moved;
 }
