@@ -1,9 +1,8 @@
 import { createWriteStream, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { type Kysely, sql } from "kysely";
-import PDFDocument from "pdfkit";
 import type { Database } from "../../../db/schema";
+import { renderConfirmationLetter } from "../../../reports/letters/confirmation-letter";
 import type { AppConfig } from "../../config/config.server";
 import type { ConfirmationJob, ConfirmationKind } from "../../infra/queues";
 import { formatFrenchDate } from "../lifecycle/paris-time";
@@ -29,23 +28,6 @@ function bodyText(kind: ConfirmationKind, firstName: string, lastName: string, o
       ? `votre opposition à la création de votre espace Mon espace santé a été enregistrée le ${on} par le 34 22. Votre espace ne sera pas créé. Vous pourrez à tout moment changer d'avis et l'activer.`
       : `la clôture de votre espace Mon espace santé a été enregistrée le ${on} par le 34 22.`;
   return `Bonjour ${firstName} ${lastName},\n\n${what}\n\nL'Assurance Maladie`;
-}
-
-const require = createRequire(import.meta.url);
-let fontPath: string | null = null;
-
-function writeLetter(file: string, text: string): Promise<void> {
-  fontPath ??= require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf");
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: "A4", margin: 60 });
-    const out = createWriteStream(file);
-    out.on("finish", () => resolve());
-    out.on("error", reject);
-    doc.pipe(out);
-    doc.registerFont("body", fontPath as string);
-    doc.font("body").fontSize(11).text(text, { lineGap: 4 });
-    doc.end();
-  });
 }
 
 /** Sends one confirmation; idempotent (a retry after a crash sends nothing twice). */
@@ -83,12 +65,13 @@ export async function sendConfirmation(
   } else {
     const dir = path.join(config.printDir, "helpline");
     mkdirSync(dir, { recursive: true });
-    const address = [person.address_line, `${person.postal_code ?? ""} ${person.city ?? ""}`.trim()]
-      .filter(Boolean)
-      .join("\n");
-    await writeLetter(
-      path.join(dir, `${key}.pdf`),
-      `${person.first_name} ${person.last_name}\n${address}\n\n\n${text}`,
+    const addressLines = [
+      person.address_line,
+      `${person.postal_code ?? ""} ${person.city ?? ""}`.trim(),
+    ].filter((line): line is string => Boolean(line));
+    await renderConfirmationLetter(
+      { recipient: `${person.first_name} ${person.last_name}`, addressLines, body: text },
+      createWriteStream(path.join(dir, `${key}.pdf`)),
     );
   }
   await db
