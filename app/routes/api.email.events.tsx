@@ -1,11 +1,7 @@
 import { type ActionFunctionArgs, json } from "@remix-run/node";
-import {
-  checkSignature,
-  SIGNATURE_HEADER,
-  SIGNATURE_PROBLEMS,
-  TIMESTAMP_HEADER,
-} from "~/domain/portal/signature";
+import { PORTAL_SIGNATURE, SIGNATURE_PROBLEMS } from "~/domain/portal/signature";
 import { applyEmailEvents, emailEventsSchema } from "~/domain/waves/email-events.server";
+import { verifySignedRequest } from "~/domain/webhooks/signed-request.server";
 
 const MAX_BODY = 512 * 1024;
 
@@ -18,11 +14,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const raw = await request.text();
   if (raw.length > MAX_BODY)
     return json({ error: "corps trop volumineux (512 Ko au plus)" }, { status: 413 });
-  const signature = checkSignature(
-    context.config.email.webhookSecret,
-    { timestamp: request.headers.get(TIMESTAMP_HEADER), signature: request.headers.get(SIGNATURE_HEADER) },
-    raw,
-  );
+  // No replay store: the provider's events are applied idempotently.
+  const signature = await verifySignedRequest(context.db, {
+    scheme: PORTAL_SIGNATURE,
+    secret: context.config.email.webhookSecret,
+    headers: request.headers,
+    rawBody: raw,
+  });
   if (!signature.ok) {
     context.logger.warn({ problem: signature.problem }, "email webhook refused");
     return json({ error: SIGNATURE_PROBLEMS[signature.problem] }, { status: 401 });

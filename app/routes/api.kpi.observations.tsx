@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { checkSignature } from "~/domain/kpi/api-signature";
+import { KPI_API_SIGNATURE, KPI_SIGNATURE_PROBLEMS } from "~/domain/kpi/api-signature";
 import { describeReject, ingestApiObservations, rememberSignature } from "~/domain/kpi/ingest.server";
+import { verifySignedRequest } from "~/domain/webhooks/signed-request.server";
 
 /**
  * POST /api/kpi/observations — monthly figures from partners' systems, signed with KPI_API_SECRET
@@ -21,16 +22,18 @@ function json(body: unknown, status = 200): Response {
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return json({ error: "méthode non autorisée : utilisez POST" }, 405);
   const body = await request.text();
-  const check = checkSignature({
+  const verdict = await verifySignedRequest(context.db, {
+    scheme: KPI_API_SIGNATURE,
     secret: context.config.secrets.kpiApi,
-    timestampHeader: request.headers.get("x-kpi-timestamp"),
-    signatureHeader: request.headers.get("x-kpi-signature"),
-    body,
-    nowSeconds: Math.floor(Date.now() / 1000),
+    headers: request.headers,
+    rawBody: body,
+    replay: (db, accepted) => rememberSignature(db, accepted.signature),
   });
-  if (!check.ok) return json({ error: check.reason }, check.status);
-  if (!(await rememberSignature(context.db, check.signature))) {
-    return json({ error: "requête déjà reçue (signature rejouée)" }, 409);
+  if (!verdict.ok) {
+    return json(
+      { error: KPI_SIGNATURE_PROBLEMS[verdict.problem] },
+      verdict.problem === "replayed" ? 409 : 401,
+    );
   }
   const actor = { userId: null, label: "api:kpi", requestId: context.requestId, ip: context.ip };
   const outcome = await ingestApiObservations(context.db, actor, body);

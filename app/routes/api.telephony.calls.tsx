@@ -1,7 +1,13 @@
 import { type ActionFunctionArgs, json } from "@remix-run/node";
-import { HelplineError, httpStatusOf } from "~/domain/helpline/errors";
-import { telephonyCallSchema, verifyTelephonySignature } from "~/domain/helpline/telephony";
+import { DomainError } from "~/domain/domain-error";
+import {
+  TELEPHONY_SIGNATURE,
+  TELEPHONY_SIGNATURE_PROBLEMS,
+  telephonyCallSchema,
+} from "~/domain/helpline/telephony";
 import { openCaseFromCall } from "~/domain/helpline/telephony.server";
+import { verifySignedRequest } from "~/domain/webhooks/signed-request.server";
+import { refusal } from "~/http/domain-error";
 
 /**
  * Signed call notifications from the telephony server (see docs/helpline.md):
@@ -20,13 +26,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const rawBody = await request.text();
   if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES)
     return json({ error: "corps trop volumineux" }, { status: 413 });
-  const signature = verifyTelephonySignature({
+  // No replay store: a call notification sent twice is answered by its call_id (200 duplicate).
+  const signature = await verifySignedRequest(context.db, {
+    scheme: TELEPHONY_SIGNATURE,
     secret: context.config.secrets.telephonyWebhook,
-    timestamp: request.headers.get("x-telephony-timestamp"),
-    signature: request.headers.get("x-telephony-signature"),
+    headers: request.headers,
     rawBody,
   });
-  if (!signature.ok) return json({ error: signature.reason }, { status: 401 });
+  if (!signature.ok) return json({ error: TELEPHONY_SIGNATURE_PROBLEMS[signature.problem] }, { status: 401 });
   let body: unknown;
   try {
     body = JSON.parse(rawBody);
@@ -47,8 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: opened.created ? 201 : 200 },
     );
   } catch (error) {
-    if (error instanceof HelplineError)
-      return json({ error: error.message }, { status: httpStatusOf(error) });
+    if (error instanceof DomainError) return refusal(error, { error: error.message });
     throw error;
   }
 }

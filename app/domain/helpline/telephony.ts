@@ -1,15 +1,37 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import {
+  checkSignedRequest,
+  MAX_SKEW_SECONDS,
+  type SignatureProblem,
+  type SignatureScheme,
+  signBody,
+} from "../webhooks/signed-request";
 
 /**
  * The telephony server's signed call notification: `POST /api/telephony/calls` with headers
  * `X-Telephony-Timestamp: <unix seconds>` and `X-Telephony-Signature: v1=<hex HMAC-SHA256 of
- * "<timestamp>.<raw body>" with TELEPHONY_WEBHOOK_SECRET>`. Requests older or newer than 5 minutes are refused.
+ * "<timestamp>.<raw body>" with TELEPHONY_WEBHOOK_SECRET>`, checked by the one signed-webhook verifier
+ * (../webhooks/signed-request). Requests older or newer than 5 minutes are refused.
  */
-export const TELEPHONY_MAX_SKEW_SECONDS = 300;
+export const TELEPHONY_MAX_SKEW_SECONDS = MAX_SKEW_SECONDS;
+
+export const TELEPHONY_SIGNATURE: SignatureScheme = {
+  timestampHeader: "X-Telephony-Timestamp",
+  signatureHeader: "X-Telephony-Signature",
+  prefix: "v1=",
+};
+
+/** The route's answer to each refusal (401). The route keeps no replay store: `replayed` never comes up. */
+export const TELEPHONY_SIGNATURE_PROBLEMS: Record<SignatureProblem | "replayed", string> = {
+  missing_signature: "en-têtes de signature absents",
+  bad_timestamp: "horodatage de signature invalide",
+  clock_skew: "horodatage hors tolérance (5 min)",
+  bad_signature: "signature invalide",
+  replayed: "signature déjà utilisée (rejeu refusé)",
+};
 
 export function signTelephonyBody(secret: string, timestamp: number, rawBody: string): string {
-  return `v1=${createHmac("sha256", secret).update(`${timestamp}.${rawBody}`).digest("hex")}`;
+  return signBody(TELEPHONY_SIGNATURE, secret, timestamp, rawBody);
 }
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
@@ -21,18 +43,14 @@ export function verifyTelephonySignature(params: {
   rawBody: string;
   now?: Date;
 }): SignatureCheck {
-  if (!params.timestamp || !params.signature) return { ok: false, reason: "en-têtes de signature absents" };
-  const ts = Number(params.timestamp);
-  if (!Number.isInteger(ts)) return { ok: false, reason: "horodatage de signature invalide" };
-  const now = Math.floor((params.now ?? new Date()).getTime() / 1000);
-  if (Math.abs(now - ts) > TELEPHONY_MAX_SKEW_SECONDS)
-    return { ok: false, reason: "horodatage hors tolérance (5 min)" };
-  const expected = Buffer.from(signTelephonyBody(params.secret, ts, params.rawBody));
-  const given = Buffer.from(params.signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    return { ok: false, reason: "signature invalide" };
-  }
-  return { ok: true };
+  const checked = checkSignedRequest(
+    TELEPHONY_SIGNATURE,
+    params.secret,
+    { timestamp: params.timestamp, signature: params.signature },
+    params.rawBody,
+    params.now,
+  );
+  return checked.ok ? { ok: true } : { ok: false, reason: TELEPHONY_SIGNATURE_PROBLEMS[checked.problem] };
 }
 
 export const telephonyCallSchema = z.object({

@@ -1,16 +1,38 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import {
+  checkSignedRequest,
+  MAX_SKEW_SECONDS,
+  type SignatureProblem,
+  type SignatureScheme,
+  signBody,
+} from "../webhooks/signed-request";
 
 /**
  * POST /api/kpi/observations is signed by the sender: `X-KPI-Timestamp: <unix seconds>` and
- * `X-KPI-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>`. A timestamp more than
- * five minutes away from our clock is refused, and so is a signature already seen (replay).
+ * `X-KPI-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>`, checked by the one
+ * signed-webhook verifier (../webhooks/signed-request). A timestamp more than five minutes away from our
+ * clock is refused, and so is a signature already seen (replay: rememberSignature in ingest.server.ts).
  */
-export const MAX_SKEW_SECONDS = 300;
+export { MAX_SKEW_SECONDS };
+
+export const KPI_API_SIGNATURE: SignatureScheme = {
+  timestampHeader: "X-KPI-Timestamp",
+  signatureHeader: "X-KPI-Signature",
+  prefix: "sha256=",
+};
+
+/** The API's answer to each refusal (401, or 409 for a replay). */
+export const KPI_SIGNATURE_PROBLEMS: Record<SignatureProblem | "replayed", string> = {
+  missing_signature: "en-têtes X-KPI-Timestamp et X-KPI-Signature requis",
+  bad_timestamp: "X-KPI-Timestamp invalide (secondes Unix)",
+  clock_skew: "horodatage hors de la fenêtre de ± 5 minutes (horloge de l'émetteur ?)",
+  bad_signature: "signature invalide",
+  replayed: "requête déjà reçue (signature rejouée)",
+};
 
 export type SignatureCheck = { ok: true; signature: string } | { ok: false; status: 401; reason: string };
 
 export function signObservations(secret: string, timestamp: number, body: string): string {
-  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+  return signBody(KPI_API_SIGNATURE, secret, timestamp, body);
 }
 
 export function checkSignature(params: {
@@ -20,21 +42,13 @@ export function checkSignature(params: {
   body: string;
   nowSeconds: number;
 }): SignatureCheck {
-  const { timestampHeader, signatureHeader } = params;
-  if (!timestampHeader || !signatureHeader)
-    return { ok: false, status: 401, reason: "en-têtes X-KPI-Timestamp et X-KPI-Signature requis" };
-  if (!/^\d{1,12}$/.test(timestampHeader))
-    return { ok: false, status: 401, reason: "X-KPI-Timestamp invalide (secondes Unix)" };
-  const timestamp = Number(timestampHeader);
-  if (Math.abs(params.nowSeconds - timestamp) > MAX_SKEW_SECONDS)
-    return {
-      ok: false,
-      status: 401,
-      reason: "horodatage hors de la fenêtre de ± 5 minutes (horloge de l'émetteur ?)",
-    };
-  const expected = Buffer.from(signObservations(params.secret, timestamp, params.body));
-  const given = Buffer.from(signatureHeader.trim());
-  if (expected.length !== given.length || !timingSafeEqual(expected, given))
-    return { ok: false, status: 401, reason: "signature invalide" };
-  return { ok: true, signature: signatureHeader.trim() };
+  const checked = checkSignedRequest(
+    KPI_API_SIGNATURE,
+    params.secret,
+    { timestamp: params.timestampHeader, signature: params.signatureHeader },
+    params.body,
+    new Date(params.nowSeconds * 1000),
+  );
+  if (!checked.ok) return { ok: false, status: 401, reason: KPI_SIGNATURE_PROBLEMS[checked.problem] };
+  return { ok: true, signature: checked.signature };
 }

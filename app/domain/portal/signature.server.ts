@@ -1,39 +1,21 @@
 import { createHash } from "node:crypto";
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
-import {
-  checkSignature,
-  MAX_SKEW_SECONDS,
-  SIGNATURE_HEADER,
-  type SignatureProblem,
-  TIMESTAMP_HEADER,
-} from "./signature";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
+import { type SignedRequestVerdict, verifySignedRequest } from "../webhooks/signed-request.server";
+import { MAX_SKEW_SECONDS, PORTAL_SIGNATURE } from "./signature";
 
-export type SignatureVerdict = { ok: true } | { ok: false; problem: SignatureProblem | "replayed" };
+export type SignatureVerdict = SignedRequestVerdict;
 
 /**
- * Checks a portal request's signature and remembers it until it could no longer pass the skew check, so
- * the same signed request is accepted once. Each call also removes a few expired signatures: the store
- * stays bounded without a job.
+ * The portal's replay store: remembers a signature (its hash) until it could no longer pass the skew
+ * check. Each call also removes a few expired signatures: the store stays bounded without a job.
  */
-export async function verifyPortalSignature(
-  db: Kysely<Database>,
-  secret: string,
-  request: Request,
-  rawBody: string,
-  now = new Date(),
-): Promise<SignatureVerdict> {
-  const checked = checkSignature(
-    secret,
-    { timestamp: request.headers.get(TIMESTAMP_HEADER), signature: request.headers.get(SIGNATURE_HEADER) },
-    rawBody,
-    now,
-  );
-  if (!checked.ok) return checked;
-  const hash = createHash("sha256")
-    .update(request.headers.get(SIGNATURE_HEADER)?.trim() ?? "")
-    .digest("hex");
-  const expiresAt = new Date((checked.timestamp + MAX_SKEW_SECONDS + 60) * 1000);
+export async function rememberPortalSignature(
+  db: DB,
+  accepted: { signature: string; timestamp: number },
+): Promise<boolean> {
+  const hash = createHash("sha256").update(accepted.signature).digest("hex");
+  const expiresAt = new Date((accepted.timestamp + MAX_SKEW_SECONDS + 60) * 1000);
   // One round trip: remember this signature and drop a few expired ones.
   const inserted = await sql<{ fresh: boolean }>`
     WITH purge AS (
@@ -45,6 +27,23 @@ export async function verifyPortalSignature(
     )
     SELECT EXISTS (SELECT 1 FROM ins) AS fresh
   `.execute(db);
-  if (!inserted.rows[0]?.fresh) return { ok: false, problem: "replayed" };
-  return { ok: true };
+  return Boolean(inserted.rows[0]?.fresh);
+}
+
+/** Checks a portal request's signature and accepts each signature once (rememberPortalSignature). */
+export async function verifyPortalSignature(
+  db: DB,
+  secret: string,
+  request: Request,
+  rawBody: string,
+  now = new Date(),
+): Promise<SignatureVerdict> {
+  return verifySignedRequest(db, {
+    scheme: PORTAL_SIGNATURE,
+    secret,
+    headers: request.headers,
+    rawBody,
+    replay: rememberPortalSignature,
+    now,
+  });
 }

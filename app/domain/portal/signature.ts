@@ -1,28 +1,36 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import {
+  checkSignedRequest,
+  MAX_SKEW_SECONDS,
+  type SignatureProblem,
+  type SignatureScheme,
+  type SignedRequestCheck,
+  signatureHeaders,
+  signBody,
+} from "../webhooks/signed-request";
 
 /**
  * Portal webhook signature: `X-MES-Signature: v1=<hex HMAC-SHA-256(secret, "<timestamp>.<raw body>")>` with
- * `X-MES-Timestamp: <unix seconds>`. The timestamp is inside the MAC, so an old request cannot be re-dated;
- * a request is accepted only within ±5 minutes of our clock, and each signature only once (see the store).
+ * `X-MES-Timestamp: <unix seconds>`, checked by the one signed-webhook verifier (../webhooks/signed-request):
+ * accepted only within ±5 minutes of our clock, and each signature only once (signature.server.ts). The
+ * email provider's events use the same scheme.
  */
 export const TIMESTAMP_HEADER = "X-MES-Timestamp";
 export const SIGNATURE_HEADER = "X-MES-Signature";
-export const MAX_SKEW_SECONDS = 300;
+export { MAX_SKEW_SECONDS, type SignatureProblem };
+
+export const PORTAL_SIGNATURE: SignatureScheme = {
+  timestampHeader: TIMESTAMP_HEADER,
+  signatureHeader: SIGNATURE_HEADER,
+  prefix: "v1=",
+};
 
 export function signPortalPayload(secret: string, timestamp: number, rawBody: string): string {
-  return `v1=${createHmac("sha256", secret).update(`${timestamp}.${rawBody}`).digest("hex")}`;
+  return signBody(PORTAL_SIGNATURE, secret, timestamp, rawBody);
 }
 
 export function signedHeaders(secret: string, rawBody: string, now = new Date()): Record<string, string> {
-  const timestamp = Math.floor(now.getTime() / 1000);
-  return {
-    "Content-Type": "application/json",
-    [TIMESTAMP_HEADER]: String(timestamp),
-    [SIGNATURE_HEADER]: signPortalPayload(secret, timestamp, rawBody),
-  };
+  return { "Content-Type": "application/json", ...signatureHeaders(PORTAL_SIGNATURE, secret, rawBody, now) };
 }
-
-export type SignatureProblem = "missing_signature" | "bad_timestamp" | "clock_skew" | "bad_signature";
 
 export const SIGNATURE_PROBLEMS: Record<SignatureProblem | "replayed", string> = {
   missing_signature: `en-têtes ${TIMESTAMP_HEADER} et ${SIGNATURE_HEADER} requis`,
@@ -38,16 +46,6 @@ export function checkSignature(
   headers: { timestamp: string | null; signature: string | null },
   rawBody: string,
   now = new Date(),
-): { ok: true; timestamp: number } | { ok: false; problem: SignatureProblem } {
-  if (!headers.timestamp || !headers.signature) return { ok: false, problem: "missing_signature" };
-  if (!/^\d{1,12}$/.test(headers.timestamp)) return { ok: false, problem: "bad_timestamp" };
-  const timestamp = Number(headers.timestamp);
-  if (Math.abs(now.getTime() / 1000 - timestamp) > MAX_SKEW_SECONDS)
-    return { ok: false, problem: "clock_skew" };
-  const expected = Buffer.from(signPortalPayload(secret, timestamp, rawBody));
-  const given = Buffer.from(headers.signature.trim());
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    return { ok: false, problem: "bad_signature" };
-  }
-  return { ok: true, timestamp };
+): SignedRequestCheck {
+  return checkSignedRequest(PORTAL_SIGNATURE, secret, headers, rawBody, now);
 }
