@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { departmentOfPostalCode as departmentOf } from "../persons/department";
 import {
   checkSignedRequest,
   MAX_SKEW_SECONDS,
@@ -69,10 +70,7 @@ export const telephonyCallSchema = z.object({
 });
 export type TelephonyCall = z.infer<typeof telephonyCallSchema>;
 
-/** Department of a French postal code (Corsica: 200xx–201xx → 2A, 202xx–206xx → 2B; overseas: 3 digits). */
+/** Department of a caller's postal code (the persons' rule, ../persons/department), null unless 5 digits. */
 export function departmentOfPostalCode(postalCode: string): string | null {
-  if (!/^\d{5}$/.test(postalCode)) return null;
-  if (postalCode.startsWith("97") || postalCode.startsWith("98")) return postalCode.slice(0, 3);
-  if (postalCode.startsWith("20")) return Number(postalCode.slice(2, 3)) < 2 ? "2A" : "2B";
-  return postalCode.slice(0, 2);
+  return /^\d{5}$/.test(postalCode) ? departmentOf(postalCode) : null;
 }
