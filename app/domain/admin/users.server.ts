@@ -1,12 +1,12 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../../../db/schema";
+import { inTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { hashPassword } from "../auth/password.server";
 import { checkPassword, type PasswordProblem } from "../auth/password-policy";
 import { isRole, type Role } from "../auth/permissions";
 import { newTemporaryPassword } from "../auth/recovery-codes";
 import { revokeAllSessions } from "../auth/session.server";
-import { inTransaction } from "../auth/transaction.server";
 
 /** Staff accounts as the admin screens see them, and the admin use cases (each one audited). */
 export type UserStatus = "active" | "disabled" | "locked";

@@ -1,9 +1,9 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
+import { inTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { hashPassword, verifyPassword } from "./password.server";
 import { checkPassword, type PasswordProblem } from "./password-policy";
-import { inTransaction } from "./transaction.server";
 
 export type ChangePasswordResult =
   | { kind: "changed"; otherSessionsRevoked: number }

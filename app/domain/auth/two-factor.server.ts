@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import QRCode from "qrcode";
 import type { Database } from "../../../db/schema";
+import { inTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { LOCKOUT_MINUTES } from "./login.server";
 import { verifyPassword } from "./password.server";
@@ -8,7 +9,6 @@ import { hashRecoveryCode, looksLikeRecoveryCode, newRecoveryCodes } from "./rec
 import { openSecret, sealSecret } from "./secret-box.server";
 import { revokeAllSessions, revokeSession } from "./session.server";
 import { looksLikeTotp, matchTotp, newTotpSecret, totpUri } from "./totp";
-import { inTransaction } from "./transaction.server";
 
 /** Wrong second factors allowed in one half-open session before it is revoked. */
 export const SESSION_SECOND_FACTOR_FAILURES = 5;

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
+import { inTransaction as withTransaction } from "../../../db/transaction";
 import type { AuditActor } from "../audit/audit.server";
 import { writeAudit } from "../audit/audit.server";
 import type { AgentPresence } from "./case";
@@ -11,7 +12,7 @@ import {
   routeWaitingCases,
   WAITING_STATES,
 } from "./case-routing.server";
-import { HelplineError, withTransaction } from "./errors";
+import { HelplineError } from "./errors";
 import { recordHistory } from "./history.server";
 
 /**

@@ -1,7 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../../../db/schema";
+import { inTransaction as withTransaction } from "../../../db/transaction";
 import type { AgentPresence, CaseType } from "./case";
-import { HelplineError, withTransaction } from "./errors";
+import { HelplineError } from "./errors";
 import { type AgentCandidate, planAssignments } from "./routing-choice";
 
 /**

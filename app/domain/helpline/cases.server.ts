@@ -1,11 +1,12 @@
 import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
+import { inTransaction as withTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { claimCase } from "./agent-commands.server";
 import { CASE_STATE_LABELS, type CaseState, type CaseType, MANUAL_STATE_CHANGES } from "./case";
 import { resolveQueue, routeForAgent, routeWaitingCases } from "./case-routing.server";
-import { HelplineError, withTransaction } from "./errors";
+import { HelplineError } from "./errors";
 import { recordHistory } from "./history.server";
 import { pauseClock, resumeClock, type SlaClock } from "./sla";
 import { armSla } from "./sla.server";

@@ -1,6 +1,3 @@
-import type { Kysely, Transaction } from "kysely";
-import type { Database } from "../../../db/schema";
-
 export type HelplineErrorCode =
   | "not_found"
   | "not_an_agent"
@@ -41,12 +38,4 @@ export function httpStatusOf(error: HelplineError): number {
     default:
       return 422;
   }
-}
-
-/** Runs `work` in the caller's transaction when there is one, else in a new one. */
-export function withTransaction<T>(
-  db: Kysely<Database>,
-  work: (trx: Kysely<Database> | Transaction<Database>) => Promise<T>,
-): Promise<T> {
-  return db.isTransaction ? work(db) : db.transaction().execute(work);
 }

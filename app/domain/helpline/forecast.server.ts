@@ -1,8 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../../../db/schema";
+import { inTransaction as withTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { addDays, parisDate } from "../lifecycle/paris-time";
-import { withTransaction } from "./errors";
 import {
   CALL_LAG_PROFILE,
   DEFAULT_FORECAST_SETTINGS,

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
+import { inTransaction as withTransaction } from "../../../db/transaction";
 import type { AppConfig } from "../../config/config.server";
 import { bossDb } from "../../infra/job-client.server";
 import { QUEUES } from "../../infra/queues";
@@ -11,7 +12,7 @@ import { applyTransition } from "../lifecycle/transition.server";
 import type { LifecycleEvent } from "../lifecycle/transitions";
 import type { ResetChannel } from "./case";
 import { type CaseActor, lockOwnCase } from "./cases.server";
-import { HelplineError, withTransaction } from "./errors";
+import { HelplineError } from "./errors";
 import { recordHistory } from "./history.server";
 import { requestNotification } from "./notifications.server";
 import { createSmsGateway, normaliseMobile, type SmsGateway } from "./sms-gateway.server";

@@ -1,10 +1,11 @@
 import { type Kysely, sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
+import { inTransaction as withTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { type AgentPresence, CASE_TYPES, type CaseType } from "./case";
 import { routeForAgent } from "./case-routing.server";
-import { HelplineError, withTransaction } from "./errors";
+import { HelplineError } from "./errors";
 import { recomputeSlaForType } from "./sla.server";
 
 /** Supervisor set-up of the helpline: queues, routing rules, agents and skills, SLAs, macros. */

@@ -1,11 +1,11 @@
 import { type Kysely, sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
+import { inTransaction as withTransaction } from "../../../db/transaction";
 import { bossDb } from "../../infra/job-client.server";
 import { QUEUES, type SlaJobData, type SlaJobKind } from "../../infra/queues";
 import type { CaseType } from "./case";
 import { routeWaitingCases } from "./case-routing.server";
-import { withTransaction } from "./errors";
 import { recordHistory } from "./history.server";
 import { type SlaClock, slaDeadlines, slaLevel } from "./sla";
 import { isWorkingTime, nextWorkingInstant } from "./working-time";
