@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, json } from "@remix-run/node";
-import { HelplineError, httpStatusOf } from "~/domain/helpline/errors";
+import { DomainError } from "~/domain/domain-error";
 import {
   TELEPHONY_SIGNATURE,
   TELEPHONY_SIGNATURE_PROBLEMS,
@@ -7,6 +7,7 @@ import {
 } from "~/domain/helpline/telephony";
 import { openCaseFromCall } from "~/domain/helpline/telephony.server";
 import { verifySignedRequest } from "~/domain/webhooks/signed-request.server";
+import { refusal } from "~/http/domain-error";
 
 /**
  * Signed call notifications from the telephony server (see docs/helpline.md):
@@ -53,8 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: opened.created ? 201 : 200 },
     );
   } catch (error) {
-    if (error instanceof HelplineError)
-      return json({ error: error.message }, { status: httpStatusOf(error) });
+    if (error instanceof DomainError) return refusal(error, { error: error.message });
     throw error;
   }
 }

@@ -9,6 +9,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { z } from "zod";
 import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
+import { DomainError } from "~/domain/domain-error";
 import { setPresence, takeNextCase } from "~/domain/helpline/agent-commands.server";
 import {
   CASE_STATE_LABELS,
@@ -21,8 +22,8 @@ import {
 } from "~/domain/helpline/case";
 import { loadConsole } from "~/domain/helpline/case-queries.server";
 import { createCase } from "~/domain/helpline/cases.server";
-import { HelplineError, httpStatusOf } from "~/domain/helpline/errors";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
+import { refusal } from "~/http/domain-error";
 
 export const meta: MetaFunction = () => [{ title: "Console 34 22 — mes-ops" }];
 
@@ -98,9 +99,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
       }
     }
   } catch (error) {
-    if (error instanceof HelplineError) {
-      return json<ActionData>({ ok: false, message: error.message }, { status: httpStatusOf(error) });
-    }
+    if (error instanceof DomainError)
+      return refusal<ActionData>(error, { ok: false, message: error.message });
     throw error;
   }
 }

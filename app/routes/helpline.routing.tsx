@@ -3,8 +3,8 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { z } from "zod";
 import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
+import { DomainError } from "~/domain/domain-error";
 import { CASE_TYPE_LABELS, CASE_TYPES, type CaseType, PRESENCE_LABELS } from "~/domain/helpline/case";
-import { HelplineError, httpStatusOf } from "~/domain/helpline/errors";
 import {
   archiveMacro,
   createQueue,
@@ -17,6 +17,7 @@ import {
   saveSla,
 } from "~/domain/helpline/setup.server";
 import { formatWorkingMinutes } from "~/domain/helpline/sla";
+import { refusal } from "~/http/domain-error";
 
 export const meta: MetaFunction = () => [{ title: "Routage 34 22 — mes-ops" }];
 
@@ -152,8 +153,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return json<ActionData>({ ok: true, message: "Réponse type archivée." });
     }
   } catch (error) {
-    if (error instanceof HelplineError)
-      return json<ActionData>({ ok: false, message: error.message }, { status: httpStatusOf(error) });
+    if (error instanceof DomainError)
+      return refusal<ActionData>(error, { ok: false, message: error.message });
     throw error;
   }
 }

@@ -3,11 +3,13 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { z } from "zod";
 import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
+import { DomainError } from "~/domain/domain-error";
 import { loadCatalogue, loadTargetHistory } from "~/domain/kpi/catalogue.server";
 import { parseFrenchNumber } from "~/domain/kpi/format";
 import { presentCell } from "~/domain/kpi/suppression";
-import { setTarget, TargetRefused } from "~/domain/kpi/targets.server";
+import { setTarget } from "~/domain/kpi/targets.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
+import { fieldErrorsOf } from "~/http/domain-error";
 
 export const meta: MetaFunction = () => [{ title: "Cibles des indicateurs — mes-ops" }];
 
@@ -51,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       }),
     );
   } catch (error) {
-    if (error instanceof TargetRefused) return { ok: false as const, errors: { value: [error.message] } };
+    if (error instanceof DomainError) return { ok: false as const, errors: fieldErrorsOf(error, "value") };
     throw error;
   }
   return { ok: true as const, errors: {} as Record<string, string[] | undefined> };

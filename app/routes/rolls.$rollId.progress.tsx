@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requirePermission } from "~/domain/auth/guards.server";
-import { RollNotFound } from "~/domain/rolls/roll";
+import { DomainError } from "~/domain/domain-error";
 import { rollProgress } from "~/domain/rolls/rolls.server";
+import { refusalResponse } from "~/http/domain-error";
 
 /** GET /rolls/:rollId/progress — the small JSON the roll page polls every second while the import runs. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -13,7 +14,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       headers: { "Cache-Control": "no-store" },
     });
   } catch (error) {
-    if (error instanceof RollNotFound) throw new Response(error.message, { status: 404 });
+    if (error instanceof DomainError) throw refusalResponse(error);
     throw error;
   }
 }

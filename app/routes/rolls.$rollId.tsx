@@ -5,12 +5,14 @@ import { z } from "zod";
 import { CsrfInput } from "~/components/csrf";
 import { describeFormat, formatBytes, formatNumber, ROLL_STATE_BADGES } from "~/components/roll-format";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
+import { DomainError } from "~/domain/domain-error";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
 import { fieldLabel } from "~/domain/rolls/columns";
 import { formatCount } from "~/domain/rolls/reasons";
-import { ROLL_STATE_LABELS, RollNotFound, RollNotInState } from "~/domain/rolls/roll";
+import { ROLL_STATE_LABELS, RollNotInState } from "~/domain/rolls/roll";
 import { confirmHeldRoll, discardHeldRoll, getRoll, rejectGroups } from "~/domain/rolls/rolls.server";
 import { enqueueRollImport } from "~/domain/rolls/upload.server";
+import { refusalResponse } from "~/http/domain-error";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? `Fichier n° ${data.roll.id}` : "Fichier"} — mes-ops` },
@@ -37,7 +39,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       groups,
     };
   } catch (error) {
-    if (error instanceof RollNotFound) throw new Response(error.message, { status: 404 });
+    if (error instanceof DomainError) throw refusalResponse(error);
     throw error;
   }
 }

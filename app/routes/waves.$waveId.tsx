@@ -7,6 +7,7 @@ import { CsrfInput } from "~/components/csrf";
 import { PreviewPanel } from "~/components/wave-preview";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { can } from "~/domain/auth/permissions";
+import { DomainError } from "~/domain/domain-error";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
 import { parseWaveDefinition } from "~/domain/waves/plan.server";
 import { previewView, previewWave } from "~/domain/waves/preview.server";
@@ -26,7 +27,8 @@ import {
   waveIncidents,
   waveProgress,
 } from "~/domain/waves/wave-queries.server";
-import { cancelWave, pauseWave, resumeWave, scheduleWave, WaveError } from "~/domain/waves/waves.server";
+import { cancelWave, pauseWave, resumeWave, scheduleWave } from "~/domain/waves/waves.server";
+import { refusal } from "~/http/domain-error";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.wave.name ?? "Vague"} — vagues d'envoi — mes-ops` },
@@ -164,11 +166,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       }
     }
   } catch (error) {
-    if (error instanceof WaveError) {
-      return json<ActionData>(
-        { ok: false, message: `Action refusée : ${error.message}.` },
-        { status: error.code === "not_found" ? 404 : 409 },
-      );
+    if (error instanceof DomainError) {
+      return refusal<ActionData>(error, { ok: false, message: `Action refusée : ${error.message}.` });
     }
     throw error;
   }

@@ -1,3 +1,6 @@
+import { httpStatusOf as statusOfRefusal } from "../../http/domain-error";
+import { DomainError, type DomainErrorCode } from "../domain-error";
+
 export type HelplineErrorCode =
   | "not_found"
   | "not_an_agent"
@@ -10,32 +13,28 @@ export type HelplineErrorCode =
   | "capacity"
   | "conflict";
 
-/** A refusal of the helpline domain, with a French message for the agent; routes map `code` to HTTP. */
-export class HelplineError extends Error {
-  constructor(
-    readonly code: HelplineErrorCode,
-    message: string,
-  ) {
-    super(message);
+const KIND: Record<HelplineErrorCode, DomainErrorCode> = {
+  not_found: "not_found",
+  not_an_agent: "forbidden",
+  not_yours: "forbidden",
+  identity_check_required: "precondition",
+  identity_incomplete: "precondition",
+  reset_limit: "rate_limited",
+  refused: "invalid",
+  invalid: "invalid",
+  capacity: "invalid",
+  conflict: "conflict",
+};
+
+/** A refusal of the helpline domain, with a French message for the agent; `code` is the helpline's own. */
+export class HelplineError extends DomainError<HelplineErrorCode> {
+  constructor(code: HelplineErrorCode, message: string) {
+    super(KIND[code], message, { code });
     this.name = "HelplineError";
   }
 }
 
+/** Kept for helpline.cases.$caseId.tsx until it imports app/http/domain-error.ts itself. */
 export function httpStatusOf(error: HelplineError): number {
-  switch (error.code) {
-    case "not_found":
-      return 404;
-    case "not_yours":
-    case "not_an_agent":
-      return 403;
-    case "identity_check_required":
-    case "identity_incomplete":
-      return 428;
-    case "reset_limit":
-      return 429;
-    case "conflict":
-      return 409;
-    default:
-      return 422;
-  }
+  return statusOfRefusal(error);
 }

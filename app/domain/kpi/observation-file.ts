@@ -1,5 +1,6 @@
 import { parse } from "csv-parse/sync";
 import iconv from "iconv-lite";
+import { DomainError } from "../domain-error";
 import type { RawObservation } from "./observation";
 
 /**
@@ -12,7 +13,11 @@ export interface ObservationFile {
   delimiter: ";" | ",";
 }
 
-export class ObservationFileError extends Error {}
+export class ObservationFileError extends DomainError {
+  constructor(message: string) {
+    super("invalid", message);
+  }
+}
 
 const HEADERS: Record<string, keyof Omit<RawObservation, "line">> = {
   indicateur: "indicator",

@@ -1,15 +1,20 @@
-import type { Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
+import { DomainError } from "../domain-error";
 
-export class TargetRefused extends Error {}
+/** The target is refused; the form shows it on its value field. */
+export class TargetRefused extends DomainError {
+  constructor(message: string) {
+    super("invalid", message, { field: "value" });
+  }
+}
 
 /**
  * Sets the target of an indicator for a year: the current one (if any) is superseded, not overwritten, so
  * the history of targets stays readable. Call inside a transaction.
  */
 export async function setTarget(
-  trx: Kysely<Database>,
+  trx: DB,
   actor: AuditActor,
   input: { indicatorCode: string; year: number; value: number; note: string },
 ): Promise<{ id: number; previous: number | null }> {

@@ -1,7 +1,12 @@
+import { DomainError } from "../domain-error";
 import { type CsvRecordSplitter, type CsvTail, isBlank, type RecordSink } from "./csv-records";
 
 /** The file is not the UTF-8 its beginning announced. */
-export class EncodingError extends Error {}
+export class EncodingError extends DomainError {
+  constructor(message: string) {
+    super("invalid", message);
+  }
+}
 
 /** Offered each quote-free line of a record boundary first: true when it checked and wrote the row itself. */
 export type LineReader = (bytes: Buffer, start: number, end: number, line: number) => boolean;

@@ -1,4 +1,5 @@
 import type { RollState } from "../../../db/tables/rolls";
+import { DomainError } from "../domain-error";
 
 export type { RollState };
 
@@ -73,6 +74,14 @@ export function exceedsThreshold(rejected: number, rows: number, thresholdPct: n
   return rows > 0 && (rejected * 100) / rows > thresholdPct;
 }
 
-export class RollError extends Error {}
-export class RollNotFound extends RollError {}
-export class RollNotInState extends RollError {}
+export class RollError extends DomainError {}
+export class RollNotFound extends RollError {
+  constructor(message: string) {
+    super("not_found", message);
+  }
+}
+export class RollNotInState extends RollError {
+  constructor(message: string) {
+    super("not_allowed", message);
+  }
+}

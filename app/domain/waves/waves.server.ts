@@ -2,18 +2,16 @@ import { type Kysely, sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
+import { DomainError } from "../domain-error";
 import { enqueueBatches, enqueueWavePlan } from "./batch-queue.server";
 import { cancelBatchMembers } from "./dispatch.server";
 import type { WaveSegment, WaveSettings, WaveStatus } from "./wave";
 import { waveBatchIds } from "./wave-queries.server";
 
-/** A wave use case refused: the route maps `not_found` to 404 and `not_allowed` to 409 with the message. */
-export class WaveError extends Error {
-  constructor(
-    readonly code: "not_found" | "not_allowed",
-    message: string,
-  ) {
-    super(message);
+/** A wave use case refused: `not_found` (404) or `not_allowed` (409), with the message. */
+export class WaveError extends DomainError<"not_found" | "not_allowed"> {
+  constructor(code: "not_found" | "not_allowed", message: string) {
+    super(code, message);
     this.name = "WaveError";
   }
 }
