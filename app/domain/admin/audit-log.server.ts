@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { addDays, parisInstant } from "../lifecycle/paris-time";
 
 /** Reading the audit log: filters that each hit an index of audit_log, keyset pages (at desc, id desc). */
@@ -39,7 +39,7 @@ export type AuditPage =
  * depth (no OFFSET).
  */
 export async function readAuditLog(
-  db: Kysely<Database>,
+  db: DB,
   params: { filters: AuditFilters; after?: number | null; pageSize?: number },
 ): Promise<AuditPage> {
   const { filters } = params;
@@ -107,7 +107,7 @@ export async function readAuditLog(
  * (action, at) and (object_type, object_id, at) indexes: a few index probes per value, not a scan of millions.
  */
 export async function auditVocabulary(
-  db: Kysely<Database>,
+  db: DB,
 ): Promise<{ actions: string[]; objectTypes: string[] }> {
   const actions = await sql<{ v: string }>`
     WITH RECURSIVE t(v) AS (

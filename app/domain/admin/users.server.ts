@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { inTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { hashPassword } from "../auth/password.server";
@@ -32,7 +32,7 @@ function statusOf(row: { disabled_at: Date | null; locked_until: Date | null }, 
   return "active";
 }
 
-function baseQuery(db: Kysely<Database>) {
+function baseQuery(db: DB) {
   return db
     .selectFrom("app_user as u")
     .select((eb) => [
@@ -76,7 +76,7 @@ function likePattern(text: string): string {
 }
 
 export async function listUsers(
-  db: Kysely<Database>,
+  db: DB,
   params: { search?: string; page?: number; pageSize?: number },
 ): Promise<{ users: StaffUser[]; total: number; page: number; pageCount: number }> {
   const pageSize = params.pageSize ?? USERS_PAGE_SIZE;
@@ -105,7 +105,7 @@ export async function listUsers(
   return { users: rows.map((r) => toStaffUser(r, now)), total, page, pageCount };
 }
 
-export async function findStaffUser(db: Kysely<Database>, userId: number): Promise<StaffUser | null> {
+export async function findStaffUser(db: DB, userId: number): Promise<StaffUser | null> {
   const row = await baseQuery(db).where("u.id", "=", userId).executeTakeFirst();
   return row ? toStaffUser(row, new Date()) : null;
 }
@@ -120,7 +120,7 @@ export type CreateUserResult =
  * way the user must choose their own at first login.
  */
 export function createStaffUser(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { email: string; displayName: string; roles: Role[]; password?: string | null },
 ): Promise<CreateUserResult> {
@@ -185,7 +185,7 @@ function lockLifted() {
 
 /** Disables (revoking every session at once) or re-enables an account. An admin cannot disable themself. */
 export function setUserDisabled(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { userId: number; disabled: boolean },
 ): Promise<AdminActionResult<{ sessionsRevoked: number }>> {
@@ -220,7 +220,7 @@ export function setUserDisabled(
  * usual call is "I am locked out and forgot my password".
  */
 export function resetUserPassword(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { userId: number },
 ): Promise<AdminActionResult<{ temporaryPassword: string; sessionsRevoked: number }>> {
@@ -252,7 +252,7 @@ export function resetUserPassword(
 /** Sets the roles of an account. An admin cannot take their own admin role away (nobody would be left to
  * give it back). */
 export function setUserRoles(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { userId: number; roles: Role[] },
 ): Promise<AdminActionResult<{ added: Role[]; removed: Role[] }>> {
@@ -299,7 +299,7 @@ export function setUserRoles(
 
 /** Lifts a lockout now (wrong passwords or second factors), instead of waiting for it to expire. */
 export function unlockUser(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { userId: number },
 ): Promise<AdminActionResult> {

@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 
 /** Who did it and from where: taken from the request (or a job) by the caller. */
 export interface AuditActor {
@@ -22,7 +21,7 @@ const FORBIDDEN_DETAIL_KEYS = /^(nir|code|provisional_?code|password|totp|secret
  * The one audit writer. Call it inside the transaction of the change it records. Details must never hold a
  * clear NIR or code: such keys are refused here rather than trusted to every caller.
  */
-export async function writeAudit(db: Kysely<Database>, actor: AuditActor, entry: AuditEntry): Promise<void> {
+export async function writeAudit(db: DB, actor: AuditActor, entry: AuditEntry): Promise<void> {
   if (entry.details) {
     for (const key of Object.keys(entry.details)) {
       if (FORBIDDEN_DETAIL_KEYS.test(key))

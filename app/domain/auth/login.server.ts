@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { dummyPasswordHash, verifyPassword } from "./password.server";
 
 export const LOCKOUT_FAILURES = 5;
@@ -22,7 +22,7 @@ export function emailHash(email: string): string {
  * and the messages are the same either way, so that nothing reveals which accounts exist.
  */
 export async function attemptLogin(
-  db: Kysely<Database>,
+  db: DB,
   params: { email: string; password: string; ip: string },
 ): Promise<LoginResult> {
   const hashOfEmail = emailHash(params.email);

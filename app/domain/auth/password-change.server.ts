@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { inTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { hashPassword, verifyPassword } from "./password.server";
@@ -16,7 +15,7 @@ export type ChangePasswordResult =
  * session of the user ends (a thief's session does not survive the change); this one stays open.
  */
 export function changeOwnPassword(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { userId: number; sessionId: string; currentPassword: string; newPassword: string },
 ): Promise<ChangePasswordResult> {
@@ -68,7 +67,7 @@ export interface ActiveSession {
 
 /** The user's open sessions, newest first (shown on the account page next to "se déconnecter partout"). */
 export async function activeSessions(
-  db: Kysely<Database>,
+  db: DB,
   params: { userId: number; currentSessionId: string; idleMinutes: number },
 ): Promise<ActiveSession[]> {
   const rows = await db

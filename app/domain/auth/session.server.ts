@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createCookie } from "@remix-run/node";
-import type { Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import type { AppConfig } from "../../config/config.server";
 
 /**
@@ -31,7 +30,7 @@ export interface SessionRecord {
 }
 
 export async function createSession(
-  db: Kysely<Database>,
+  db: DB,
   config: AppConfig,
   params: { userId: number; secondFactorDone: boolean; ip: string | null; userAgent: string | null },
 ): Promise<{ token: string; session: SessionRecord }> {
@@ -57,11 +56,7 @@ export async function createSession(
 }
 
 /** The live session behind a token, or null when it expired (absolute or idle), was revoked or never was. */
-export async function findSession(
-  db: Kysely<Database>,
-  config: AppConfig,
-  token: string,
-): Promise<SessionRecord | null> {
+export async function findSession(db: DB, config: AppConfig, token: string): Promise<SessionRecord | null> {
   const id = tokenKey(token);
   const row = await db
     .selectFrom("user_session")
@@ -84,7 +79,7 @@ export async function findSession(
   };
 }
 
-export async function markSecondFactorDone(db: Kysely<Database>, sessionId: string): Promise<void> {
+export async function markSecondFactorDone(db: DB, sessionId: string): Promise<void> {
   await db
     .updateTable("user_session")
     .set({ second_factor_done: true })
@@ -92,7 +87,7 @@ export async function markSecondFactorDone(db: Kysely<Database>, sessionId: stri
     .execute();
 }
 
-export async function revokeSession(db: Kysely<Database>, sessionId: string): Promise<void> {
+export async function revokeSession(db: DB, sessionId: string): Promise<void> {
   await db
     .updateTable("user_session")
     .set({ revoked_at: new Date() })
@@ -102,7 +97,7 @@ export async function revokeSession(db: Kysely<Database>, sessionId: string): Pr
 }
 
 /** Logout everywhere, and what a password reset or a disabled account implies. */
-export async function revokeAllSessions(db: Kysely<Database>, userId: number): Promise<number> {
+export async function revokeAllSessions(db: DB, userId: number): Promise<number> {
   const result = await db
     .updateTable("user_session")
     .set({ revoked_at: new Date() })

@@ -1,6 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import QRCode from "qrcode";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { inTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { LOCKOUT_MINUTES } from "./login.server";
@@ -23,7 +23,7 @@ export interface TwoFactorStatus {
   recoveryCodesLeft: number;
 }
 
-export async function twoFactorStatus(db: Kysely<Database>, userId: number): Promise<TwoFactorStatus> {
+export async function twoFactorStatus(db: DB, userId: number): Promise<TwoFactorStatus> {
   const user = await db
     .selectFrom("app_user")
     .select(["totp_secret", "totp_enabled_at"])
@@ -48,7 +48,7 @@ export async function twoFactorStatus(db: Kysely<Database>, userId: number): Pro
  * enabled is refused: disable first (which asks for the password).
  */
 export async function startEnrolment(
-  db: Kysely<Database>,
+  db: DB,
   masterSecret: string,
   userId: number,
 ): Promise<{ kind: "started" } | { kind: "already_enabled" }> {
@@ -69,7 +69,7 @@ export interface PendingEnrolment {
 
 /** What the enrolment page shows: the secret (for manual entry) and its QR code as a data: URL. */
 export async function pendingEnrolment(
-  db: Kysely<Database>,
+  db: DB,
   masterSecret: string,
   user: { id: number; email: string },
 ): Promise<PendingEnrolment | null> {
@@ -86,7 +86,7 @@ export async function pendingEnrolment(
   return { secret, uri, qrDataUrl };
 }
 
-async function replaceRecoveryCodes(db: Kysely<Database>, userId: number): Promise<string[]> {
+async function replaceRecoveryCodes(db: DB, userId: number): Promise<string[]> {
   const codes = newRecoveryCodes();
   await db.deleteFrom("recovery_code").where("user_id", "=", userId).execute();
   await db
@@ -103,7 +103,7 @@ export type ConfirmEnrolmentResult =
 
 /** Confirms the enrolment with a code from the app; returns the recovery codes, to be shown once. */
 export function confirmEnrolment(
-  db: Kysely<Database>,
+  db: DB,
   masterSecret: string,
   actor: AuditActor,
   params: { userId: number; sessionId: string; code: string; now?: Date },
@@ -145,7 +145,7 @@ export type PasswordConfirmedResult<T> =
   | { kind: "wrong_password" }
   | { kind: "not_enabled" };
 
-async function passwordMatches(db: Kysely<Database>, userId: number, password: string): Promise<boolean> {
+async function passwordMatches(db: DB, userId: number, password: string): Promise<boolean> {
   const row = await db
     .selectFrom("app_user")
     .select("password_hash")
@@ -156,7 +156,7 @@ async function passwordMatches(db: Kysely<Database>, userId: number, password: s
 
 /** Turns the second factor off (asks for the password: a walked-away session must not do it). */
 export function disableTwoFactor(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { userId: number; password: string },
 ): Promise<PasswordConfirmedResult<object>> {
@@ -181,7 +181,7 @@ export function disableTwoFactor(
 
 /** New recovery codes (the old ones stop working), shown once. */
 export function regenerateRecoveryCodes(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { userId: number; password: string },
 ): Promise<PasswordConfirmedResult<{ recoveryCodes: string[] }>> {
@@ -217,7 +217,7 @@ export type SecondFactorResult =
  * password does not give unlimited guesses.
  */
 export function verifySecondFactor(
-  db: Kysely<Database>,
+  db: DB,
   masterSecret: string,
   actor: AuditActor,
   params: { userId: number; sessionId: string; code: string; now?: Date },

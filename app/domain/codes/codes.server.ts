@@ -1,6 +1,6 @@
-import { type Kysely, type RawBuilder, sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { attempt, DUPLICATE_KEY } from "../../../db/savepoint";
-import type { Database } from "../../../db/schema";
 import type { AppConfig } from "../../config/config.server";
 import { generateHashedCodes, HASH_BYTES, hashCode, normaliseCode } from "./code";
 
@@ -29,7 +29,7 @@ export interface IssuedCode {
 
 /** Issues one new code for a person; the previous active code is revoked in the same transaction. */
 export async function issueCode(
-  trx: Kysely<Database>,
+  trx: DB,
   config: Pick<AppConfig, "secrets">,
   params: IssueCodeParams,
 ): Promise<{ codeId: number; clearCode: string }> {
@@ -69,7 +69,7 @@ export interface IssueBatchParams {
  * active code per person.
  */
 export async function issueCodesForBatch(
-  trx: Kysely<Database>,
+  trx: DB,
   config: Pick<AppConfig, "secrets">,
   params: IssueBatchParams,
 ): Promise<IssuedCode[]> {
@@ -88,7 +88,7 @@ export async function issueCodesForBatch(
  * worker's CPU (and its garbage collection) for a million codes, while PostgreSQL wanted the other core.
  */
 export async function issueClearCodes(
-  trx: Kysely<Database>,
+  trx: DB,
   config: Pick<AppConfig, "secrets">,
   params: IssueBatchParams,
 ): Promise<string[]> {
@@ -96,7 +96,7 @@ export async function issueClearCodes(
 }
 
 async function insertCodes(
-  trx: Kysely<Database>,
+  trx: DB,
   config: Pick<AppConfig, "secrets">,
   params: IssueBatchParams,
   opts: { returnIds: boolean },
@@ -122,7 +122,7 @@ async function insertCodes(
 
 /** Runs the insert of new codes, revoking the persons' earlier active codes as `params.revoke` says. */
 async function insertReplacing(
-  trx: Kysely<Database>,
+  trx: DB,
   insert: RawBuilder<{ id: number; person_id: number }>,
   personIds: number[],
   params: IssueBatchParams,
@@ -143,7 +143,7 @@ async function insertReplacing(
 }
 
 async function revokeActiveCodes(
-  trx: Kysely<Database>,
+  trx: DB,
   personIds: number[],
   reason: string,
 ): Promise<number> {
@@ -155,7 +155,7 @@ async function revokeActiveCodes(
 }
 
 /** Revokes a person's active code (a reset, an opposition, a lost letter). Returns how many were revoked. */
-export async function revokeCodes(trx: Kysely<Database>, personId: number, reason: string): Promise<number> {
+export async function revokeCodes(trx: DB, personId: number, reason: string): Promise<number> {
   return revokeActiveCodes(trx, [personId], reason);
 }
 
@@ -164,7 +164,7 @@ export async function revokeCodes(trx: Kysely<Database>, personId: number, reaso
  * of a person is found by (batch, person): wave members do not record their code's id (see docs/waves.md).
  */
 export async function revokeBatchCodes(
-  trx: Kysely<Database>,
+  trx: DB,
   params: { batchId: number; personIds: number[]; reason: string },
 ): Promise<number> {
   if (params.personIds.length === 0) return 0;
@@ -182,7 +182,7 @@ export async function revokeBatchCodes(
  * person first (its active code, then its spent ones): a code only ever opens its own person's space.
  */
 export async function checkCode(
-  db: Kysely<Database>,
+  db: DB,
   config: Pick<AppConfig, "secrets">,
   params: { personId: number; code: string; now?: Date },
 ): Promise<{ status: CodeCheck; codeId: number | null }> {
@@ -208,7 +208,7 @@ export async function checkCode(
 }
 
 export async function verifyCode(
-  db: Kysely<Database>,
+  db: DB,
   config: Pick<AppConfig, "secrets">,
   params: { personId: number; code: string; now?: Date },
 ): Promise<CodeCheck> {
@@ -219,7 +219,7 @@ export async function verifyCode(
  * Marks a code used, once: a conditional update, so two concurrent activations cannot both consume it.
  * Returns false when the code was already used, revoked or expired in the meantime.
  */
-export async function consumeCode(trx: Kysely<Database>, codeId: number): Promise<boolean> {
+export async function consumeCode(trx: DB, codeId: number): Promise<boolean> {
   const result = await sql`
     UPDATE provisional_code SET used_at = now()
     WHERE id = ${codeId} AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
@@ -229,7 +229,7 @@ export async function consumeCode(trx: Kysely<Database>, codeId: number): Promis
 
 /** The person's active code, as metadata only (helpline screens: "a code was issued on … expires …"). */
 export async function activeCodeOf(
-  db: Kysely<Database>,
+  db: DB,
   personId: number,
 ): Promise<{ codeId: number; createdAt: Date; expiresAt: Date; waveId: number | null } | null> {
   const row = await db

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import {
   addState,
   emptyCounts,
@@ -31,7 +31,7 @@ export const NO_WAVE_LABEL = "Hors vague";
  * Reads the rollups only (funnel_current: one row per department × wave × state; funnel_daily: one row per
  * day × department × wave × transition), never the persons: the cost does not grow with the population.
  */
-export async function loadFunnel(db: Kysely<Database>, filters: FunnelFilters): Promise<FunnelModel> {
+export async function loadFunnel(db: DB, filters: FunnelFilters): Promise<FunnelModel> {
   const waveRows = await sql<{ id: number; name: string }>`SELECT id, name FROM wave ORDER BY id`.execute(db);
   const waveName = new Map(waveRows.rows.map((w) => [Number(w.id), w.name]));
   const nameOf = (id: number) => (id === 0 ? NO_WAVE_LABEL : (waveName.get(id) ?? `Vague n° ${id}`));

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
+import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
 import { bossDb } from "../../infra/job-client.server";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
@@ -51,7 +52,7 @@ function emptyCounts(): Record<JobState, number> {
 }
 
 /** Every queue pg-boss knows, with its job counts per state (queues without jobs show zeros). */
-export async function queueOverview(db: Kysely<Database>, boss: PgBoss): Promise<QueueSummary[]> {
+export async function queueOverview(db: DB, boss: PgBoss): Promise<QueueSummary[]> {
   const queues = await boss.getQueues();
   const rows = await sql<{ name: string; state: string; n: number }>`
     SELECT name, state::text AS state, count(*)::int AS n FROM pgboss.job GROUP BY name, state
@@ -81,7 +82,7 @@ export async function queueOverview(db: Kysely<Database>, boss: PgBoss): Promise
 export const HEARTBEAT_KEY = "worker.heartbeat";
 
 /** The last beat written by the heartbeat job (jobs/heartbeat.ts), judged against `now`. */
-export async function readWorkerStatus(db: Kysely<Database>, now = new Date()): Promise<WorkerStatus> {
+export async function readWorkerStatus(db: DB, now = new Date()): Promise<WorkerStatus> {
   const row = await db
     .selectFrom("app_setting")
     .select("updated_at")
@@ -92,7 +93,7 @@ export async function readWorkerStatus(db: Kysely<Database>, now = new Date()): 
 
 /** Failed jobs, most recent first; the error text is scrubbed of personal data before it leaves here. */
 export async function listFailures(
-  db: Kysely<Database>,
+  db: DB,
   params: { page: number; queue?: string | null; pageSize?: number },
 ): Promise<FailurePage> {
   const pageSize = params.pageSize ?? FAILURES_PAGE_SIZE;
@@ -146,7 +147,7 @@ export type RetryResult =
  * audits it, in one transaction. The row lock makes a double click retry once and report the second.
  */
 export async function retryFailedJob(
-  db: Kysely<Database>,
+  db: DB,
   boss: PgBoss,
   actor: AuditActor,
   params: { queue: string; id: string },

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
+import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
 import { bossDb } from "../../infra/job-client.server";
 import { QUEUES } from "../../infra/queues";
@@ -27,7 +28,7 @@ export interface CampaignResult {
  * twice changes nothing. `from` (YYYY-MM) limits the work to recent months (the daily run).
  */
 export async function computeCampaignIndicators(
-  trx: Kysely<Database>,
+  trx: DB,
   opts: {
     from?: string | null /** Force the raw basis (tests, or a rebuild that distrusts the rollups). */;
     basis?: "person_event";
@@ -112,7 +113,7 @@ export async function computeCampaignIndicators(
  * singleton: a second request while one is queued adds nothing). Audited. Returns false when already queued.
  */
 export async function requestCampaignRecompute(
-  db: Kysely<Database>,
+  db: DB,
   boss: PgBoss,
   actor: AuditActor,
 ): Promise<boolean> {

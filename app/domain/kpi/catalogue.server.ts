@@ -1,8 +1,8 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import type { Indicator, Target } from "./catalogue";
 
-export async function loadCatalogue(db: Kysely<Database>): Promise<Indicator[]> {
+export async function loadCatalogue(db: DB): Promise<Indicator[]> {
   const rows = await db.selectFrom("kpi_indicator").selectAll().orderBy("sort_order").execute();
   return rows.map((r) => ({
     code: r.code,
@@ -39,7 +39,7 @@ function toTarget(r: {
 }
 
 /** Current targets (one per indicator and year). */
-export async function loadTargets(db: Kysely<Database>): Promise<Target[]> {
+export async function loadTargets(db: DB): Promise<Target[]> {
   const rows = await db
     .selectFrom("kpi_target")
     .selectAll()
@@ -51,7 +51,7 @@ export async function loadTargets(db: Kysely<Database>): Promise<Target[]> {
 }
 
 /** Every target ever set, newest first (the history page). */
-export async function loadTargetHistory(db: Kysely<Database>): Promise<Target[]> {
+export async function loadTargetHistory(db: DB): Promise<Target[]> {
   const rows = await db
     .selectFrom("kpi_target")
     .selectAll()
@@ -64,7 +64,7 @@ export async function loadTargetHistory(db: Kysely<Database>): Promise<Target[]>
 }
 
 /** True when another context's table exists in this installation (to_regclass: no error when absent). */
-export async function tableExists(db: Kysely<Database>, table: string): Promise<boolean> {
+export async function tableExists(db: DB, table: string): Promise<boolean> {
   const { rows } = await sql<{ t: string | null }>`SELECT to_regclass(${table})::text AS t`.execute(db);
   return Boolean(rows[0]?.t);
 }

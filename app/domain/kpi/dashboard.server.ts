@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { parisParts } from "../lifecycle/paris-time";
 import { addMonths, DEPARTMENTS, isDepartmentCode, parsePeriod } from "./catalogue";
 import { loadCatalogue, loadTargets, tableExists } from "./catalogue.server";
@@ -35,7 +35,7 @@ export function parseDashboardFilters(params: URLSearchParams, today: string): D
  * ten-year dashboard reads a few thousand rows through the primary key; the model is built in memory.
  */
 export async function loadDashboard(
-  db: Kysely<Database>,
+  db: DB,
   filters: DashboardFilters,
   today: string = currentParisMonth(),
 ): Promise<DashboardModel> {
@@ -78,7 +78,7 @@ export async function loadDashboard(
 
 /** True when demo figures were loaded (a `demo` import; the small table, not the figures): the UI and the
  * report say so. */
-export async function hasDemoData(db: Kysely<Database>): Promise<boolean> {
+export async function hasDemoData(db: DB): Promise<boolean> {
   const { rows } = await sql<{ demo: boolean }>`
     SELECT EXISTS (SELECT 1 FROM kpi_import WHERE source = 'demo') AS demo
   `.execute(db);

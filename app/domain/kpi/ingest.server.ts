@@ -1,6 +1,5 @@
-import type { Kysely } from "kysely";
 import { z } from "zod";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import type { AuditActor } from "../audit/audit.server";
 import { loadCatalogue } from "./catalogue.server";
 import { currentParisMonth } from "./dashboard.server";
@@ -15,7 +14,7 @@ export type IngestOutcome =
   | { kind: "unreadable"; message: string };
 
 async function ingest(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   raws: RawObservation[],
   meta: { source: "upload" | "cli" | "api"; fileName: string | null; assumed: string | null },
@@ -33,7 +32,7 @@ async function ingest(
 
 /** A CSV file (upload or CLI): read, validated line by line, recorded all-or-nothing. */
 export async function importObservationFile(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   input: { bytes: Buffer; fileName: string; source: "upload" | "cli" },
 ): Promise<IngestOutcome> {
@@ -65,11 +64,7 @@ const apiBody = z.object({
 });
 
 /** The JSON body of POST /api/kpi/observations (signature already checked by the route). */
-export async function ingestApiObservations(
-  db: Kysely<Database>,
-  actor: AuditActor,
-  body: string,
-): Promise<IngestOutcome> {
+export async function ingestApiObservations(db: DB, actor: AuditActor, body: string): Promise<IngestOutcome> {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -89,7 +84,7 @@ export async function ingestApiObservations(
 }
 
 /** Stores an accepted API signature; false when it was already used (a replay). */
-export async function rememberSignature(db: Kysely<Database>, signature: string): Promise<boolean> {
+export async function rememberSignature(db: DB, signature: string): Promise<boolean> {
   await db
     .deleteFrom("kpi_api_signature")
     .where("received_at", "<", new Date(Date.now() - 15 * 60_000))

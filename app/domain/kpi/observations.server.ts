@@ -1,5 +1,5 @@
-import { type Kysely, type RawBuilder, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { type RawBuilder, sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import type { KpiSource } from "../../../db/tables/kpi";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import type { Observation } from "./observation";
@@ -21,7 +21,7 @@ export interface RecordResult {
  * table); the same value again changes nothing. So a figure re-sent is never counted twice.
  */
 export async function upsertObservations(
-  trx: Kysely<Database>,
+  trx: DB,
   incoming: RawBuilder<unknown>,
   source: KpiSource,
   importId: number,
@@ -80,7 +80,7 @@ export async function upsertObservations(
 
 /** Validated figures from a file, the CLI or the API: one import, one audit entry. Call inside a transaction. */
 export async function recordObservations(
-  trx: Kysely<Database>,
+  trx: DB,
   actor: AuditActor,
   input: { observations: Observation[]; source: "upload" | "cli" | "api"; fileName: string | null },
 ): Promise<RecordResult> {

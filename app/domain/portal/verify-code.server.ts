@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import type { AppConfig } from "../../config/config.server";
 import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import { type CodeCheck, verifyCode } from "../codes/codes.server";
@@ -30,7 +30,7 @@ function guardKey(secret: string, nir: string): string {
  * for 15 minutes (audited). Verification does not consume the code (see docs/lifecycle.md).
  */
 export async function verifyPortalCode(
-  db: Kysely<Database>,
+  db: DB,
   config: Pick<AppConfig, "secrets">,
   params: { nir: string; code: string; now?: Date },
 ): Promise<VerifyOutcome> {
