@@ -106,9 +106,7 @@ export async function readAuditLog(
  * The distinct actions and object types present (for the filter's suggestions), by a skip scan over the
  * (action, at) and (object_type, object_id, at) indexes: a few index probes per value, not a scan of millions.
  */
-export async function auditVocabulary(
-  db: DB,
-): Promise<{ actions: string[]; objectTypes: string[] }> {
+export async function auditVocabulary(db: DB): Promise<{ actions: string[]; objectTypes: string[] }> {
   const actions = await sql<{ v: string }>`
     WITH RECURSIVE t(v) AS (
       (SELECT action FROM audit_log ORDER BY action LIMIT 1)

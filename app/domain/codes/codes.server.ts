@@ -142,11 +142,7 @@ async function insertReplacing(
   return (await insert.execute(trx)).rows;
 }
 
-async function revokeActiveCodes(
-  trx: DB,
-  personIds: number[],
-  reason: string,
-): Promise<number> {
+async function revokeActiveCodes(trx: DB, personIds: number[], reason: string): Promise<number> {
   const result = await sql`
     UPDATE provisional_code SET revoked_at = now(), revoked_reason = ${reason}
     WHERE person_id = ANY(${personIds}::bigint[]) AND used_at IS NULL AND revoked_at IS NULL
