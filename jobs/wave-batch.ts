@@ -1,9 +1,9 @@
-import { runBatch } from "../app/domain/waves/dispatch.server";
+import { runBatch } from "../app/domain/waves/batch-run.server";
 import type { BatchJobData } from "../app/infra/queues";
 import { QUEUES } from "../app/infra/queues";
 import type { JobHandler } from "./job-context";
 
-/** Advances one batch through its states (see dispatch.server.ts); errors throw so pg-boss retries. */
+/** Advances one batch through its states (see batch-run.server.ts); errors throw so pg-boss retries. */
 export const waveBatch: JobHandler<BatchJobData> = {
   queue: QUEUES.waveBatch,
   options: { batchSize: 1, pollingIntervalSeconds: 1 },

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import PDFDocument from "pdfkit";
 import { createLogger } from "../../app/config/logger.server";
-import { issueMemberCodes } from "../../app/domain/waves/dispatch.server";
+import { issueMemberCodes } from "../../app/domain/waves/batch-codes.server";
 import { createEmailProvider } from "../../app/domain/waves/email-provider.server";
 import { materialiseWave } from "../../app/domain/waves/plan.server";
 import { DEFAULT_SETTINGS } from "../../app/domain/waves/wave";

@@ -21,7 +21,7 @@ import {
 import { createSmsGateway, normaliseMobile } from "../../app/domain/helpline/sms-gateway.server";
 import { signTelephonyBody, verifyTelephonySignature } from "../../app/domain/helpline/telephony";
 import { openCaseFromCall } from "../../app/domain/helpline/telephony.server";
-import { runBatch } from "../../app/domain/waves/dispatch.server";
+import { runBatch } from "../../app/domain/waves/batch-run.server";
 import { createEmailProvider, EmailTransientError } from "../../app/domain/waves/email-provider.server";
 import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import { action as telephonyAction } from "../../app/routes/api.telephony.calls";

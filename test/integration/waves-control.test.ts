@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { BatchBusyError, runBatch } from "../../app/domain/waves/dispatch.server";
+import { BatchBusyError, runBatch } from "../../app/domain/waves/batch-run.server";
 import { notifyMembers } from "../../app/domain/waves/notify.server";
 import { queueSingleNotification } from "../../app/domain/waves/single.server";
 import { cancelWave, pauseWave, resumeWave, WaveError } from "../../app/domain/waves/waves.server";

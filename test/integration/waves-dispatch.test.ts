@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { issueCode, verifyCode } from "../../app/domain/codes/codes.server";
 import { windowEnd } from "../../app/domain/lifecycle/window";
-import type { CrashPoint } from "../../app/domain/waves/dispatch.server";
+import type { CrashPoint } from "../../app/domain/waves/batch-run.server";
 import { letterNotifiedAt } from "../../app/domain/waves/wave";
 import { insertPersons } from "../factories";
 import { setupTestDatabase } from "../setup/database";

@@ -6,7 +6,7 @@ import type PgBoss from "pg-boss";
 import { afterAll, beforeAll } from "vitest";
 import type { AppConfig } from "../../app/config/config.server";
 import { createLogger } from "../../app/config/logger.server";
-import { type DispatchDeps, type RunOptions, runBatch } from "../../app/domain/waves/dispatch.server";
+import { type DispatchDeps, type RunOptions, runBatch } from "../../app/domain/waves/batch-run.server";
 import type { EmailProvider } from "../../app/domain/waves/email-provider.server";
 import { materialiseWave } from "../../app/domain/waves/plan.server";
 import { DEFAULT_SETTINGS, type WaveSegment, type WaveSettings } from "../../app/domain/waves/wave";

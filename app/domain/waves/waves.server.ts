@@ -4,7 +4,7 @@ import type { Database } from "../../../db/schema";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { DomainError } from "../domain-error";
 import { enqueueBatches, enqueueWavePlan } from "./batch-queue.server";
-import { cancelBatchMembers } from "./dispatch.server";
+import { cancelBatchMembers } from "./batch-state.server";
 import type { WaveSegment, WaveSettings, WaveStatus } from "./wave";
 import { waveBatchIds } from "./wave-queries.server";
 

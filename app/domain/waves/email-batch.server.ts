@@ -1,0 +1,154 @@
+import { sql } from "kysely";
+import { renderNotificationEmail } from "../../../reports/emails/notification-email";
+import { windowEnd } from "../lifecycle/window";
+import { type MemberForDelivery, membersToDeliver, reissueLost, statedWindowEnd } from "./batch-codes.server";
+import type { DispatchDeps, RunOptions } from "./batch-run.server";
+import { advance, type Batch, stopRequested } from "./batch-state.server";
+import { createEmailProvider, type SendResult } from "./email-provider.server";
+import { fallBackToLetter, recordIncident } from "./fallback.server";
+import { notifyMembers } from "./notify.server";
+import type { WaveSettings } from "./wave";
+
+/**
+ * An email batch's step after its codes are stored, `codes_stored → sent`: the emails go through the provider
+ * (rate-limited at the wave's hourly capacity, an idempotency key per member and code) in chunks, a few in
+ * flight, each chunk's accepted members recorded and notified at acceptance, its refused ones moved to a
+ * follow-up letter. A run that finds the batch at `codes_stored` without the clear codes first asks the
+ * provider which emails were accepted (those codes stand) and reissues only the others. Between chunks a
+ * paused wave stops the batch, a cancelled one cancels what is left of it.
+ */
+
+function emailKey(memberId: number, codeId: number | null): string {
+  return `mes-ops-notif-${memberId}-${codeId ?? 0}`;
+}
+
+/** codes_stored → sent (emails), in chunks; stops early on pause or cancel. */
+export async function sendEmailBatch(
+  deps: DispatchDeps,
+  batch: Batch,
+  owner: string,
+  settings: WaveSettings,
+  memory: Map<number, string> | null,
+  opts: RunOptions,
+): Promise<"sent" | "paused" | "cancelled"> {
+  const provider =
+    deps.provider ??
+    createEmailProvider(deps.config, {
+      ratePerSecond: batch.wave_id == null ? null : settings.emailCapacityPerHour / 3600,
+    });
+  let members = await membersToDeliver(deps.db, batch.id);
+  let codes = memory;
+  if (!codes && members.length > 0) {
+    // Recovery: which of these were accepted before the interruption? Those codes stand.
+    const accepted: Array<{ member: MemberForDelivery; messageId: string; acceptedAt: Date }> = [];
+    const lost: MemberForDelivery[] = [];
+    for (const m of members) {
+      const found = await provider.lookup(emailKey(m.id, m.code_id));
+      if (found) accepted.push({ member: m, ...found });
+      else lost.push(m);
+    }
+    await recordAccepted(deps, batch, settings, accepted);
+    codes = lost.length > 0 ? await reissueLost(deps, batch, owner, settings, lost) : new Map();
+    members = await membersToDeliver(deps.db, batch.id);
+  }
+  const chunk = opts.emailChunk ?? 50;
+  const concurrency = opts.emailConcurrency ?? 8;
+  for (let i = 0; i < members.length; i += chunk) {
+    const stop = await stopRequested(deps.db, batch, owner);
+    if (stop) return stop;
+    const slice = members.slice(i, i + chunk);
+    const results = await mapSettled(slice, concurrency, async (m) => {
+      const code = codes?.get(m.id);
+      if (!code) throw new Error("code manquant pour un destinataire");
+      const end = statedWindowEnd(batch, m, windowEnd(new Date(), settings.windowDays));
+      const email = renderNotificationEmail({
+        firstName: m.first_name,
+        lastName: m.last_name,
+        code,
+        windowEnd: end,
+        codeExpiresAt: new Date(end.getTime() + deps.config.codeGraceDays * 86400_000),
+      });
+      return provider.send({ idempotencyKey: emailKey(m.id, m.code_id), to: m.email ?? "", ...email });
+    });
+    if (opts.crashAt) await opts.crashAt("email_accepted");
+    const accepted: Array<{ member: MemberForDelivery; messageId: string; acceptedAt: Date }> = [];
+    const rejected: Array<{ member: MemberForDelivery; message: string }> = [];
+    let firstError: unknown = null;
+    slice.forEach((m, k) => {
+      const r = results[k];
+      if (r.status === "rejected") firstError ??= r.reason;
+      else if (r.value.kind === "accepted")
+        accepted.push({ member: m, messageId: r.value.messageId, acceptedAt: r.value.acceptedAt });
+      else
+        rejected.push({ member: m, message: (r.value as Extract<SendResult, { kind: "rejected" }>).message });
+    });
+    await recordAccepted(deps, batch, settings, accepted);
+    if (rejected.length > 0) {
+      await deps.db.transaction().execute(async (trx) => {
+        await fallBackToLetter(trx, deps.boss, {
+          waveId: batch.wave_id,
+          memberIds: rejected.map((r) => r.member.id),
+          reason: rejected[0].message,
+        });
+      });
+      await recordIncident(deps.db, {
+        waveId: batch.wave_id,
+        batchId: batch.id,
+        kind: "email_rejected",
+        message: `${rejected.length} e-mail(s) refusé(s) (${rejected[0].message}) : bascule vers un courrier avec un nouveau code`,
+      });
+    }
+    if (firstError) throw firstError;
+  }
+  await deps.db.transaction().execute((trx) => advance(trx, batch, owner, "codes_stored", "sent"));
+  return "sent";
+}
+
+async function recordAccepted(
+  deps: DispatchDeps,
+  batch: Batch,
+  settings: WaveSettings,
+  accepted: Array<{ member: MemberForDelivery; messageId: string; acceptedAt: Date }>,
+): Promise<void> {
+  if (accepted.length === 0) return;
+  await deps.db.transaction().execute(async (trx) => {
+    await sql`
+      UPDATE wave_member m SET provider_message_id = u.message_id
+      FROM unnest(${accepted.map((a) => a.member.id)}::bigint[], ${accepted.map((a) => a.messageId)}::text[]) AS u(id, message_id)
+      WHERE m.id = u.id
+    `.execute(trx);
+    await notifyMembers(trx, {
+      waveId: batch.wave_id,
+      batchId: batch.id,
+      channel: "email",
+      members: accepted.map((a) => ({ memberId: a.member.id, notifiedAt: a.acceptedAt })),
+      windowDays: settings.windowDays,
+      codeGraceDays: deps.config.codeGraceDays,
+      at: new Date(),
+      memberStatus: "sent",
+      keepWindowOfNotified: batch.kind === "single",
+    });
+  });
+}
+
+/** Runs `fn` over items with at most `limit` in flight, keeping every outcome. */
+async function mapSettled<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        out[i] = { status: "fulfilled", value: await fn(items[i]) };
+      } catch (reason) {
+        out[i] = { status: "rejected", reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
