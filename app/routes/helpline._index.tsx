@@ -7,6 +7,7 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
+import { ActionResult } from "~/components/action-result";
 import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { DomainError } from "~/domain/domain-error";
@@ -169,11 +170,7 @@ export default function HelplineConsole() {
           </p>
         </div>
       </div>
-      {result ? (
-        <div className={result.ok ? "alert alert-success" : "alert alert-error"} role="alert">
-          {result.message}
-        </div>
-      ) : null}
+      <ActionResult result={result} />
       {!data.agent ? (
         <div className="alert alert-warning">
           Vous n'avez pas encore de profil de conseiller (files et capacité) : demandez à un superviseur de

@@ -13,6 +13,7 @@ import {
   YAxis,
 } from "recharts";
 import { z } from "zod";
+import { ActionResult } from "~/components/action-result";
 import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { loadStaffingForecast, saveForecastSettings, saveRoster } from "~/domain/helpline/forecast.server";
@@ -184,11 +185,7 @@ export default function Forecast() {
           </p>
         </div>
       </div>
-      {result ? (
-        <div className={result.ok ? "alert alert-success" : "alert alert-error"} role="alert">
-          {result.message}
-        </div>
-      ) : null}
+      <ActionResult result={result} />
       <div className="grid">
         <div className="stat">
           <div className="stat-label">Taux d'appel par notification</div>

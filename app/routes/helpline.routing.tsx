@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
+import { ActionResult } from "~/components/action-result";
 import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { DomainError } from "~/domain/domain-error";
@@ -188,11 +189,7 @@ export default function Routing() {
           </p>
         </div>
       </div>
-      {result ? (
-        <div className={result.ok ? "alert alert-success" : "alert alert-error"} role="alert">
-          {result.message}
-        </div>
-      ) : null}
+      <ActionResult result={result} />
 
       <section className="card" aria-labelledby="queues-title">
         <h2 id="queues-title">Files</h2>
