@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { Field } from "~/components/field";
+import { Pagination } from "~/components/pagination";
 import { auditVocabulary, readAuditLog } from "~/domain/admin/audit-log.server";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { PARIS } from "~/domain/lifecycle/paris-time";
@@ -244,13 +245,16 @@ export default function AuditLog() {
           </table>
         </div>
       )}
-      <nav className="pagination" aria-label="Pagination du journal">
-        {!data.firstPage ? (
-          <Link to={filterQuery ? `?${filterQuery}` : "/admin/audit"}>← Revenir aux plus récentes</Link>
-        ) : null}
-        {nextHref ? <Link to={nextHref}>Entrées plus anciennes →</Link> : null}
-        <span className="hint">50 entrées par page.</span>
-      </nav>
+      <Pagination
+        label="Pagination du journal"
+        previous={
+          !data.firstPage
+            ? { to: filterQuery ? `?${filterQuery}` : "/admin/audit", label: "← Revenir aux plus récentes" }
+            : null
+        }
+        next={nextHref ? { to: nextHref, label: "Entrées plus anciennes →" } : null}
+        note="50 entrées par page."
+      />
     </>
   );
 }

@@ -1,7 +1,9 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
+import { ActionResult } from "~/components/action-result";
 import { CsrfInput } from "~/components/csrf";
+import { Pagination } from "~/components/pagination";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { describeAge, JOB_STATE_LABELS, JOB_STATES } from "~/domain/jobs/job-status";
 import { listFailures, queueOverview, readWorkerStatus, retryFailedJob } from "~/domain/jobs/jobs.server";
@@ -112,11 +114,7 @@ export default function AdminJobs() {
         </div>
       </div>
 
-      {result ? (
-        <div className={result.ok ? "alert alert-success" : "alert alert-error"} role="alert">
-          {result.message}
-        </div>
-      ) : null}
+      <ActionResult result={result} />
 
       <section className="card" aria-labelledby="worker-title">
         <h2 id="worker-title">Worker</h2>
@@ -279,18 +277,20 @@ export default function AdminJobs() {
                 </tbody>
               </table>
             </div>
-            <nav className="pagination" aria-label="Pages des échecs">
-              {failures.page > 1 ? (
-                <Link to={pageHref(failures.page - 1, queueFilter)}>← Précédente</Link>
-              ) : null}
-              <span>
-                Page {failures.page} sur {failures.pageCount} — {failures.total} tâche
-                {failures.total > 1 ? "s" : ""} en échec
-              </span>
-              {failures.page < failures.pageCount ? (
-                <Link to={pageHref(failures.page + 1, queueFilter)}>Suivante →</Link>
-              ) : null}
-            </nav>
+            <Pagination
+              label="Pages des échecs"
+              page={failures.page}
+              pages={failures.pageCount}
+              href={(page) => pageHref(page, queueFilter)}
+              previousLabel="← Précédente"
+              nextLabel="Suivante →"
+              summary={
+                <>
+                  Page {failures.page} sur {failures.pageCount} — {failures.total} tâche
+                  {failures.total > 1 ? "s" : ""} en échec
+                </>
+              }
+            />
           </>
         )}
       </section>

@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { Pagination } from "~/components/pagination";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
 import { listOutbox } from "~/domain/waves/email-provider.server";
@@ -79,13 +80,17 @@ export default function Outbox() {
         </section>
       )}
       {pages > 1 ? (
-        <nav className="pagination" aria-label="Pages">
-          {page > 1 ? <Link to={`?page=${page - 1}`}>Page précédente</Link> : null}
-          <span>
-            Page {page} sur {pages} ({total} messages)
-          </span>
-          {page < pages ? <Link to={`?page=${page + 1}`}>Page suivante</Link> : null}
-        </nav>
+        <Pagination
+          label="Pages"
+          page={page}
+          pages={pages}
+          href={(p) => `?page=${p}`}
+          summary={
+            <>
+              Page {page} sur {pages} ({total} messages)
+            </>
+          }
+        />
       ) : null}
     </>
   );

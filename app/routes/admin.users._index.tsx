@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { Pagination } from "~/components/pagination";
 import { RoleBadges, StatusBadge } from "~/components/staff-user";
 import { listUsers } from "~/domain/admin/users.server";
 import { requirePermission } from "~/domain/auth/guards.server";
@@ -102,15 +103,19 @@ export default function AdminUsers() {
           </table>
         </div>
       )}
-      <nav className="pagination" aria-label="Pagination des utilisateurs">
-        {data.page > 1 ? <Link to={pageHref(data.q, data.page - 1)}>← Page précédente</Link> : null}
-        <span>
-          Page {data.page} sur {data.pageCount} — {data.total} utilisateur{data.total > 1 ? "s" : ""}
-        </span>
-        {data.page < data.pageCount ? (
-          <Link to={pageHref(data.q, data.page + 1)}>Page suivante →</Link>
-        ) : null}
-      </nav>
+      <Pagination
+        label="Pagination des utilisateurs"
+        page={data.page}
+        pages={data.pageCount}
+        href={(page) => pageHref(data.q, page)}
+        previousLabel="← Page précédente"
+        nextLabel="Page suivante →"
+        summary={
+          <>
+            Page {data.page} sur {data.pageCount} — {data.total} utilisateur{data.total > 1 ? "s" : ""}
+          </>
+        }
+      />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
 import { FunnelChart } from "~/components/funnel-chart";
+import { Pagination } from "~/components/pagination";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { parseFunnelFilters } from "~/domain/funnel/filters";
 import { FUNNEL_LABELS, formatRateFr, rate } from "~/domain/funnel/funnel";
@@ -162,13 +163,7 @@ export default function FunnelPage() {
               </table>
             </section>
             {data.pages > 1 ? (
-              <nav className="pagination" aria-label="Pagination">
-                {data.page > 1 ? <Link to={pageHref(data.page - 1)}>Page précédente</Link> : null}
-                <span>
-                  Page {data.page} sur {data.pages}
-                </span>
-                {data.page < data.pages ? <Link to={pageHref(data.page + 1)}>Page suivante</Link> : null}
-              </nav>
+              <Pagination label="Pagination" page={data.page} pages={data.pages} href={pageHref} />
             ) : null}
           </>
         )}

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "~/components/csrf";
+import { Pagination } from "~/components/pagination";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { formatMonthFr, formatNumberFr } from "~/domain/kpi/format";
 import { listReports, reportPeriodFor, requestReport } from "~/domain/kpi/reports.server";
@@ -106,13 +107,17 @@ export default function KpiReports() {
         </div>
       )}
       {pages > 1 ? (
-        <nav className="pagination" aria-label="Pages des rapports">
-          {page > 1 ? <Link to={`?page=${page - 1}`}>Page précédente</Link> : null}
-          <span>
-            Page {page} / {pages}
-          </span>
-          {page < pages ? <Link to={`?page=${page + 1}`}>Page suivante</Link> : null}
-        </nav>
+        <Pagination
+          label="Pages des rapports"
+          page={page}
+          pages={pages}
+          href={(p) => `?page=${p}`}
+          summary={
+            <>
+              Page {page} / {pages}
+            </>
+          }
+        />
       ) : null}
     </>
   );

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { Pagination } from "~/components/pagination";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { STATE_LABELS } from "~/domain/lifecycle/transitions";
 import { checkNir, describeNirProblem, formatNir, maskNir } from "~/domain/persons/nir";
@@ -198,10 +199,11 @@ export default function Persons() {
           </table>
         </section>
       )}
-      <nav className="pagination" aria-label="Pagination">
-        {params.get("after") ? <Link to={`/persons?${first}`}>« Première page</Link> : null}
-        {nextAfter ? <Link to={`/persons?${next}`}>Page suivante »</Link> : null}
-      </nav>
+      <Pagination
+        label="Pagination"
+        previous={params.get("after") ? { to: `/persons?${first}`, label: "« Première page" } : null}
+        next={nextAfter ? { to: `/persons?${next}`, label: "Page suivante »" } : null}
+      />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { Pagination } from "~/components/pagination";
 import { formatBytes, formatNumber, ROLL_STATE_BADGES } from "~/components/roll-format";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
@@ -96,10 +97,11 @@ export default function Rolls() {
           </table>
         </section>
       )}
-      <nav className="pagination" aria-label="Pagination">
-        {!first ? <Link to="/rolls">« Plus récents</Link> : null}
-        {nextBefore ? <Link to={`/rolls?before=${nextBefore}`}>Plus anciens »</Link> : null}
-      </nav>
+      <Pagination
+        label="Pagination"
+        previous={!first ? { to: "/rolls", label: "« Plus récents" } : null}
+        next={nextBefore ? { to: `/rolls?before=${nextBefore}`, label: "Plus anciens »" } : null}
+      />
     </>
   );
 }

@@ -3,7 +3,9 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator
 import { useEffect, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { z } from "zod";
+import { ActionResult } from "~/components/action-result";
 import { CsrfInput } from "~/components/csrf";
+import { Pagination } from "~/components/pagination";
 import { PreviewPanel } from "~/components/wave-preview";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { can } from "~/domain/auth/permissions";
@@ -362,11 +364,7 @@ export default function WavePage() {
           ) : null}
         </div>
       </div>
-      {result ? (
-        <div className={result.ok ? "alert alert-success" : "alert alert-error"} role="alert">
-          {result.message}
-        </div>
-      ) : null}
+      <ActionResult result={result} />
 
       {wave.status === "draft" ? (
         <section className="card" aria-labelledby="draft-title">
@@ -473,15 +471,14 @@ export default function WavePage() {
             </section>
           )}
           {batches.pages > 1 ? (
-            <nav className="pagination" aria-label="Pages des lots">
-              {batches.page > 1 ? <Link to={`?page=${batches.page - 1}`}>Lots précédents</Link> : null}
-              <span>
-                Page {batches.page} sur {batches.pages}
-              </span>
-              {batches.page < batches.pages ? (
-                <Link to={`?page=${batches.page + 1}`}>Lots suivants</Link>
-              ) : null}
-            </nav>
+            <Pagination
+              label="Pages des lots"
+              page={batches.page}
+              pages={batches.pages}
+              href={(page) => `?page=${page}`}
+              previousLabel="Lots précédents"
+              nextLabel="Lots suivants"
+            />
           ) : null}
         </section>
       ) : null}

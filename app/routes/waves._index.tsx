@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { Pagination } from "~/components/pagination";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { can } from "~/domain/auth/permissions";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
@@ -99,15 +100,7 @@ export default function Waves() {
           </table>
         </section>
       )}
-      {pages > 1 ? (
-        <nav className="pagination" aria-label="Pages">
-          {page > 1 ? <Link to={`?page=${page - 1}`}>Page précédente</Link> : null}
-          <span>
-            Page {page} sur {pages}
-          </span>
-          {page < pages ? <Link to={`?page=${page + 1}`}>Page suivante</Link> : null}
-        </nav>
-      ) : null}
+      {pages > 1 ? <Pagination label="Pages" page={page} pages={pages} href={(p) => `?page=${p}`} /> : null}
     </>
   );
 }
