@@ -3,7 +3,8 @@ import type { Database } from "../../../db/schema";
 import { inDepartmentsSql } from "../persons/department";
 import { maskNir } from "../persons/nir";
 import { ofRollsSql } from "../rolls/roll-persons";
-import { type Channel, EMAIL_PATTERN, type ExclusionReason, type WaveSegment } from "./wave";
+import { channelSql } from "./channel-sql.server";
+import type { Channel, ExclusionReason, WaveSegment } from "./wave";
 
 /**
  * The segment of a wave in SQL: who matches the filters, which channel each gets, and why some are left
@@ -22,11 +23,6 @@ function filterSql(segment: WaveSegment, at: Date): RawBuilder<boolean> {
   if (segment.hasEmail === "yes") parts.push(sql`p.email IS NOT NULL`);
   if (segment.hasEmail === "no") parts.push(sql`p.email IS NULL`);
   return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
-}
-
-export function channelSql(forceLetters: boolean): RawBuilder<Channel> {
-  return sql<Channel>`CASE WHEN NOT ${forceLetters}::boolean AND p.email ~ ${EMAIL_PATTERN} AND p.email_bounced_at IS NULL
-    THEN 'email' ELSE 'letter' END`;
 }
 
 /** The first reason that keeps a person of the filtered segment out of the wave, or NULL. */

@@ -3,7 +3,8 @@ import type PgBoss from "pg-boss";
 import type { Database } from "../../../db/schema";
 import { parisDate } from "../lifecycle/paris-time";
 import { enqueueBatches } from "./batch-queue.server";
-import { type Channel, isPlausibleEmail } from "./wave";
+import { hasUsableEmail } from "./channel";
+import type { Channel } from "./wave";
 
 export type SingleNotificationResult =
   | { ok: true; batchId: number; memberId: number }
@@ -27,10 +28,7 @@ export async function queueSingleNotification(
     .where("id", "=", params.personId)
     .executeTakeFirst();
   if (!person) return { ok: false, code: "not_found", reason: "assuré inconnu" };
-  if (
-    params.channel === "email" &&
-    (!person.email || !isPlausibleEmail(person.email) || person.email_bounced_at)
-  ) {
+  if (params.channel === "email" && !hasUsableEmail(person)) {
     return { ok: false, code: "no_email", reason: "aucune adresse e-mail valide pour cet assuré" };
   }
   if (params.channel === "letter" && (!person.address_line || !person.postal_code)) {

@@ -103,24 +103,6 @@ export interface SendHours {
 /** Batches leave between 08:00 and 20:00 Paris time unless configured otherwise (SEND_HOURS). */
 export const EMAIL_HOURS: SendHours = { from: 8, to: 20 };
 
-/**
- * Email is the channel when the person has a plausible, non-bounced address and the wave does not force
- * letters. The same rule exists in SQL (CHANNEL_SQL in segment.server.ts).
- */
-export function chooseChannel(
-  person: { email: string | null; email_bounced_at: Date | null },
-  forceLetters: boolean,
-): Channel {
-  return !forceLetters && person.email && isPlausibleEmail(person.email) && !person.email_bounced_at
-    ? "email"
-    : "letter";
-}
-
-export const EMAIL_PATTERN = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$";
-export function isPlausibleEmail(email: string): boolean {
-  return new RegExp(EMAIL_PATTERN).test(email);
-}
-
 /** Statuses in which a wave still holds its members (a person is in at most one such wave). */
 export const OPEN_WAVE_STATUSES: WaveStatus[] = ["scheduled", "running", "paused"];
 
