@@ -10,6 +10,7 @@ import { issueCode } from "../codes/codes.server";
 import { addDays, formatDateTime, formatShortDate, parisDate, parisInstant } from "../lifecycle/paris-time";
 import { applyTransition } from "../lifecycle/transition.server";
 import type { LifecycleEvent } from "../lifecycle/transitions";
+import { channelFor, hasUsableEmail } from "../waves/channel";
 import type { ResetChannel } from "./case";
 import { type CaseActor, lockOwnCase } from "./cases.server";
 import { HelplineError } from "./errors";
@@ -149,10 +150,6 @@ async function verifiedPerson(trx: Kysely<Database>, caseActor: CaseActor, caseI
   return { case: c, person };
 }
 
-function mailChannelOf(person: { email: string | null; email_bounced_at: Date | null }): "email" | "letter" {
-  return person.email && !person.email_bounced_at ? "email" : "letter";
-}
-
 async function lifecycleAction(
   db: Kysely<Database>,
   deps: PersonActionDeps,
@@ -177,7 +174,7 @@ async function lifecycleAction(
       details: { caseId: c.id },
     });
     if (!result.ok) throw new HelplineError("refused", `refusé : ${result.reason}`);
-    const channel = mailChannelOf(person);
+    const channel = channelFor(person);
     await requestNotification(trx, deps, {
       personId: person.id,
       channel,
@@ -249,7 +246,7 @@ export async function resendNotification(
         "espace déjà activé, opposé, créé ou clôturé : plus de notification à renvoyer",
       );
     }
-    if (params.channel === "email" && (!person.email || person.email_bounced_at)) {
+    if (params.channel === "email" && !hasUsableEmail(person)) {
       throw new HelplineError(
         "invalid",
         "pas d'adresse e-mail valide pour cet assuré : choisissez le courrier",
@@ -336,7 +333,7 @@ export async function resetCode(
         "pas de numéro de mobile connu pour cet assuré : choisissez l'e-mail ou le courrier",
       );
     }
-    if (params.channel === "email" && (!person.email || person.email_bounced_at)) {
+    if (params.channel === "email" && !hasUsableEmail(person)) {
       throw new HelplineError(
         "invalid",
         "pas d'adresse e-mail valide pour cet assuré : choisissez le SMS ou le courrier",
