@@ -1,15 +1,17 @@
 import { parse } from "csv-parse/sync";
 import iconv from "iconv-lite";
 import { DomainError } from "../domain-error";
+import { sniffEncoding, type TextEncoding, UTF8_BOM_LENGTH } from "../files/text-encoding";
 import type { RawObservation } from "./observation";
 
 /**
  * Reads a KPI figures file (small: a few thousand lines at most, so it is parsed in memory): UTF-8 or
- * Windows-1252, with or without BOM, `;` or `,` separated, French or English headers. Says what it assumed.
+ * Windows-1252, with or without BOM (files/text-encoding.ts), `;` or `,` separated, French or English
+ * headers. Says what it assumed.
  */
 export interface ObservationFile {
   rows: RawObservation[];
-  encoding: "utf-8" | "windows-1252";
+  encoding: TextEncoding;
   delimiter: ";" | ",";
 }
 
@@ -40,13 +42,14 @@ const HEADERS: Record<string, keyof Omit<RawObservation, "line">> = {
 };
 const REQUIRED: Array<keyof Omit<RawObservation, "line">> = ["indicator", "period", "value"];
 
+/** The bytes after a BOM must be UTF-8 too, or the file is read as Windows-1252 (BOM left out). */
 function decode(bytes: Buffer): { text: string; encoding: ObservationFile["encoding"] } {
-  const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
-  try {
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(body), encoding: "utf-8" };
-  } catch {
-    return { text: iconv.decode(body, "win1252"), encoding: "windows-1252" };
-  }
+  const { encoding, hasBom } = sniffEncoding(bytes, { checkAfterBom: true });
+  const body = hasBom ? bytes.subarray(UTF8_BOM_LENGTH) : bytes;
+  return {
+    text: encoding === "utf-8" ? new TextDecoder("utf-8").decode(body) : iconv.decode(body, "win1252"),
+    encoding,
+  };
 }
 
 export function readObservationFile(bytes: Buffer): ObservationFile {

@@ -1,17 +1,19 @@
+import { type Delimiter, detectDelimiter } from "../files/delimiter";
+import { sniffEncoding, type TextEncoding, UTF8_BOM_LENGTH } from "../files/text-encoding";
 import { checkNir, describeNirProblem, maskNir } from "../persons/nir";
 import { normaliseHeader, ROLL_COLUMNS } from "../rolls/columns";
 import { CsvRecordSplitter } from "../rolls/csv-records";
-import { detectDelimiter } from "../rolls/roll-file";
 
 /**
  * A file of paper opposition forms: one NIR a line (header optional), optionally the date the form was
  * received. Same reading rules as rolls — UTF-8 or Windows-1252, with or without BOM, `;` `,` or tab,
- * quoted fields, CRLF — through the rolls context's splitter and delimiter detection.
+ * quoted fields, CRLF — through the file reader's encoding and delimiter detection (app/domain/files) and
+ * the rolls context's splitter.
  */
 export interface PaperFormat {
-  encoding: "utf-8" | "windows-1252";
+  encoding: TextEncoding;
   hasBom: boolean;
-  delimiter: ";" | "," | "\t";
+  delimiter: Delimiter;
   hasHeader: boolean;
   nirColumn: number;
   dateColumn: number | null;
@@ -48,14 +50,11 @@ const DATE_ALIASES = new Set([
   "date d opposition",
 ]);
 
+/** A BOM settles UTF-8 (a byte after it that is not reads as U+FFFD); else UTF-8 or Windows-1252. */
 function decode(bytes: Buffer): { text: string; encoding: PaperFormat["encoding"]; hasBom: boolean } {
-  const hasBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  if (hasBom) return { text: new TextDecoder("utf-8").decode(bytes.subarray(3)), encoding: "utf-8", hasBom };
-  try {
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), encoding: "utf-8", hasBom };
-  } catch {
-    return { text: new TextDecoder("windows-1252").decode(bytes), encoding: "windows-1252", hasBom };
-  }
+  const { encoding, hasBom } = sniffEncoding(bytes);
+  const text = new TextDecoder(encoding).decode(hasBom ? bytes.subarray(UTF8_BOM_LENGTH) : bytes);
+  return { text, encoding, hasBom };
 }
 
 /** `12/02/2022` or `2022-02-12` → noon Paris that day (a received date, not an instant). */

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
 import { open } from "node:fs/promises";
+import { type Delimiter, detectDelimiter } from "../files/delimiter";
+import { sniffEncoding, type TextEncoding } from "../files/text-encoding";
 import { EncodingError, Utf8RecordReader } from "./byte-records";
 import { type ColumnMap, mapHeader } from "./columns";
 import { CsvRecordSplitter } from "./csv-records";
@@ -16,9 +18,9 @@ import {
 
 /** What the importer found out about a file before loading anything (stated on the roll page). */
 export interface RollFormat {
-  encoding: "utf-8" | "windows-1252";
+  encoding: TextEncoding;
   hasBom: boolean;
-  delimiter: ";" | "," | "\t";
+  delimiter: Delimiter;
   lineEnding: "CRLF" | "LF";
   header: string[];
   columns: ColumnMap;
@@ -32,9 +34,10 @@ const SNIFF_BYTES = 4 * 1024 * 1024;
 const DECODE_PIECE = 32 * 1024;
 
 /**
- * Encoding: a UTF-8 BOM, or the first MBs decoding as strict UTF-8, means UTF-8; anything else is taken
- * as Windows-1252 (the legacy systems' encoding). Delimiter: the most frequent of `;` `,` tab in the
- * header line. A header lacking a required column refuses the file here, before any row is read.
+ * Encoding (files/text-encoding.ts): a UTF-8 BOM, or the first MBs decoding as strict UTF-8, means UTF-8;
+ * anything else is taken as Windows-1252 (the legacy systems' encoding). Delimiter (files/delimiter.ts):
+ * the most frequent of `;` `,` tab in the header line. A header lacking a required column refuses the file
+ * here, before any row is read.
  */
 export async function inspectRollFile(path: string): Promise<FormatCheck> {
   const handle = await open(path, "r");
@@ -47,15 +50,8 @@ export async function inspectRollFile(path: string): Promise<FormatCheck> {
     await handle.close();
   }
   if (head.length === 0) return { ok: false, message: "fichier vide : aucun en-tête ni aucune ligne" };
-  const hasBom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
-  let encoding: RollFormat["encoding"] = "utf-8";
-  if (!hasBom) {
-    try {
-      new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true });
-    } catch {
-      encoding = "windows-1252";
-    }
-  }
+  // The first MBs only: a character cut at their end is not held against UTF-8.
+  const { encoding, hasBom } = sniffEncoding(head, { partial: true });
   const text = new TextDecoder(encoding).decode(head, { stream: true });
   const firstLine = /^[\s]*([^\n]*)(\n?)/.exec(text);
   const headerLine = (firstLine?.[1] ?? "").replace(/\r$/, "");
@@ -81,17 +77,6 @@ export async function inspectRollFile(path: string): Promise<FormatCheck> {
       ignoredColumns: mapped.ignored,
     },
   };
-}
-
-export function detectDelimiter(headerLine: string): RollFormat["delimiter"] {
-  let inQuotes = false;
-  const counts = { ";": 0, ",": 0, "\t": 0 };
-  for (const ch of headerLine) {
-    if (ch === '"') inQuotes = !inQuotes;
-    else if (!inQuotes && (ch === ";" || ch === "," || ch === "\t")) counts[ch]++;
-  }
-  if (counts["\t"] > counts[";"] && counts["\t"] > counts[","]) return "\t";
-  return counts[","] > counts[";"] ? "," : ";";
 }
 
 export interface CheckedFileChunk extends CheckedChunk {
