@@ -1,7 +1,8 @@
 import { stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { importRoll, rollOutcome } from "../app/domain/rolls/import.server";
+import { importRoll } from "../app/domain/rolls/import.server";
+import { rollOutcome } from "../app/domain/rolls/import-outcome.server";
 import { formatCount, lineMessage } from "../app/domain/rolls/reasons";
 import {
   DELIMITER_LABELS,

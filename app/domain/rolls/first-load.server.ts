@@ -1,7 +1,31 @@
 import { sql } from "kysely";
-import type { DB } from "../../../db/connection";
+import { type DB, onClient, poolOf } from "../../../db/connection";
 import { attempt, DUPLICATE_KEY } from "../../../db/savepoint";
-import { dropAll, lockForBulk, memoryForBulk, type Rebuildable, rebuild, rebuildables } from "./merge.server";
+import { SYSTEM_ACTOR } from "../audit/audit.server";
+import { copyRoll } from "./copy-stream.server";
+import {
+  alreadyMerged,
+  duplicateMessage,
+  parsedFigures,
+  refuse,
+  rejectCounts,
+} from "./import-outcome.server";
+import {
+  dropAll,
+  lockForBulk,
+  memoryForBulk,
+  type Rebuildable,
+  rebuild,
+  rebuildables,
+  recordMerged,
+} from "./merge.server";
+import { type ParseOptions, startParse } from "./parse-phase.server";
+import { exceedsThreshold, type RollTimings } from "./roll";
+import { personBlock } from "./roll-persons";
+import type { RollRow } from "./roll-row.server";
+import { PERSON_COLUMNS } from "./row-checker";
+import { rawExpression } from "./staging-checks.server";
+import { dependantsTable } from "./staging-tables";
 
 /**
  * The first load: a roll merged into an EMPTY person table (the first roll of a national rollout). Its
@@ -247,4 +271,114 @@ export async function finishFirstLoad(
   await sql`SELECT setval(pg_get_serial_sequence('person', 'id'), ${load.idBase + copied.lastLine})`.execute(
     trx,
   );
+}
+
+/**
+ * The first load of an empty person table, as the import runs it: parse, load, check and merge in one
+ * transaction on one connection. "not_first" when persons are already there; "over_threshold" when the
+ * roll has too many rejects to be merged without a decision (rolled back: the staging path holds it).
+ */
+export async function firstLoadRoll(
+  db: DB,
+  roll: RollRow,
+  opts: ParseOptions,
+  timings: RollTimings,
+): Promise<"merged" | "refused" | "not_first" | "over_threshold"> {
+  const actor = opts.actor ?? SYSTEM_ACTOR;
+  const rollId = roll.id;
+  const probe = await sql<{ empty: boolean }>`SELECT NOT EXISTS (SELECT 1 FROM person) AS empty`.execute(db);
+  if (!probe.rows[0].empty) return "not_first";
+  const started = await startParse(db, roll, actor);
+  if (!started) return "refused";
+  const { size, format } = started;
+  const dependants = dependantsTable(rollId);
+  await sql
+    .raw(
+      `DROP TABLE IF EXISTS ${dependants};
+       CREATE UNLOGGED TABLE ${dependants} (line integer NOT NULL, nir char(15) COLLATE "C" NOT NULL,
+                                            holder_nir char(15) COLLATE "C" NOT NULL, linked boolean NOT NULL)
+       WITH (autovacuum_enabled = false)`,
+    )
+    .execute(db);
+  const client = await poolOf(db).connect();
+  const trx = onClient(client);
+  let failure: Error | undefined;
+  const loadTimings: Partial<FirstLoadTimings> = {};
+  try {
+    await sql`BEGIN`.execute(trx);
+    let t = performance.now();
+    const load = await startFirstLoad(trx);
+    loadTimings.prepareMs = performance.now() - t;
+    if (!load) {
+      await sql`ROLLBACK`.execute(trx);
+      return "not_first";
+    }
+    const copied = await copyRoll(db, roll, format, size, opts, timings, {
+      client,
+      copy: `COPY person (${PERSON_COLUMNS.join(", ")}) FROM STDIN WITH (FREEZE)`,
+      target: { kind: "person", idBase: load.idBase },
+      dependants,
+    });
+    if (!copied.ok) {
+      await sql`ROLLBACK`.execute(trx);
+      await refuse(db, rollId, copied.message, actor);
+      return "refused";
+    }
+    const { sha256, rows } = copied;
+    const other = roll.force ? undefined : await alreadyMerged(db, sha256, rollId);
+    if (other) {
+      await sql`ROLLBACK`.execute(trx);
+      await db.updateTable("roll").set({ sha256 }).where("id", "=", rollId).execute();
+      await refuse(db, rollId, duplicateMessage(other), actor);
+      return "refused";
+    }
+    opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows, phase: "checking" });
+    t = performance.now();
+    const refused = await checkFirstLoad(
+      trx,
+      load,
+      {
+        rollId,
+        dependants,
+        raw: rawExpression(format),
+        hasHolders: format.columns.holder_nir !== undefined,
+      },
+      loadTimings,
+    );
+    timings.checksMs = performance.now() - t;
+    const counts = await rejectCounts(trx, rollId);
+    if (exceedsThreshold(counts.rejected, rows, roll.threshold_pct)) {
+      await sql`ROLLBACK`.execute(trx);
+      return "over_threshold";
+    }
+    const valid = copied.valid - refused;
+    opts.onProgress?.({ bytesRead: size, sizeBytes: size, rows: valid, phase: "merging" });
+    t = performance.now();
+    await finishFirstLoad(trx, load, copied, loadTimings);
+    timings.merge = loadTimings;
+    timings.mergeStrategy = "first_load";
+    timings.mergeMs = performance.now() - t;
+    await trx
+      .updateTable("roll")
+      .set({
+        ...parsedFigures(sha256, rows, valid, counts, size),
+        ...(valid > 0 ? personBlock(load.idBase, copied.lastLine) : {}),
+      })
+      .where("id", "=", rollId)
+      .execute();
+    await recordMerged(trx, rollId, valid, { inserted: valid, updated: 0, strategy: "first_load" }, actor);
+    await sql`COMMIT`.execute(trx);
+    return "merged";
+  } catch (error) {
+    failure = error as Error;
+    await sql`ROLLBACK`.execute(trx).catch(() => undefined);
+    throw error;
+  } finally {
+    // A connection that failed (killed, broken COPY) is not given back to the pool.
+    client.release(failure);
+    await sql
+      .raw(`DROP TABLE IF EXISTS ${dependants}`)
+      .execute(db)
+      .catch(() => undefined);
+  }
 }

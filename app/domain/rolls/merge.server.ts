@@ -2,7 +2,11 @@ import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import { attempt, LOCK_NOT_AVAILABLE } from "../../../db/savepoint";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
+import { alreadyMerged, duplicateMessage } from "./import-outcome.server";
+import type { RollTimings } from "./roll";
 import { personBlock, recordPersonRollSql } from "./roll-persons";
+import type { RollRow } from "./roll-row.server";
+import { stagingTable } from "./staging-tables";
 
 /**
  * Phase 2 of an import, one transaction: update changed contact data (previous values kept in
@@ -418,5 +422,50 @@ export async function recordMerged(
     objectType: "roll",
     objectId: rollId,
     details: { inserted, updated, unchanged: valid - inserted - updated, strategy: result.strategy },
+  });
+}
+
+/**
+ * Phase 2: the merge, in one transaction with the roll's new state (mergeStaging). A second copy of
+ * an already merged file (same SHA-256, no --force) is refused here, under a lock, instead.
+ */
+export async function mergeRoll(
+  db: DB,
+  roll: RollRow,
+  actor: AuditActor,
+  timings: RollTimings,
+): Promise<void> {
+  const id = roll.id;
+  await db.transaction().execute(async (trx) => {
+    const locked = await trx
+      .selectFrom("roll")
+      .select(["state", "sha256", "force"])
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (locked?.state !== "merging") return;
+    if (locked.sha256 && !locked.force) {
+      // Two copies of one file merging at once: the second waits here, then sees the first merged.
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${`roll-sha:${locked.sha256}`}))`.execute(trx);
+      const other = await alreadyMerged(trx, locked.sha256, id);
+      if (other) {
+        await trx
+          .updateTable("roll")
+          .set({
+            state: "refused",
+            refusal: duplicateMessage(other),
+            finished_at: new Date(),
+            updated_at: new Date(),
+          })
+          .where("id", "=", id)
+          .execute();
+        return;
+      }
+    }
+    const merge: RollTimings["merge"] = {};
+    const result = await mergeStaging(trx, stagingTable(id), id, merge, roll.rows_valid ?? undefined);
+    timings.merge = merge;
+    timings.mergeStrategy = result.strategy;
+    await recordMerged(trx, id, roll.rows_valid ?? 0, result, actor);
   });
 }
