@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { dropAll, primaryKeyAndReferences, type Rebuildable, rebuild } from "../../../db/bulk-ddl";
 import { type DB, onClient, poolOf } from "../../../db/connection";
 import { attempt, DUPLICATE_KEY } from "../../../db/savepoint";
 import { SYSTEM_ACTOR } from "../audit/audit.server";
@@ -10,15 +11,7 @@ import {
   refuse,
   rejectCounts,
 } from "./import-outcome.server";
-import {
-  dropAll,
-  lockForBulk,
-  memoryForBulk,
-  type Rebuildable,
-  rebuild,
-  rebuildables,
-  recordMerged,
-} from "./merge.server";
+import { lockForBulk, memoryForBulk, personRebuildables, recordMerged } from "./merge.server";
 import { type ParseOptions, startParse } from "./parse-phase.server";
 import { exceedsThreshold, type RollTimings } from "./roll";
 import { personBlock } from "./roll-persons";
@@ -73,26 +66,6 @@ export interface FirstLoad {
  */
 const KEPT_LIVE = new Set(["person_state_window"]);
 
-/** The primary key of `person`, and the other tables' foreign keys that depend on it. */
-async function primaryKeyAndReferences(
-  trx: DB,
-): Promise<{ primaryKey: Rebuildable; references: Rebuildable[] }> {
-  const r = await sql<Rebuildable & { primary: boolean }>`
-    SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition, t.relname AS table,
-           c.contype = 'p' AS primary
-    FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-    WHERE (c.conrelid = 'person'::regclass AND c.contype = 'p')
-       OR (c.confrelid = 'person'::regclass AND c.conrelid <> 'person'::regclass AND c.contype = 'f')
-    ORDER BY 1`.execute(trx);
-  const key = ({ primary, ...k }: Rebuildable & { primary: boolean }): Rebuildable => ({
-    ...k,
-    kind: primary ? "unique" : "foreign_key",
-  });
-  const primary = r.rows.find((row) => row.primary);
-  if (!primary) throw new Error("person has no primary key");
-  return { primaryKey: key(primary), references: r.rows.filter((row) => !row.primary).map(key) };
-}
-
 /**
  * Opens the first load inside `trx` (a transaction on the connection that will stream COPY), or says the
  * person table is not empty (or it, or a table that refers to it, is too busy to lock quickly). Under the
@@ -113,10 +86,10 @@ export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
   // worker needs; rebuilt from rows already in id order, the primary key takes ~0.35 s. Dropping it means
   // dropping the other tables' foreign keys to `person` too: they are taken as well (every reference to
   // an empty table is NULL), or the first load gives way to the staging path.
-  const { primaryKey, references } = await primaryKeyAndReferences(trx);
+  const { primaryKey, references } = await primaryKeyAndReferences(trx, "person");
   const referrers = [...new Set(references.map((r) => r.table as string))];
   if (referrers.length > 0 && !(await lockForBulk(trx, referrers))) return null;
-  const dropped = [...(await rebuildables(trx)).filter((r) => !KEPT_LIVE.has(r.name)), ...references];
+  const dropped = [...(await personRebuildables(trx)).filter((r) => !KEPT_LIVE.has(r.name)), ...references];
   await dropAll(trx, [...dropped, primaryKey]);
   await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
   // The table is empty: truncated, it gets a new file in this transaction, which lets the COPY write its

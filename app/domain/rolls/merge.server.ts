@@ -1,6 +1,12 @@
 import { sql } from "kysely";
+import {
+  dropAll,
+  lockExclusively,
+  type Rebuildable,
+  rebuild,
+  secondaryIndexesAndKeys,
+} from "../../../db/bulk-ddl";
 import type { DB } from "../../../db/connection";
-import { attempt, LOCK_NOT_AVAILABLE } from "../../../db/savepoint";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { alreadyMerged, duplicateMessage } from "./import-outcome.server";
 import type { RollTimings } from "./roll";
@@ -140,82 +146,16 @@ async function collectChanges(
   return { inserted, updated, unchanged: total - inserted - updated };
 }
 
-export interface Rebuildable {
-  name: string;
-  definition: string;
-  kind: "index" | "unique" | "foreign_key";
-  /** The table of a constraint, when it is not `person` (a foreign key that references it). */
-  table?: string;
-}
-
 /**
- * What the bulk strategy drops and rebuilds: the person table's indexes other than its primary key (with
- * the constraints they back, UNIQUE (nir)) and its own foreign keys (holder_id: a check queued per
- * inserted row otherwise), read from the catalog so that they always match the migrations.
+ * What the bulk strategy drops and rebuilds (db/bulk-ddl.ts): the person table's indexes other than its
+ * primary key (with the constraints they back, UNIQUE (nir)) and its own foreign keys (holder_id: a check
+ * queued per inserted row otherwise), read from the catalog so that they always match the migrations.
  */
-export async function rebuildables(trx: DB): Promise<Rebuildable[]> {
-  const r = await sql<Rebuildable>`
-    SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition,
-           CASE c.contype WHEN 'f' THEN 'foreign_key' ELSE 'unique' END AS kind
-    FROM pg_constraint c
-    WHERE c.conrelid = 'person'::regclass AND c.contype IN ('u', 'f')
-    UNION ALL
-    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), 'index'
-    FROM pg_index i
-    WHERE i.indrelid = 'person'::regclass AND NOT i.indisprimary
-      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-    ORDER BY 1`.execute(trx);
-  return r.rows;
-}
-
-export async function dropAll(trx: DB, items: Rebuildable[]): Promise<void> {
-  for (const item of items) {
-    if (item.kind === "index") await sql`DROP INDEX ${sql.id(item.name)}`.execute(trx);
-    else
-      await sql`ALTER TABLE ${sql.id(item.table ?? "person")} DROP CONSTRAINT ${sql.id(item.name)}`.execute(
-        trx,
-      );
-  }
-}
-
-/**
- * Rebuilds indexes and constraints, the foreign keys first. Validating a foreign key is one anti-join of
- * the referencing rows against the referenced key; left to the planner after a bulk load it hashed the
- * whole person table (and went through the heap behind the new holder index, not yet vacuumed): ~1 s for
- * 1 M persons. Before the other indexes exist and with index probes forced it reads the table once and
- * probes the primary key for the few rows that refer to someone: ~0.4 s.
- */
-export async function rebuild(trx: DB, items: Rebuildable[]): Promise<void> {
-  const keys = items.filter((i) => i.kind === "foreign_key");
-  if (keys.length > 0) {
-    const planner = ["enable_hashjoin", "enable_mergejoin", "enable_nestloop"];
-    const before = await sql<{ name: string; setting: string }>`
-      SELECT name, setting FROM pg_settings WHERE name = ANY(${planner}::text[])`.execute(trx);
-    await sql`SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
-                     set_config('enable_nestloop', 'on', true)`.execute(trx);
-    for (const key of keys) await addConstraint(trx, key);
-    for (const { name, setting } of before.rows)
-      await sql`SELECT set_config(${name}, ${setting}, true)`.execute(trx);
-  }
-  for (const item of items) {
-    if (item.kind === "index") await sql.raw(item.definition).execute(trx);
-    else if (item.kind !== "foreign_key") await addConstraint(trx, item);
-  }
-}
-
-function addConstraint(trx: DB, item: Rebuildable) {
-  return sql`ALTER TABLE ${sql.id(item.table ?? "person")} ADD CONSTRAINT ${sql.id(item.name)} ${sql.raw(item.definition)}`.execute(
-    trx,
-  );
-}
+export const personRebuildables = (trx: DB): Promise<Rebuildable[]> => secondaryIndexesAndKeys(trx, "person");
 
 /** Takes the tables (`person` unless told) for a bulk load, or says one of them is busy. */
 export function lockForBulk(trx: DB, tables: string[] = ["person"]): Promise<boolean> {
-  return attempt(trx, LOCK_NOT_AVAILABLE, async () => {
-    await sql.raw(`SET LOCAL lock_timeout = '${BULK_LOCK_TIMEOUT}'`).execute(trx);
-    await sql`LOCK TABLE ${sql.join(tables.map((t) => sql.id(t)))} IN ACCESS EXCLUSIVE MODE`.execute(trx);
-    await sql`SET LOCAL lock_timeout = 0`.execute(trx);
-  });
+  return lockExclusively(trx, tables, BULK_LOCK_TIMEOUT);
 }
 
 /**
@@ -262,7 +202,7 @@ export async function mergeStaging(
   t("compareMs", started);
 
   const bulk = newRows > 0 && existingUpToNew <= newRows && (await lockForBulk(trx));
-  const dropped = bulk ? await rebuildables(trx) : [];
+  const dropped = bulk ? await personRebuildables(trx) : [];
   if (bulk) await dropAll(trx, dropped);
 
   let updated = 0;
