@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DOMAIN_ERROR_CODES, DomainError, type DomainErrorCode } from "../domain/domain-error";
-import {
-  HelplineError,
-  type HelplineErrorCode,
-  httpStatusOf as helplineStatusOf,
-} from "../domain/helpline/errors";
+import { HelplineError, type HelplineErrorCode } from "../domain/helpline/errors";
 import { ObservationFileError } from "../domain/kpi/observation-file";
 import { TargetRefused } from "../domain/kpi/targets.server";
 import { EncodingError } from "../domain/rolls/byte-records";
@@ -46,12 +42,11 @@ describe("httpStatusOf", () => {
   });
 
   it.each(Object.entries(HELPLINE) as Array<[HelplineErrorCode, number]>)(
-    "keeps the helpline's %s at %i, through both functions",
+    "keeps the helpline's %s at %i",
     (code, status) => {
       const error = new HelplineError(code, "refusé");
       expect(error.code).toBe(code);
       expect(httpStatusOf(error)).toBe(status);
-      expect(helplineStatusOf(error)).toBe(status);
     },
   );
 

@@ -11,6 +11,7 @@ import { ReassignForm } from "~/components/helpline/reassign-form";
 import { PersonTimeline } from "~/components/person-timeline";
 import { actorOf, forbidden, requirePermission } from "~/domain/auth/guards.server";
 import type { Permission } from "~/domain/auth/permissions";
+import { DomainError } from "~/domain/domain-error";
 import { findCallers } from "~/domain/helpline/callers.server";
 import { CASE_STATE_LABELS, CASE_TYPE_LABELS, CASE_TYPES, type CaseType } from "~/domain/helpline/case";
 import {
@@ -19,10 +20,10 @@ import {
   personActionsOffered,
 } from "~/domain/helpline/case-actions.server";
 import { listAgents, loadCase } from "~/domain/helpline/case-queries.server";
-import { HelplineError, httpStatusOf } from "~/domain/helpline/errors";
 import { listMacros } from "~/domain/helpline/setup.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
 import { personTimeline } from "~/domain/persons/persons.server";
+import { refusal } from "~/http/domain-error";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? `Dossier n° ${data.case.id}` : "Dossier"} — 34 22 — mes-ops` },
@@ -210,9 +211,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const message = await performCaseAction(context.db, deps, actor, { caseActor, caseId, command });
     return json<ActionData>({ ok: true, message });
   } catch (error) {
-    if (error instanceof HelplineError) {
-      return json<ActionData>({ ok: false, message: error.message }, { status: httpStatusOf(error) });
-    }
+    if (error instanceof DomainError) return refusal(error);
     throw error;
   }
 }

@@ -1,4 +1,3 @@
-import { httpStatusOf as statusOfRefusal } from "../../http/domain-error";
 import { DomainError, type DomainErrorCode } from "../domain-error";
 
 export type HelplineErrorCode =
@@ -32,9 +31,4 @@ export class HelplineError extends DomainError<HelplineErrorCode> {
     super(KIND[code], message, { code });
     this.name = "HelplineError";
   }
-}
-
-/** Kept for helpline.cases.$caseId.tsx until it imports app/http/domain-error.ts itself. */
-export function httpStatusOf(error: HelplineError): number {
-  return statusOfRefusal(error);
 }
