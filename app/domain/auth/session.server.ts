@@ -79,14 +79,6 @@ export async function findSession(db: DB, config: AppConfig, token: string): Pro
   };
 }
 
-export async function markSecondFactorDone(db: DB, sessionId: string): Promise<void> {
-  await db
-    .updateTable("user_session")
-    .set({ second_factor_done: true })
-    .where("id", "=", sessionId)
-    .execute();
-}
-
 export async function revokeSession(db: DB, sessionId: string): Promise<void> {
   await db
     .updateTable("user_session")

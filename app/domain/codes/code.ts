@@ -16,11 +16,6 @@ const ALPHABET_SIZE = CODE_ALPHABET.length; // 31
 // Bytes ≥ 248 (= 8 × 31) are rejected so every symbol is equally likely (no modulo bias).
 const REJECT_FROM = Math.floor(256 / ALPHABET_SIZE) * ALPHABET_SIZE;
 
-/** Formats 13 raw symbols as XXXX-XXXX-XXXXX. */
-export function formatCode(symbols: string): string {
-  return `${symbols.slice(0, 4)}-${symbols.slice(4, 8)}-${symbols.slice(8, 13)}`;
-}
-
 /**
  * Draws `count` codes as 13 raw symbols each, back to back in one ASCII buffer, from one CSPRNG draw
  * (randomBytes with rejection sampling): no string is built per symbol, so a million codes cost ~0.2 s.

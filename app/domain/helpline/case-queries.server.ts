@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import type { Database, PersonState } from "../../../db/schema";
 import { activeCodeOf } from "../codes/codes.server";
 import { formatNir, maskNir } from "../persons/nir";
+import { hasUsableEmail } from "../waves/channel";
 import type { AgentPresence, CaseState, CaseSummary, CaseType, SlaStatus } from "./case";
 import { resetsLeft } from "./person-actions.server";
 
@@ -217,7 +218,7 @@ export async function loadCase(
       postalCode: person.postal_code,
       city: person.city,
       state: person.state,
-      hasEmail: Boolean(person.email && !person.email_bounced_at),
+      hasEmail: hasUsableEmail(person),
       hasMobile: Boolean(person.phone && /^(\+33|0)[67]/.test(person.phone.replace(/\s/g, ""))),
       hasAddress: Boolean(person.address_line && person.postal_code),
       windowEndsAt: person.window_ends_at?.toISOString() ?? null,

@@ -17,14 +17,6 @@ export const CASE_TYPES: readonly CaseType[] = [
   "data_request",
   "other",
 ];
-export const CASE_STATES: readonly CaseState[] = [
-  "new",
-  "assigned",
-  "in_progress",
-  "waiting_callback",
-  "resolved",
-  "escalated",
-];
 export const PRESENCES: readonly AgentPresence[] = ["available", "busy", "away"];
 
 export const CASE_TYPE_LABELS: Record<CaseType, string> = {
@@ -74,11 +66,6 @@ export function caseTypeOfIvr(choice: string | null | undefined): CaseType {
   return (choice && IVR_CHOICES[choice.trim()]) || "other";
 }
 
-/** A case counts against its agent's capacity until it is resolved. */
-export function isOpen(state: CaseState): boolean {
-  return state !== "resolved";
-}
-
 /** State changes an agent may make by hand (routing and SLA jobs make the others). */
 export const MANUAL_STATE_CHANGES: Record<CaseState, CaseState[]> = {
   new: [],
@@ -88,10 +75,6 @@ export const MANUAL_STATE_CHANGES: Record<CaseState, CaseState[]> = {
   escalated: ["in_progress", "waiting_callback", "resolved"],
   resolved: [],
 };
-
-export function isCaseType(value: string): value is CaseType {
-  return (CASE_TYPES as readonly string[]).includes(value);
-}
 
 /** A case as lists show it (serialisable). */
 export interface CaseSummary {

@@ -6,6 +6,7 @@ import { renderConfirmationLetter } from "../../../reports/letters/confirmation-
 import type { AppConfig } from "../../config/config.server";
 import type { ConfirmationJob, ConfirmationKind } from "../../infra/queues";
 import { formatFrenchDate } from "../lifecycle/paris-time";
+import { hasUsableEmail } from "../waves/channel";
 import { createEmailProvider, type EmailProvider } from "../waves/email-provider.server";
 
 /**
@@ -48,12 +49,13 @@ export async function sendConfirmation(
   if (done) return "already_sent";
   const person = await db
     .selectFrom("person")
-    .select(["first_name", "last_name", "email", "address_line", "postal_code", "city"])
+    .select(["first_name", "last_name", "email", "email_bounced_at", "address_line", "postal_code", "city"])
     .where("id", "=", job.personId)
     .executeTakeFirstOrThrow();
   const text = bodyText(job.kind, person.first_name, person.last_name, formatFrenchDate(new Date()));
   let outcome: "sent" | "rejected" = "sent";
-  if (job.channel === "email" && person.email) {
+  // The address may have bounced since the agent chose email: the rule decides at send time.
+  if (job.channel === "email" && hasUsableEmail(person) && person.email) {
     const result = await provider.send({
       idempotencyKey: key,
       to: person.email,

@@ -26,7 +26,6 @@ export const portalEventSchema = z.object({
   nir: z.string().min(1).max(30),
   at: z.string().datetime({ offset: true }),
 });
-export type PortalEventInput = z.infer<typeof portalEventSchema>;
 
 export const portalBatchSchema = z.object({
   events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH),

@@ -6,12 +6,6 @@
  * Fast path: a line without any quote is one record, split natively. Only lines with quotes go through
  * the character loop.
  */
-export interface CsvRecord {
-  fields: string[];
-  line: number;
-  raw: string;
-}
-
 /** Called for every record, in file order; the record's arrays are not kept, so memory stays flat. */
 export type RecordSink = (fields: string[], line: number, raw: string) => void;
 

@@ -103,9 +103,6 @@ export interface SendHours {
 /** Batches leave between 08:00 and 20:00 Paris time unless configured otherwise (SEND_HOURS). */
 export const EMAIL_HOURS: SendHours = { from: 8, to: 20 };
 
-/** Statuses in which a wave still holds its members (a person is in at most one such wave). */
-export const OPEN_WAVE_STATUSES: WaveStatus[] = ["scheduled", "running", "paused"];
-
 /**
  * A letter is presumed received `postalDelayDays` after hand-off: noon Paris time on that day (the window
  * only depends on the Paris date, so noon keeps it DST-proof).
