@@ -42,20 +42,43 @@ export function addDays(date: string, days: number): string {
   return t.toISOString().slice(0, 10);
 }
 
-/** The instant at which Paris wall-clock time reads `date` `time` (for ambiguous autumn times, the first). */
+/** The Paris wall-clock reading of an instant, as the UTC milliseconds of the same reading. */
+function wallClockOf(t: number): number {
+  const p = parisParts(new Date(t));
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+}
+
+/**
+ * The instant at which Paris wall-clock time reads `date` `time`. Paris is UTC+2 in summer and UTC+1 in
+ * winter, so the instant is one of two. In the repeated autumn hour (the last Sunday of October, 02:00–
+ * 03:00 twice) both read the same: the first, summer-time one is taken. In the skipped spring hour (the
+ * last Sunday of March, 02:00–03:00 never shows), the next valid instant is taken: 03:00 summer time.
+ */
 export function parisInstant(date: string, time = "00:00:00"): Date {
   const [y, m, d] = date.split("-").map(Number);
   const [hh, mm, ss] = time.split(":").map(Number);
   const wanted = Date.UTC(y, m - 1, d, hh, mm, ss);
-  let guess = wanted - 3600_000; // Paris is UTC+1 or UTC+2
-  for (let i = 0; i < 3; i++) {
-    const p = parisParts(new Date(guess));
-    const seen = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-    const diff = wanted - seen;
-    if (diff === 0) break;
-    guess += diff;
+  const summer = wanted - 2 * 3600_000;
+  if (wallClockOf(summer) === wanted) return new Date(summer);
+  const winter = wanted - 3600_000;
+  if (wallClockOf(winter) === wanted) return new Date(winter);
+  // In the gap: the clocks read before `wanted` at `summer` and after it at `winter`. The change of
+  // offset lies between, on a whole second; search it.
+  let before = summer / 1000;
+  let after = winter / 1000;
+  while (after - before > 1) {
+    const mid = Math.floor((before + after) / 2);
+    if (wallClockOf(mid * 1000) >= wanted) after = mid;
+    else before = mid;
   }
-  return new Date(guess);
+  return new Date(after * 1000);
+}
+
+/** The same date `days` later in the Paris calendar, at the same wall-clock time (DST-proof day arithmetic). */
+export function addParisDays(at: Date, days: number): Date {
+  const p = parisParts(at);
+  const time = [p.hour, p.minute, p.second].map((n) => String(n).padStart(2, "0")).join(":");
+  return new Date(parisInstant(addDays(parisDate(at), days), time).getTime() + (at.getTime() % 1000));
 }
 
 /** 23:59:59 Paris time on a date. */

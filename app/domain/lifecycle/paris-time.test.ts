@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { addParisDays, parisDate, parisInstant, parisParts } from "./paris-time";
+
+const HOUR = 3600_000;
+
+/** The last Sunday of a month, 01:00 UTC: when the EU changes its clocks (directive 2000/84/EC). */
+function lastSundayAt1Utc(year: number, month: number): number {
+  const last = new Date(Date.UTC(year, month, 0, 1));
+  return last.getTime() - last.getUTCDay() * 24 * HOUR;
+}
+
+/** Paris's offset at an instant, by the EU rule alone (no Intl, no time-zone database). */
+function offsetByRule(t: number): number {
+  const year = new Date(t).getUTCFullYear();
+  return t >= lastSundayAt1Utc(year, 3) && t < lastSundayAt1Utc(year, 10) ? 2 * HOUR : HOUR;
+}
+
+/** The expected instant for a wall-clock reading: the first of two, or the change itself in the gap. */
+function expectedInstant(wallClock: number): number {
+  const candidates = [wallClock - 2 * HOUR, wallClock - HOUR].filter(
+    (t) => t + offsetByRule(t) === wallClock,
+  );
+  if (candidates.length > 0) return Math.min(...candidates);
+  return lastSundayAt1Utc(new Date(wallClock).getUTCFullYear(), 3);
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+describe("parisInstant", () => {
+  for (let year = 2026; year <= 2030; year++) {
+    for (const month of [3, 10]) {
+      const day = new Date(lastSundayAt1Utc(year, month)).getUTCDate();
+      const date = `${year}-${pad(month)}-${pad(day)}`;
+      it(`reads every quarter hour of ${date} as the rule says`, () => {
+        for (let minutes = 0; minutes < 24 * 60; minutes += 15) {
+          const time = `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}:00`;
+          const wall = Date.UTC(year, month - 1, day, Math.floor(minutes / 60), minutes % 60);
+          expect(parisInstant(date, time).getTime(), `${date} ${time}`).toBe(expectedInstant(wall));
+        }
+      });
+    }
+  }
+
+  it("takes the first 02:30 of the repeated October hour and 03:00 for the skipped March one", () => {
+    expect(parisInstant("2026-10-25", "02:30:00").toISOString()).toBe("2026-10-25T00:30:00.000Z");
+    expect(parisInstant("2026-03-29", "02:30:00").toISOString()).toBe("2026-03-29T01:00:00.000Z");
+    expect(parisInstant("2026-03-29", "03:00:00").toISOString()).toBe("2026-03-29T01:00:00.000Z");
+    expect(parisInstant("2026-01-15", "12:00:00").toISOString()).toBe("2026-01-15T11:00:00.000Z");
+  });
+});
+
+describe("addParisDays", () => {
+  it("keeps 23:59:59 Paris across both changes of 2026–2030", () => {
+    for (let year = 2026; year <= 2030; year++) {
+      for (const month of [3, 10]) {
+        const change = lastSundayAt1Utc(year, month);
+        const before = parisInstant(parisDate(new Date(change - 5 * 24 * HOUR)), "23:59:59");
+        for (const days of [1, 5, 14, 30]) {
+          const later = addParisDays(before, days);
+          const p = parisParts(later);
+          expect([p.hour, p.minute, p.second], `${before.toISOString()} + ${days}`).toEqual([23, 59, 59]);
+          const calendarDays = Math.round(
+            (Date.UTC(p.year, p.month - 1, p.day) - Date.parse(`${parisDate(before)}T00:00:00Z`)) /
+              (24 * HOUR),
+          );
+          expect(calendarDays).toBe(days);
+        }
+      }
+    }
+  });
+});
