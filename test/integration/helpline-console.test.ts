@@ -212,7 +212,7 @@ describe("code reset", () => {
     expect(sentSms[0].body.to).toBe("+33612345678");
     expect(sentSms[0].auth).toBe("Bearer sms-token");
     const code = /code provisoire est ([A-Z0-9-]+)\./.exec(sentSms[0].body.text)?.[1] ?? "";
-    expect(await verifyCode(t.db, config, { personId: persons[2], code })).toBe("valid");
+    expect(await verifyCode(t.db, { config }, { personId: persons[2], code })).toBe("valid");
     // Run twice (pg-boss retry after a crash): nothing sent again.
     expect(await deliverResetBySms(t.db, config, resetId)).toBe("already_done");
     expect(sentSms).toHaveLength(1);
@@ -315,7 +315,7 @@ describe("code reset", () => {
       await runBatch({ db: t.db, boss, config, logger, provider: working }, batch.id);
     expect(sentEmails).toHaveLength(1);
     const code = /[A-Z0-9]{4}(?:-[A-Z0-9]{4,5}){2}/.exec(sentEmails[0].body.text)?.[0] ?? "";
-    expect(await verifyCode(t.db, config, { personId: persons[4], code })).toBe("valid");
+    expect(await verifyCode(t.db, { config }, { personId: persons[4], code })).toBe("valid");
   });
 
   it("allows at most 3 resets per person per 24 hours", async () => {

@@ -43,7 +43,9 @@ async function notifiedPerson(): Promise<{ id: number; nir: string }> {
 async function codeFor(personId: number): Promise<string> {
   const issued = await t.db
     .transaction()
-    .execute((trx) => issueCode(trx, t.config, { personId, expiresAt: new Date(Date.now() + 40 * DAY_MS) }));
+    .execute((trx) =>
+      issueCode(trx, { config: t.config }, { personId, expiresAt: new Date(Date.now() + 40 * DAY_MS) }),
+    );
   return issued.clearCode;
 }
 

@@ -441,11 +441,15 @@ export async function deliverResetBySms(
       const base =
         person.window_ends_at && person.window_ends_at > new Date() ? person.window_ends_at : new Date();
       const expiresAt = parisInstant(addDays(parisDate(base), config.codeGraceDays), "23:59:59");
-      const { clearCode } = await issueCode(trx, config, {
-        personId: person.id,
-        expiresAt,
-        reason: "helpline_reset",
-      });
+      const { clearCode } = await issueCode(
+        trx,
+        { config },
+        {
+          personId: person.id,
+          expiresAt,
+          reason: "helpline_reset",
+        },
+      );
       const sent = await gateway.send({
         to,
         idempotencyKey: `code-reset-${reset.id}`,

@@ -63,7 +63,7 @@ export async function verifyPortalCode(
   if (slot.failures > MAX_FAILED_ATTEMPTS) return { kind: "locked", retryAfterSeconds: LOCK_MINUTES * 60 };
   const person = await db.selectFrom("person").select("id").where("nir", "=", checked.nir).executeTakeFirst();
   const result: CodeCheck = person
-    ? await verifyCode(db, config, { personId: person.id, code: params.code, now })
+    ? await verifyCode(db, { config }, { personId: person.id, code: params.code, now })
     : "invalid";
   if (result === "valid") {
     await db.deleteFrom("portal_verify_guard").where("nir_hash", "=", key).execute();
