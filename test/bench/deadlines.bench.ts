@@ -228,7 +228,11 @@ export const deadlinesBench: Bench = {
         while (Date.now() < domainDeadline) {
           const k = Math.floor(Math.random() * codes.length);
           const t = await timed(() =>
-            verifyPortalCode(db, runtime.config, { nir: verifyPeople[k].nir, code: codes[k].clearCode }),
+            verifyPortalCode(
+              db,
+              { config: runtime.config },
+              { nir: verifyPeople[k].nir, code: codes[k].clearCode },
+            ),
           );
           domainLatencies.push(t.ms);
         }
