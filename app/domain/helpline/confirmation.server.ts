@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { renderConfirmationLetter } from "../../../reports/letters/confirmation-letter";
 import type { AppConfig } from "../../config/config.server";
 import type { ConfirmationJob, ConfirmationKind } from "../../infra/queues";
@@ -33,7 +33,7 @@ function bodyText(kind: ConfirmationKind, firstName: string, lastName: string, o
 
 /** Sends one confirmation; idempotent (a retry after a crash sends nothing twice). */
 export async function sendConfirmation(
-  db: Kysely<Database>,
+  db: DB,
   config: AppConfig,
   job: ConfirmationJob,
   provider: EmailProvider = createEmailProvider(config),

@@ -1,5 +1,5 @@
-import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
+import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import type { AppConfig } from "../../config/config.server";
@@ -36,7 +36,7 @@ export interface IdentityAnswers {
  * links the case to the person. All three are required: nothing is recorded otherwise.
  */
 export async function recordIdentityCheck(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; personId: number; answers: IdentityAnswers },
 ): Promise<void> {
@@ -105,7 +105,7 @@ export async function recordIdentityCheck(
 }
 
 /** The case's person, once the caller's identity was checked on this case; refused otherwise. */
-async function verifiedPerson(trx: Kysely<Database>, caseActor: CaseActor, caseId: number) {
+async function verifiedPerson(trx: DB, caseActor: CaseActor, caseId: number) {
   const c = await lockOwnCase(trx, caseActor, caseId);
   if (c.state === "resolved")
     throw new HelplineError("refused", "dossier résolu : rouvrez un dossier pour agir");
@@ -151,7 +151,7 @@ async function verifiedPerson(trx: Kysely<Database>, caseActor: CaseActor, caseI
 }
 
 async function lifecycleAction(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: {
@@ -203,7 +203,7 @@ async function lifecycleAction(
 
 /** Opposition by phone: effective at once (lifecycle transition), confirmation queued by email or letter. */
 export function recordOpposition(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number },
@@ -218,7 +218,7 @@ export function recordOpposition(
 
 /** Closure of an activated or automatically created space. */
 export function closeSpace(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number },
@@ -233,7 +233,7 @@ export function closeSpace(
 
 /** Resends the person's notification (same channel rules as the waves). */
 export async function resendNotification(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; channel: "email" | "letter" },
@@ -284,7 +284,7 @@ export async function resendNotification(
  * waves' single-notification path for email and letter — so no one at the helpline ever sees it.
  */
 export async function resetCode(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; channel: ResetChannel; now?: Date },
@@ -398,7 +398,7 @@ export async function resetCode(
 }
 
 /** Resets left for a person in the rolling 24 h. */
-export async function resetsLeft(db: Kysely<Database>, personId: number, now = new Date()): Promise<number> {
+export async function resetsLeft(db: DB, personId: number, now = new Date()): Promise<number> {
   const row = await db
     .selectFrom("helpline_code_reset")
     .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -416,7 +416,7 @@ class SmsRefused extends Error {}
  * (pg-boss retries); a permanent refusal is recorded on the reset and the case.
  */
 export async function deliverResetBySms(
-  db: Kysely<Database>,
+  db: DB,
   config: AppConfig,
   resetId: number,
   gateway: SmsGateway = createSmsGateway(config),

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
+import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import { bossDb } from "../../infra/job-client.server";
@@ -24,7 +25,7 @@ interface CaseClockRow {
   warn_pct: number | null;
 }
 
-async function lockClock(trx: Kysely<Database>, caseId: number): Promise<CaseClockRow | undefined> {
+async function lockClock(trx: DB, caseId: number): Promise<CaseClockRow | undefined> {
   const row = await sql<CaseClockRow>`
     SELECT c.id, c.type, c.state, c.sla_target_minutes, c.sla_consumed_minutes, c.sla_clock_started_at,
            c.sla_status, c.sla_version, s.warn_pct
@@ -47,7 +48,7 @@ function clockOf(row: CaseClockRow): SlaClock | null {
 
 /** Schedules the warning and breach jobs of a clock version (a new version makes older jobs no-ops). */
 async function scheduleJobs(
-  trx: Kysely<Database>,
+  trx: DB,
   boss: PgBoss,
   caseId: number,
   version: number,
@@ -79,7 +80,7 @@ async function scheduleJobs(
  * the jobs. Called at creation, on pause/resume, and when the SLA or the case type changes.
  */
 export async function armSla(
-  db: Kysely<Database>,
+  db: DB,
   boss: PgBoss,
   params: { caseId: number; now?: Date; resetTarget?: boolean },
 ): Promise<void> {
@@ -119,11 +120,7 @@ export async function armSla(
 }
 
 /** A new target for a case type: every open case of that type is recomputed. */
-export async function recomputeSlaForType(
-  db: Kysely<Database>,
-  boss: PgBoss,
-  type: CaseType,
-): Promise<number> {
+export async function recomputeSlaForType(db: DB, boss: PgBoss, type: CaseType): Promise<number> {
   const open = await db
     .selectFrom("helpline_case")
     .select("id")
@@ -142,7 +139,7 @@ export type DeadlineOutcome = "warned" | "escalated" | "rescheduled" | "stale" |
  * supervisors' queue.
  */
 export async function applySlaDeadline(
-  db: Kysely<Database>,
+  db: DB,
   boss: PgBoss,
   job: SlaJobData,
   now = new Date(),
@@ -180,7 +177,7 @@ export async function applySlaDeadline(
   return outcome;
 }
 
-async function escalate(trx: Kysely<Database>, caseId: number, fromStatus: string, now: Date): Promise<void> {
+async function escalate(trx: DB, caseId: number, fromStatus: string, now: Date): Promise<void> {
   const queue = await trx
     .selectFrom("helpline_queue")
     .select("id")
@@ -233,7 +230,7 @@ async function escalate(trx: Kysely<Database>, caseId: number, fromStatus: strin
 }
 
 /** Safety net behind the per-case jobs (a worker down at the deadline): only during working hours. */
-export async function sweepSla(db: Kysely<Database>, boss: PgBoss, now = new Date()): Promise<number> {
+export async function sweepSla(db: DB, boss: PgBoss, now = new Date()): Promise<number> {
   if (!isWorkingTime(now)) return 0;
   const due = await db
     .selectFrom("helpline_case")
