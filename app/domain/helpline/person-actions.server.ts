@@ -410,6 +410,12 @@ export async function resetsLeft(db: DB, personId: number, now = new Date()): Pr
 
 class SmsRefused extends Error {}
 
+export interface ResetSmsDeps {
+  config: AppConfig;
+  /** Defaults to the configured gateway; tests pass a fake. */
+  gateway?: SmsGateway;
+}
+
 /**
  * The SMS job: issues the new code (revoking the previous one) and sends it in one transaction — a failed
  * send rolls the code back, so a person never holds a code that was not delivered. Transient failures throw
@@ -417,10 +423,11 @@ class SmsRefused extends Error {}
  */
 export async function deliverResetBySms(
   db: DB,
-  config: AppConfig,
+  deps: ResetSmsDeps,
   resetId: number,
-  gateway: SmsGateway = createSmsGateway(config),
 ): Promise<"sent" | "already_done" | "refused"> {
+  const { config } = deps;
+  const gateway = deps.gateway ?? createSmsGateway(config);
   try {
     return await db.transaction().execute(async (trx) => {
       const reset = await trx
