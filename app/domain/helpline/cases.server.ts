@@ -94,7 +94,7 @@ export async function createCase(
         details: { type: input.type, origin: input.origin, queueId: route.queueId, ruleId: route.ruleId },
       },
     ]);
-    await armSla(trx, deps.boss, { caseId: inserted.id, now });
+    await armSla(trx, deps, { caseId: inserted.id, now });
     await writeAudit(trx, actor, {
       action: "helpline.case_created",
       objectType: "helpline_case",
@@ -192,7 +192,7 @@ export async function changeCaseState(
         details: params.comment ? { comment: params.comment } : {},
       },
     ]);
-    if (next !== clock) await armSla(trx, deps.boss, { caseId: c.id, now });
+    if (next !== clock) await armSla(trx, deps, { caseId: c.id, now });
     await writeAudit(trx, actor, {
       action: "helpline.case_state_changed",
       objectType: "helpline_case",
@@ -250,7 +250,7 @@ export async function changeCaseType(
             },
           ]),
     ]);
-    await armSla(trx, deps.boss, { caseId: c.id, now, resetTarget: true });
+    await armSla(trx, deps, { caseId: c.id, now, resetTarget: true });
     await writeAudit(trx, actor, {
       action: "helpline.case_type_changed",
       objectType: "helpline_case",

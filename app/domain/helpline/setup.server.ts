@@ -1,12 +1,11 @@
 import { sql } from "kysely";
-import type PgBoss from "pg-boss";
 import type { DB } from "../../../db/connection";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { type AgentPresence, CASE_TYPES, type CaseType } from "./case";
 import { routeForAgent } from "./case-routing.server";
 import { HelplineError } from "./errors";
-import { recomputeSlaForType } from "./sla.server";
+import { recomputeSlaForType, type SlaDeps } from "./sla.server";
 
 /** Supervisor set-up of the helpline: queues, routing rules, agents and skills, SLAs, macros. */
 
@@ -229,7 +228,7 @@ export async function saveAgent(
 /** A new SLA for a case type: every open case of that type gets new deadlines (and jobs). */
 export async function saveSla(
   db: DB,
-  boss: PgBoss,
+  deps: SlaDeps,
   actor: AuditActor,
   params: { caseType: CaseType; targetMinutes: number; warnPct: number },
 ): Promise<number> {
@@ -252,7 +251,7 @@ export async function saveSla(
       details: params,
     });
   });
-  return recomputeSlaForType(db, boss, params.caseType);
+  return recomputeSlaForType(db, deps, params.caseType);
 }
 
 export interface Macro {

@@ -13,6 +13,16 @@ import { isWorkingTime, nextWorkingInstant } from "./working-time";
 
 export type { SlaJobData, SlaJobKind };
 
+/** What the SLA use cases need besides the database: the job client (deadline jobs go in the same transaction). */
+export interface SlaDeps {
+  boss: PgBoss;
+}
+
+/** A deadline run also takes its clock: the sweep fixes one instant for all its cases, a test its own. */
+export interface SlaRunDeps extends SlaDeps {
+  now?: Date;
+}
+
 interface CaseClockRow {
   id: number;
   type: CaseType;
@@ -81,7 +91,7 @@ async function scheduleJobs(
  */
 export async function armSla(
   db: DB,
-  boss: PgBoss,
+  deps: SlaDeps,
   params: { caseId: number; now?: Date; resetTarget?: boolean },
 ): Promise<void> {
   const now = params.now ?? new Date();
@@ -115,19 +125,19 @@ export async function armSla(
       })
       .where("id", "=", row.id)
       .execute();
-    if (open) await scheduleJobs(trx, boss, row.id, version, deadlines, status);
+    if (open) await scheduleJobs(trx, deps.boss, row.id, version, deadlines, status);
   });
 }
 
 /** A new target for a case type: every open case of that type is recomputed. */
-export async function recomputeSlaForType(db: DB, boss: PgBoss, type: CaseType): Promise<number> {
+export async function recomputeSlaForType(db: DB, deps: SlaDeps, type: CaseType): Promise<number> {
   const open = await db
     .selectFrom("helpline_case")
     .select("id")
     .where("type", "=", type)
     .where("state", "<>", "resolved")
     .execute();
-  for (const c of open) await armSla(db, boss, { caseId: c.id, resetTarget: true });
+  for (const c of open) await armSla(db, deps, { caseId: c.id, resetTarget: true });
   return open.length;
 }
 
@@ -138,19 +148,15 @@ export type DeadlineOutcome = "warned" | "escalated" | "rescheduled" | "stale" |
  * hours (moves the job to the next opening instead), marks the case at risk, or escalates a breach to the
  * supervisors' queue.
  */
-export async function applySlaDeadline(
-  db: DB,
-  boss: PgBoss,
-  job: SlaJobData,
-  now = new Date(),
-): Promise<DeadlineOutcome> {
+export async function applySlaDeadline(db: DB, deps: SlaRunDeps, job: SlaJobData): Promise<DeadlineOutcome> {
+  const now = deps.now ?? new Date();
   const outcome = await withTransaction(db, async (trx): Promise<DeadlineOutcome> => {
     const row = await lockClock(trx, job.caseId);
     if (!row || row.state === "resolved" || row.sla_version !== job.version) return "stale";
     const clock = clockOf(row);
     if (!clock || !clock.startedAt) return "stale";
     if (!isWorkingTime(now)) {
-      await boss.send(QUEUES.slaDeadline, job, {
+      await deps.boss.send(QUEUES.slaDeadline, job, {
         startAfter: nextWorkingInstant(now),
         singletonKey: `sla:${job.caseId}:${job.version}:${job.kind}:${nextWorkingInstant(now).toISOString()}`,
         db: bossDb<Database>(trx),
@@ -230,7 +236,8 @@ async function escalate(trx: DB, caseId: number, fromStatus: string, now: Date):
 }
 
 /** Safety net behind the per-case jobs (a worker down at the deadline): only during working hours. */
-export async function sweepSla(db: DB, boss: PgBoss, now = new Date()): Promise<number> {
+export async function sweepSla(db: DB, deps: SlaRunDeps): Promise<number> {
+  const now = deps.now ?? new Date();
   if (!isWorkingTime(now)) return 0;
   const due = await db
     .selectFrom("helpline_case")
@@ -247,7 +254,11 @@ export async function sweepSla(db: DB, boss: PgBoss, now = new Date()): Promise<
   let acted = 0;
   for (const c of due) {
     const kind: SlaJobKind = c.sla_due_at && c.sla_due_at <= now ? "breach" : "warn";
-    const outcome = await applySlaDeadline(db, boss, { caseId: c.id, version: c.sla_version, kind }, now);
+    const outcome = await applySlaDeadline(
+      db,
+      { ...deps, now },
+      { caseId: c.id, version: c.sla_version, kind },
+    );
     if (outcome === "warned" || outcome === "escalated") acted++;
   }
   return acted;
