@@ -407,7 +407,7 @@ describe("callers and telephony", () => {
     expect(row).toEqual({ type: "opposition", code: "OPP", department: "31" });
     expect(normaliseMobile("06 12 34 56 78")).toBe("+33612345678");
     expect(normaliseMobile("01 23 45 67 89")).toBeNull();
-    expect((await takeNextCase(t.db, { userId: agentId })).ok).toBe(true);
+    expect((await takeNextCase(t.db, actor, { userId: agentId })).ok).toBe(true);
   });
 
   it("answers the telephony server over HTTP: 201 created, 200 duplicate, 401 bad signature, 400 bad body", async () => {

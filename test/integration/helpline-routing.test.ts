@@ -156,7 +156,7 @@ describe("helpline routing", () => {
     const pools = agents.map(() => createDb(t.url, 2));
     try {
       const results = await Promise.all(
-        agents.flatMap((userId, i) => [0, 1, 2].map(() => takeNextCase(pools[i].db, { userId }))),
+        agents.flatMap((userId, i) => [0, 1, 2].map(() => takeNextCase(pools[i].db, actor, { userId }))),
       );
       const taken = results.filter((r) => r.ok).map((r) => (r.ok ? r.caseId : 0));
       expect(new Set(taken).size).toBe(taken.length);

@@ -42,13 +42,14 @@ export type NextCaseResult =
  */
 export async function takeNextCase(
   db: DB,
-  params: { userId: number; now?: Date; actor?: AuditActor },
+  actor: AuditActor,
+  params: { userId: number; now?: Date },
 ): Promise<NextCaseResult> {
   const now = params.now ?? new Date();
   return withTransaction(db, async (trx) => {
     const result = await pickNextCase(trx, params.userId, now);
-    if (result.ok && params.actor) {
-      await writeAudit(trx, params.actor, {
+    if (result.ok) {
+      await writeAudit(trx, actor, {
         action: "helpline.case_taken",
         objectType: "helpline_case",
         objectId: result.caseId,
