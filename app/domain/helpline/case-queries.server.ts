@@ -209,7 +209,10 @@ export async function loadCase(
   ]);
   let personOut: CaseDetail["person"] = null;
   if (person) {
-    const [code, left] = await Promise.all([activeCodeOf(db, person.id), resetsLeft(db, person.id)]);
+    const [code, left] = await Promise.all([
+      activeCodeOf(db, person.id),
+      resetsLeft(db, { personId: person.id }),
+    ]);
     personOut = {
       id: person.id,
       nirDisplay: opts.showNir ? formatNir(person.nir) : maskNir(person.nir),

@@ -73,7 +73,8 @@ export async function notificationsByDay(db: DB, from: string, to: string): Prom
 }
 
 /** Observed cases ÷ notifications over the last 28 days (calibration of the call rate). */
-export async function observedCallRatio(db: DB, now = new Date()) {
+export async function observedCallRatio(db: DB, params: { now?: Date } = {}) {
+  const now = params.now ?? new Date();
   const since = new Date(now.getTime() - 28 * 86400_000);
   const row = await sql<{ cases: number; notifications: number }>`
     SELECT (SELECT count(*) FROM helpline_case WHERE created_at >= ${since})::int AS cases,
@@ -122,13 +123,14 @@ export interface StaffingForecast {
   days: ForecastDay[];
 }
 
-export async function loadStaffingForecast(db: DB, now = new Date()): Promise<StaffingForecast> {
+export async function loadStaffingForecast(db: DB, params: { now?: Date } = {}): Promise<StaffingForecast> {
+  const now = params.now ?? new Date();
   const from = parisDate(now);
   const to = addDays(from, FORECAST_DAYS - 1);
   const [settings, notifications, observed, roster] = await Promise.all([
     loadForecastSettings(db),
     notificationsByDay(db, from, to),
-    observedCallRatio(db, now),
+    observedCallRatio(db, { now }),
     loadRoster(db, from, to),
   ]);
   const rate = effectiveCallRate(settings, observed);

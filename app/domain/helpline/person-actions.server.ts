@@ -398,11 +398,12 @@ export async function resetCode(
 }
 
 /** Resets left for a person in the rolling 24 h. */
-export async function resetsLeft(db: DB, personId: number, now = new Date()): Promise<number> {
+export async function resetsLeft(db: DB, params: { personId: number; now?: Date }): Promise<number> {
+  const now = params.now ?? new Date();
   const row = await db
     .selectFrom("helpline_code_reset")
     .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("person_id", "=", personId)
+    .where("person_id", "=", params.personId)
     .where("at", ">", new Date(now.getTime() - 24 * 3600_000))
     .executeTakeFirstOrThrow();
   return Math.max(0, MAX_RESETS_PER_DAY - Number(row.n));
