@@ -6,6 +6,6 @@ import type { JobHandler } from "./job-context";
 export const caseCodeSms: JobHandler<CaseCodeSmsJob> = {
   queue: QUEUES.caseCodeSms,
   async handle(jobs, { db, config }) {
-    for (const job of jobs) await deliverResetBySms(db, config, job.data.resetId);
+    for (const job of jobs) await deliverResetBySms(db, { config }, job.data.resetId);
   },
 };

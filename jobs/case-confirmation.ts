@@ -6,6 +6,6 @@ import type { JobHandler } from "./job-context";
 export const caseConfirmation: JobHandler<ConfirmationJob> = {
   queue: QUEUES.caseConfirmation,
   async handle(jobs, { db, config }) {
-    for (const job of jobs) await sendConfirmation(db, config, job.data);
+    for (const job of jobs) await sendConfirmation(db, { config }, job.data);
   },
 };

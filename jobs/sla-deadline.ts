@@ -6,6 +6,6 @@ import type { JobHandler } from "./job-context";
 export const slaDeadline: JobHandler<SlaJobData> = {
   queue: QUEUES.slaDeadline,
   async handle(jobs, { db, boss }) {
-    for (const job of jobs) await applySlaDeadline(db, boss, job.data);
+    for (const job of jobs) await applySlaDeadline(db, { boss }, job.data);
   },
 };

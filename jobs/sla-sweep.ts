@@ -6,6 +6,6 @@ import type { JobHandler } from "./job-context";
 export const slaSweep: JobHandler = {
   queue: QUEUES.slaSweep,
   async handle(_jobs, { db, boss }) {
-    return { acted: await sweepSla(db, boss) };
+    return { acted: await sweepSla(db, { boss }) };
   },
 };

@@ -29,7 +29,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const status = await twoFactorStatus(context.db, user.id);
   const pending = status.pending
-    ? await pendingEnrolment(context.db, context.config.secrets.session, user)
+    ? await pendingEnrolment(context.db, { masterSecret: context.config.secrets.session }, user)
     : null;
   const sessions = await activeSessions(context.db, {
     userId: user.id,
@@ -126,7 +126,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       });
     }
     case "start": {
-      const result = await startEnrolment(context.db, masterSecret, user.id);
+      const result = await startEnrolment(context.db, { masterSecret }, user.id);
       if (result.kind === "already_enabled")
         return reply({ error: "La double authentification est déjà active sur votre compte." });
       return redirect("/account/security#double-authentification");
@@ -134,7 +134,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "confirm": {
       const parsed = ConfirmForm.safeParse(form);
       if (!parsed.success) return reply({ fieldErrors: fieldErrors(parsed.error) });
-      const result = await confirmEnrolment(context.db, masterSecret, actor, {
+      const result = await confirmEnrolment(context.db, { masterSecret }, actor, {
         userId: user.id,
         sessionId: user.sessionId,
         code: parsed.data.code,

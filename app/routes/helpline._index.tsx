@@ -72,7 +72,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     switch (parsed.data.intent) {
       case "next": {
-        const next = await takeNextCase(context.db, { userId: user.id, actor });
+        const next = await takeNextCase(context.db, actor, { userId: user.id });
         if (!next.ok)
           return json<ActionData>({ ok: false, message: `Pas de dossier suivant : ${next.reason}.` });
         return redirect(`/helpline/cases/${next.caseId}`);

@@ -131,7 +131,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return json<ActionData>({ ok: true, message: "Profil du conseiller enregistré." });
       }
       case "sla": {
-        const n = await saveSla(context.db, context.boss, actor, {
+        const n = await saveSla(context.db, { boss: context.boss }, actor, {
           caseType: d.caseType,
           targetMinutes: Math.round(d.hours * 60),
           warnPct: d.warnPct,

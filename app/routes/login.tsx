@@ -51,12 +51,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (result.kind === "invalid") return { error: GENERIC };
 
-  const { token } = await createSession(context.db, context.config, {
-    userId: result.userId,
-    secondFactorDone: !result.needsSecondFactor,
-    ip: context.ip,
-    userAgent: request.headers.get("user-agent"),
-  });
+  const { token } = await createSession(
+    context.db,
+    { config: context.config },
+    {
+      userId: result.userId,
+      secondFactorDone: !result.needsSecondFactor,
+      ip: context.ip,
+      userAgent: request.headers.get("user-agent"),
+    },
+  );
   await writeAudit(
     context.db,
     { userId: result.userId, label: email.toLowerCase(), requestId: context.requestId, ip: context.ip },

@@ -43,7 +43,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return { error: parsed.error.issues[0]?.message ?? "Code invalide." } satisfies ActionData;
   const result = await verifySecondFactor(
     context.db,
-    context.config.secrets.session,
+    { masterSecret: context.config.secrets.session },
     actorOf(user, context),
     {
       userId: user.id,

@@ -191,10 +191,14 @@ export const deadlinesBench: Bench = {
       // verify-code: valid codes for the other half, 50 concurrent clients, each request signed anew.
       const verifyPeople = portalRows.rows.slice(portalRows.rows.length / 2);
       const codes = await db.transaction().execute((trx) =>
-        issueCodesForBatch(trx, runtime.config, {
-          personIds: verifyPeople.map((p) => p.id),
-          expiresAt: new Date(Date.now() + 40 * 86_400_000),
-        }),
+        issueCodesForBatch(
+          trx,
+          { config: runtime.config },
+          {
+            personIds: verifyPeople.map((p) => p.id),
+            expiresAt: new Date(Date.now() + 40 * 86_400_000),
+          },
+        ),
       );
       const latencies: number[] = [];
       let failures = 0;
@@ -224,7 +228,11 @@ export const deadlinesBench: Bench = {
         while (Date.now() < domainDeadline) {
           const k = Math.floor(Math.random() * codes.length);
           const t = await timed(() =>
-            verifyPortalCode(db, runtime.config, { nir: verifyPeople[k].nir, code: codes[k].clearCode }),
+            verifyPortalCode(
+              db,
+              { config: runtime.config },
+              { nir: verifyPeople[k].nir, code: codes[k].clearCode },
+            ),
           );
           domainLatencies.push(t.ms);
         }

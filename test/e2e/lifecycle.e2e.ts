@@ -49,9 +49,9 @@ describe.runIf(browserAvailable())("six-week window (browser)", () => {
     }>`SELECT id, nir FROM person WHERE id IN (${a}, ${b})`.execute(db);
     const nirOf = (id: number) => people.rows.find((p) => p.id === id)?.nir.trim() ?? "";
     const codes = await db.transaction().execute(async (trx) => ({
-      a: (await issueCode(trx, config, { personId: a, expiresAt: new Date(Date.now() + 40 * DAY) }))
+      a: (await issueCode(trx, { config }, { personId: a, expiresAt: new Date(Date.now() + 40 * DAY) }))
         .clearCode,
-      b: (await issueCode(trx, config, { personId: b, expiresAt: new Date(Date.now() + 40 * DAY) }))
+      b: (await issueCode(trx, { config }, { personId: b, expiresAt: new Date(Date.now() + 40 * DAY) }))
         .clearCode,
     }));
 

@@ -90,17 +90,21 @@ describe("admin: users", () => {
       password: "correct-horse-battery",
       roles: [],
     });
-    const s = await createSession(t.db, t.config, {
-      userId: id,
-      secondFactorDone: true,
-      ip: null,
-      userAgent: null,
-    });
+    const s = await createSession(
+      t.db,
+      { config: t.config },
+      {
+        userId: id,
+        secondFactorDone: true,
+        ip: null,
+        userAgent: null,
+      },
+    );
     expect(await setUserDisabled(t.db, actor, { userId: id, disabled: true })).toEqual({
       kind: "done",
       sessionsRevoked: 1,
     });
-    expect(await findSession(t.db, t.config, s.token)).toBeNull();
+    expect(await findSession(t.db, { config: t.config }, s.token)).toBeNull();
     expect(
       (await attemptLogin(t.db, { email: "d@example.fr", password: "correct-horse-battery", ip: "10.2.0.2" }))
         .kind,
@@ -184,16 +188,20 @@ describe("admin: users", () => {
         .kind,
     ).toBe("ok");
 
-    const s = await createSession(t.db, t.config, {
-      userId: id,
-      secondFactorDone: true,
-      ip: null,
-      userAgent: null,
-    });
+    const s = await createSession(
+      t.db,
+      { config: t.config },
+      {
+        userId: id,
+        secondFactorDone: true,
+        ip: null,
+        userAgent: null,
+      },
+    );
     const reset = await resetUserPassword(t.db, actor, { userId: id });
     expect(reset).toMatchObject({ kind: "done", sessionsRevoked: 1 });
     if (reset.kind !== "done") return;
-    expect(await findSession(t.db, t.config, s.token)).toBeNull();
+    expect(await findSession(t.db, { config: t.config }, s.token)).toBeNull();
     expect(
       (await attemptLogin(t.db, { email: "l@example.fr", password: "correct-horse-battery", ip: "10.2.0.4" }))
         .kind,

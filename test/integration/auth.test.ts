@@ -99,29 +99,37 @@ describe("sessions", () => {
       password: "correct-horse-battery",
       roles: [],
     });
-    const a = await createSession(t.db, t.config, {
-      userId: id,
-      secondFactorDone: true,
-      ip: null,
-      userAgent: null,
-    });
-    const b = await createSession(t.db, t.config, {
-      userId: id,
-      secondFactorDone: true,
-      ip: null,
-      userAgent: null,
-    });
-    expect(await findSession(t.db, t.config, a.token)).not.toBeNull();
-    expect(await findSession(t.db, t.config, "forged-token")).toBeNull();
+    const a = await createSession(
+      t.db,
+      { config: t.config },
+      {
+        userId: id,
+        secondFactorDone: true,
+        ip: null,
+        userAgent: null,
+      },
+    );
+    const b = await createSession(
+      t.db,
+      { config: t.config },
+      {
+        userId: id,
+        secondFactorDone: true,
+        ip: null,
+        userAgent: null,
+      },
+    );
+    expect(await findSession(t.db, { config: t.config }, a.token)).not.toBeNull();
+    expect(await findSession(t.db, { config: t.config }, "forged-token")).toBeNull();
     await t.db
       .updateTable("user_session")
       .set({ last_seen_at: sql`now() - make_interval(mins => ${t.config.sessionIdleMinutes + 1})` })
       .where("id", "=", a.session.id)
       .execute();
-    expect(await findSession(t.db, t.config, a.token)).toBeNull();
-    expect(await findSession(t.db, t.config, b.token)).not.toBeNull();
+    expect(await findSession(t.db, { config: t.config }, a.token)).toBeNull();
+    expect(await findSession(t.db, { config: t.config }, b.token)).not.toBeNull();
     expect(await revokeAllSessions(t.db, id)).toBe(2);
-    expect(await findSession(t.db, t.config, b.token)).toBeNull();
+    expect(await findSession(t.db, { config: t.config }, b.token)).toBeNull();
   });
 });
 

@@ -20,46 +20,54 @@ describe("provisional codes in the database", () => {
     const [personId] = await insertPersons(t.db, { count: 1, offset: 1 });
     const { codeId, clearCode } = await t.db
       .transaction()
-      .execute((trx) => issueCode(trx, t.config, { personId, expiresAt: inAMonth() }));
+      .execute((trx) => issueCode(trx, { config: t.config }, { personId, expiresAt: inAMonth() }));
     const stored = await t.db
       .selectFrom("provisional_code")
       .selectAll()
       .where("id", "=", codeId)
       .executeTakeFirstOrThrow();
     expect(stored.code_hash).not.toContain(clearCode.replaceAll("-", ""));
-    expect(await verifyCode(t.db, t.config, { personId, code: clearCode.toLowerCase() })).toBe("valid");
-    expect(await verifyCode(t.db, t.config, { personId: personId + 1, code: clearCode })).toBe("invalid");
-    expect(await verifyCode(t.db, t.config, { personId, code: "ABCD-EFGH-JKMNP" })).toBe("invalid");
-    expect(await verifyCode(t.db, t.config, { personId, code: "nonsense" })).toBe("invalid");
+    expect(await verifyCode(t.db, { config: t.config }, { personId, code: clearCode.toLowerCase() })).toBe(
+      "valid",
+    );
+    expect(await verifyCode(t.db, { config: t.config }, { personId: personId + 1, code: clearCode })).toBe(
+      "invalid",
+    );
+    expect(await verifyCode(t.db, { config: t.config }, { personId, code: "ABCD-EFGH-JKMNP" })).toBe(
+      "invalid",
+    );
+    expect(await verifyCode(t.db, { config: t.config }, { personId, code: "nonsense" })).toBe("invalid");
     const [first, second] = await Promise.all([consumeCode(t.db, codeId), consumeCode(t.db, codeId)]);
     expect([first, second].filter(Boolean)).toHaveLength(1);
-    expect(await verifyCode(t.db, t.config, { personId, code: clearCode })).toBe("already_used");
+    expect(await verifyCode(t.db, { config: t.config }, { personId, code: clearCode })).toBe("already_used");
   });
 
   it("revokes the previous code when a new one is issued, and reports expiry", async () => {
     const [personId] = await insertPersons(t.db, { count: 1, offset: 2 });
     const a = await t.db
       .transaction()
-      .execute((trx) => issueCode(trx, t.config, { personId, expiresAt: inAMonth() }));
+      .execute((trx) => issueCode(trx, { config: t.config }, { personId, expiresAt: inAMonth() }));
     const b = await t.db
       .transaction()
-      .execute((trx) => issueCode(trx, t.config, { personId, expiresAt: inAMonth() }));
-    expect(await verifyCode(t.db, t.config, { personId, code: a.clearCode })).toBe("revoked");
-    expect(await verifyCode(t.db, t.config, { personId, code: b.clearCode })).toBe("valid");
+      .execute((trx) => issueCode(trx, { config: t.config }, { personId, expiresAt: inAMonth() }));
+    expect(await verifyCode(t.db, { config: t.config }, { personId, code: a.clearCode })).toBe("revoked");
+    expect(await verifyCode(t.db, { config: t.config }, { personId, code: b.clearCode })).toBe("valid");
     expect((await activeCodeOf(t.db, personId))?.codeId).toBe(b.codeId);
     const later = new Date(Date.now() + 31 * 86400_000);
-    expect(await checkCode(t.db, t.config, { personId, code: b.clearCode, now: later })).toEqual({
+    expect(await checkCode(t.db, { config: t.config }, { personId, code: b.clearCode, now: later })).toEqual({
       status: "expired",
       codeId: b.codeId,
     });
     expect(await t.db.transaction().execute((trx) => revokeCodes(trx, personId, "opposition"))).toBe(1);
-    expect(await verifyCode(t.db, t.config, { personId, code: b.clearCode })).toBe("revoked");
+    expect(await verifyCode(t.db, { config: t.config }, { personId, code: b.clearCode })).toBe("revoked");
     expect(await activeCodeOf(t.db, personId)).toBeNull();
   });
 
   it("refuses two active codes for one person at the database level", async () => {
     const [personId] = await insertPersons(t.db, { count: 1, offset: 3 });
-    await t.db.transaction().execute((trx) => issueCode(trx, t.config, { personId, expiresAt: inAMonth() }));
+    await t.db
+      .transaction()
+      .execute((trx) => issueCode(trx, { config: t.config }, { personId, expiresAt: inAMonth() }));
     await expect(
       sql`INSERT INTO provisional_code (person_id, code_hash, expires_at) VALUES (${personId}, ${"x".repeat(64)}, now())`.execute(
         t.db,
@@ -71,34 +79,46 @@ describe("provisional codes in the database", () => {
     const ids = await insertPersons(t.db, { count: 500, offset: 100 });
     const first = await t.db
       .transaction()
-      .execute((trx) => issueCodesForBatch(trx, t.config, { personIds: ids, expiresAt: inAMonth() }));
+      .execute((trx) =>
+        issueCodesForBatch(trx, { config: t.config }, { personIds: ids, expiresAt: inAMonth() }),
+      );
     expect(first.map((c) => c.personId)).toEqual(ids);
     await t.db
       .transaction()
       .execute((trx) =>
-        issueCodesForBatch(trx, t.config, { personIds: ids.slice(0, 100), expiresAt: inAMonth() }),
+        issueCodesForBatch(
+          trx,
+          { config: t.config },
+          { personIds: ids.slice(0, 100), expiresAt: inAMonth() },
+        ),
       );
     const active = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM provisional_code
       WHERE person_id = ANY(${ids}::bigint[]) AND used_at IS NULL AND revoked_at IS NULL
     `.execute(t.db);
     expect(active.rows[0].n).toBe(500);
-    expect(await verifyCode(t.db, t.config, { personId: ids[0], code: first[0].clearCode })).toBe("revoked");
-    expect(await verifyCode(t.db, t.config, { personId: ids[200], code: first[200].clearCode })).toBe(
-      "valid",
+    expect(await verifyCode(t.db, { config: t.config }, { personId: ids[0], code: first[0].clearCode })).toBe(
+      "revoked",
     );
+    expect(
+      await verifyCode(t.db, { config: t.config }, { personId: ids[200], code: first[200].clearCode }),
+    ).toBe("valid");
   });
 
   it("revokes on conflict: the insert goes first, and only a refused one revokes and inserts again", async () => {
     const ids = await insertPersons(t.db, { count: 40, offset: 700 });
     const issue = (personIds: number[], reason: string) =>
       t.db.transaction().execute((trx) =>
-        issueCodesForBatch(trx, t.config, {
-          personIds,
-          expiresAt: inAMonth(),
-          reason,
-          revoke: "on_conflict",
-        }),
+        issueCodesForBatch(
+          trx,
+          { config: t.config },
+          {
+            personIds,
+            expiresAt: inAMonth(),
+            reason,
+            revoke: "on_conflict",
+          },
+        ),
       );
     const revoked = async () =>
       (
@@ -122,8 +142,14 @@ describe("provisional codes in the database", () => {
     expect(active.rows.every((r) => r.n === 1)).toBe(true);
     const codeOf = new Map(active.rows.map((r) => [r.person_id, r.id]));
     for (const c of second) expect(codeOf.get(c.personId)).toBe(c.codeId);
-    expect(await verifyCode(t.db, t.config, { personId: ids[10], code: first[0].clearCode })).toBe("revoked");
-    expect(await verifyCode(t.db, t.config, { personId: ids[10], code: second[10].clearCode })).toBe("valid");
-    expect(await verifyCode(t.db, t.config, { personId: ids[0], code: second[0].clearCode })).toBe("valid");
+    expect(
+      await verifyCode(t.db, { config: t.config }, { personId: ids[10], code: first[0].clearCode }),
+    ).toBe("revoked");
+    expect(
+      await verifyCode(t.db, { config: t.config }, { personId: ids[10], code: second[10].clearCode }),
+    ).toBe("valid");
+    expect(
+      await verifyCode(t.db, { config: t.config }, { personId: ids[0], code: second[0].clearCode }),
+    ).toBe("valid");
   });
 });

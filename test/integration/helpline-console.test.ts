@@ -127,18 +127,22 @@ describe("identity check", () => {
     expect(queued.rows.map((r) => r.data)).toEqual([
       { caseId, personId: persons[0], kind: "opposition", channel: "email" },
     ]);
-    expect(await sendConfirmation(t.db, config, queued.rows[0].data)).toBe("sent");
-    expect(await sendConfirmation(t.db, config, queued.rows[0].data)).toBe("already_sent");
+    expect(await sendConfirmation(t.db, { config }, queued.rows[0].data)).toBe("sent");
+    expect(await sendConfirmation(t.db, { config }, queued.rows[0].data)).toBe("already_sent");
     expect(sentEmails).toHaveLength(1);
     expect(sentEmails[0].body.subject).toContain("opposition est enregistrée");
     expect(sentEmails[0].body.text).not.toMatch(/[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/);
     // By letter: a one-page PDF for the print house.
-    await sendConfirmation(t.db, config, {
-      caseId,
-      personId: persons[0],
-      kind: "closure",
-      channel: "letter",
-    });
+    await sendConfirmation(
+      t.db,
+      { config },
+      {
+        caseId,
+        personId: persons[0],
+        kind: "closure",
+        channel: "letter",
+      },
+    );
     const pdf = readFileSync(
       path.join(config.printDir, "helpline", `helpline-closure-confirmation-${caseId}.pdf`),
     );
@@ -207,14 +211,14 @@ describe("code reset", () => {
       data: { resetId: number };
     }>`SELECT data FROM pgboss.job WHERE name = 'case-code-sms'`.execute(t.db);
     expect(job.rows.map((j) => j.data.resetId)).toContain(resetId);
-    expect(await deliverResetBySms(t.db, config, resetId)).toBe("sent");
+    expect(await deliverResetBySms(t.db, { config }, resetId)).toBe("sent");
     expect(sentSms).toHaveLength(1);
     expect(sentSms[0].body.to).toBe("+33612345678");
     expect(sentSms[0].auth).toBe("Bearer sms-token");
     const code = /code provisoire est ([A-Z0-9-]+)\./.exec(sentSms[0].body.text)?.[1] ?? "";
-    expect(await verifyCode(t.db, config, { personId: persons[2], code })).toBe("valid");
+    expect(await verifyCode(t.db, { config }, { personId: persons[2], code })).toBe("valid");
     // Run twice (pg-boss retry after a crash): nothing sent again.
-    expect(await deliverResetBySms(t.db, config, resetId)).toBe("already_done");
+    expect(await deliverResetBySms(t.db, { config }, resetId)).toBe("already_done");
     expect(sentSms).toHaveLength(1);
     const dump = JSON.stringify(await t.db.selectFrom("helpline_case_history").selectAll().execute());
     expect(dump).not.toContain(code);
@@ -233,7 +237,7 @@ describe("code reset", () => {
     const gateway = createSmsGateway(config, { backoffMs: 0, attempts: 3, timeoutMs: 200 });
     mockServer.use(...smsGatewayFails({ status: 503 }, 1), ...smsGatewayFails("network", 1));
     const first = await resetCode(t.db, { boss, config }, actor, { caseActor, caseId, channel: "sms" });
-    expect(await deliverResetBySms(t.db, config, first.resetId, gateway)).toBe("sent");
+    expect(await deliverResetBySms(t.db, { config, gateway }, first.resetId)).toBe("sent");
     expect(sentSms).toHaveLength(1);
     // 429 with Retry-After, then timeouts until the attempts run out: the job throws (pg-boss retries) and
     // no code was issued.
@@ -245,7 +249,7 @@ describe("code reset", () => {
       .where("person_id", "=", persons[3])
       .execute();
     const second = await resetCode(t.db, { boss, config }, actor, { caseActor, caseId, channel: "sms" });
-    await expect(deliverResetBySms(t.db, config, second.resetId, gateway)).rejects.toThrow(
+    await expect(deliverResetBySms(t.db, { config, gateway }, second.resetId)).rejects.toThrow(
       "après 3 tentatives",
     );
     const after = await t.db
@@ -257,7 +261,7 @@ describe("code reset", () => {
     // A permanent refusal (400) is recorded, not retried.
     mockServer.resetHandlers();
     mockServer.use(...smsGatewayFails({ status: 400 }, 1));
-    expect(await deliverResetBySms(t.db, config, second.resetId, gateway)).toBe("refused");
+    expect(await deliverResetBySms(t.db, { config, gateway }, second.resetId)).toBe("refused");
     const reset = await t.db
       .selectFrom("helpline_code_reset")
       .selectAll()
@@ -315,7 +319,7 @@ describe("code reset", () => {
       await runBatch({ db: t.db, boss, config, logger, provider: working }, batch.id);
     expect(sentEmails).toHaveLength(1);
     const code = /[A-Z0-9]{4}(?:-[A-Z0-9]{4,5}){2}/.exec(sentEmails[0].body.text)?.[0] ?? "";
-    expect(await verifyCode(t.db, config, { personId: persons[4], code })).toBe("valid");
+    expect(await verifyCode(t.db, { config }, { personId: persons[4], code })).toBe("valid");
   });
 
   it("allows at most 3 resets per person per 24 hours", async () => {
@@ -403,7 +407,7 @@ describe("callers and telephony", () => {
     expect(row).toEqual({ type: "opposition", code: "OPP", department: "31" });
     expect(normaliseMobile("06 12 34 56 78")).toBe("+33612345678");
     expect(normaliseMobile("01 23 45 67 89")).toBeNull();
-    expect((await takeNextCase(t.db, { userId: agentId })).ok).toBe(true);
+    expect((await takeNextCase(t.db, actor, { userId: agentId })).ok).toBe(true);
   });
 
   it("answers the telephony server over HTTP: 201 created, 200 duplicate, 401 bad signature, 400 bad body", async () => {

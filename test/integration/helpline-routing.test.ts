@@ -156,7 +156,7 @@ describe("helpline routing", () => {
     const pools = agents.map(() => createDb(t.url, 2));
     try {
       const results = await Promise.all(
-        agents.flatMap((userId, i) => [0, 1, 2].map(() => takeNextCase(pools[i].db, { userId }))),
+        agents.flatMap((userId, i) => [0, 1, 2].map(() => takeNextCase(pools[i].db, actor, { userId }))),
       );
       const taken = results.filter((r) => r.ok).map((r) => (r.ok ? r.caseId : 0));
       expect(new Set(taken).size).toBe(taken.length);
@@ -238,34 +238,30 @@ describe("SLA jobs", () => {
     expect(
       await applySlaDeadline(
         t.db,
-        boss,
+        { boss, now: parisInstant("2026-11-23", "11:00:00") },
         { caseId, version: v, kind: "warn" },
-        parisInstant("2026-11-23", "11:00:00"),
       ),
     ).toBe("not_yet");
     expect(
       await applySlaDeadline(
         t.db,
-        boss,
+        { boss, now: parisInstant("2026-11-23", "12:13:00") },
         { caseId, version: v, kind: "warn" },
-        parisInstant("2026-11-23", "12:13:00"),
       ),
     ).toBe("warned");
     // At night the job does nothing but move itself to the next opening.
     expect(
       await applySlaDeadline(
         t.db,
-        boss,
+        { boss, now: parisInstant("2026-11-23", "22:00:00") },
         { caseId, version: v, kind: "breach" },
-        parisInstant("2026-11-23", "22:00:00"),
       ),
     ).toBe("rescheduled");
     expect(
       await applySlaDeadline(
         t.db,
-        boss,
+        { boss, now: parisInstant("2026-11-23", "13:01:00") },
         { caseId, version: v, kind: "breach" },
-        parisInstant("2026-11-23", "13:01:00"),
       ),
     ).toBe("escalated");
     const after = await t.db
@@ -283,9 +279,8 @@ describe("SLA jobs", () => {
     expect(
       await applySlaDeadline(
         t.db,
-        boss,
+        { boss, now: parisInstant("2026-11-23", "13:05:00") },
         { caseId, version: v, kind: "breach" },
-        parisInstant("2026-11-23", "13:05:00"),
       ),
     ).toBe("stale");
     const history = await t.db
@@ -334,7 +329,11 @@ describe("SLA jobs", () => {
     const before = row.sla_due_at as Date;
     const version = row.sla_version;
     expect(
-      await saveSla(t.db, boss, actor, { caseType: "letter_not_received", targetMinutes: 2160, warnPct: 80 }),
+      await saveSla(t.db, { boss }, actor, {
+        caseType: "letter_not_received",
+        targetMinutes: 2160,
+        warnPct: 80,
+      }),
     ).toBeGreaterThan(0);
     row = await t.db
       .selectFrom("helpline_case")
@@ -348,11 +347,10 @@ describe("SLA jobs", () => {
     expect(
       await applySlaDeadline(
         t.db,
-        boss,
+        { boss, now: parisInstant("2026-11-24", "10:00:00") },
         { caseId, version, kind: "breach" },
-        parisInstant("2026-11-24", "10:00:00"),
       ),
     ).toBe("stale");
-    expect(await sweepSla(t.db, boss, parisInstant("2026-11-22", "10:00:00"))).toBe(0); // a Sunday: nothing
+    expect(await sweepSla(t.db, { boss, now: parisInstant("2026-11-22", "10:00:00") })).toBe(0); // a Sunday: nothing
   });
 });

@@ -43,7 +43,9 @@ async function notifiedPerson(): Promise<{ id: number; nir: string }> {
 async function codeFor(personId: number): Promise<string> {
   const issued = await t.db
     .transaction()
-    .execute((trx) => issueCode(trx, t.config, { personId, expiresAt: new Date(Date.now() + 40 * DAY_MS) }));
+    .execute((trx) =>
+      issueCode(trx, { config: t.config }, { personId, expiresAt: new Date(Date.now() + 40 * DAY_MS) }),
+    );
   return issued.clearCode;
 }
 
@@ -150,7 +152,11 @@ describe("verify-code", () => {
     const code = await codeFor(p.id);
     const now = new Date();
     for (let i = 0; i < 5; i++) {
-      const r = await verifyPortalCode(t.db, t.config, { nir: p.nir, code: "ABCD-EFGH-JKMNP", now });
+      const r = await verifyPortalCode(
+        t.db,
+        { config: t.config },
+        { nir: p.nir, code: "ABCD-EFGH-JKMNP", now },
+      );
       expect(r).toEqual({ kind: "checked", result: "invalid" });
     }
     const locked = await post(handleVerifyCode, signed("/api/portal/verify-code", { nir: p.nir, code }));
@@ -161,7 +167,7 @@ describe("verify-code", () => {
     expect(audit.rows[0].object_id).toBe(String(p.id));
     expect(JSON.stringify(audit.rows[0].details)).not.toContain(p.nir);
     const later = new Date(now.getTime() + 15 * 60_000 + 1000);
-    expect(await verifyPortalCode(t.db, t.config, { nir: p.nir, code, now: later })).toEqual({
+    expect(await verifyPortalCode(t.db, { config: t.config }, { nir: p.nir, code, now: later })).toEqual({
       kind: "checked",
       result: "valid",
     });
@@ -172,7 +178,7 @@ describe("verify-code", () => {
     await codeFor(p.id);
     const outcomes = await Promise.all(
       Array.from({ length: 30 }, () =>
-        verifyPortalCode(t.db, t.config, { nir: p.nir, code: "ABCD-EFGH-JKMNP" }),
+        verifyPortalCode(t.db, { config: t.config }, { nir: p.nir, code: "ABCD-EFGH-JKMNP" }),
       ),
     );
     expect(outcomes.filter((o) => o.kind === "checked")).toHaveLength(5);
@@ -181,8 +187,11 @@ describe("verify-code", () => {
 
   it("counts failures for unknown NIRs too (no enumeration by brute force)", async () => {
     const unknown = buildNir({ sex: 2, year: 1979, month: 8, department: "2A", commune: 123, order: 456 });
-    for (let i = 0; i < 5; i++) await verifyPortalCode(t.db, t.config, { nir: unknown, code: "X" });
-    expect((await verifyPortalCode(t.db, t.config, { nir: unknown, code: "X" })).kind).toBe("locked");
+    for (let i = 0; i < 5; i++)
+      await verifyPortalCode(t.db, { config: t.config }, { nir: unknown, code: "X" });
+    expect((await verifyPortalCode(t.db, { config: t.config }, { nir: unknown, code: "X" })).kind).toBe(
+      "locked",
+    );
   });
 });
 
@@ -299,15 +308,19 @@ describe("portal event batches", () => {
     const q = await notifiedPerson();
     const e1 = { event_id: `dup-${p.id}`, type: "opposition", nir: p.nir, at: at(2) };
     const e2 = { event_id: `dup-${q.id}`, type: "activation", nir: q.nir, at: at(2) };
-    const inOne = await processPortalEvents(t.db, t.config, [e1, e1, { ...e1, type: "closure" }]);
+    const inOne = await processPortalEvents(
+      t.db,
+      { config: t.config },
+      { events: [e1, e1, { ...e1, type: "closure" }] },
+    );
     expect(inOne.map((r) => [r.status, r.replayed ?? false, r.code ?? r.state])).toEqual([
       ["applied", false, "opposed"],
       ["applied", true, "opposed"],
       ["refused", false, "event_id_reused"],
     ]);
     const [a, b] = await Promise.all([
-      processPortalEvents(t.db, t.config, [e2]),
-      processPortalEvents(t.db, t.config, [e2]),
+      processPortalEvents(t.db, { config: t.config }, { events: [e2] }),
+      processPortalEvents(t.db, { config: t.config }, { events: [e2] }),
     ]);
     expect([a[0].replayed ?? false, b[0].replayed ?? false].sort()).toEqual([false, true]);
     const events = await sql<{ n: number }>`
@@ -323,8 +336,8 @@ describe("portal event batches", () => {
       return reverse ? list.reverse() : list;
     };
     const [opp, act] = await Promise.all([
-      processPortalEvents(t.db, t.config, batch("o", "opposition", false)),
-      processPortalEvents(t.db, t.config, batch("a", "activation", true)),
+      processPortalEvents(t.db, { config: t.config }, { events: batch("o", "opposition", false) }),
+      processPortalEvents(t.db, { config: t.config }, { events: batch("a", "activation", true) }),
     ]);
     // Whichever batch committed first opposed or activated everyone; the other is then refused or moves on.
     const applied = [...opp, ...act].filter((r) => r.status === "applied").length;

@@ -34,32 +34,40 @@ async function newUser() {
     roles: ["helpline_agent"],
   });
   const actor: AuditActor = { userId: id, label: email, requestId: "req-test", ip: "10.1.1.1" };
-  const { token, session } = await createSession(t.db, t.config, {
-    userId: id,
-    secondFactorDone: true,
-    ip: "10.1.1.1",
-    userAgent: "vitest",
-  });
+  const { token, session } = await createSession(
+    t.db,
+    { config: t.config },
+    {
+      userId: id,
+      secondFactorDone: true,
+      ip: "10.1.1.1",
+      userAgent: "vitest",
+    },
+  );
   return { id, email, actor, token, sessionId: session.id };
 }
 
 async function halfOpenSession(userId: number) {
-  const { token, session } = await createSession(t.db, t.config, {
-    userId,
-    secondFactorDone: false,
-    ip: "10.1.1.2",
-    userAgent: "vitest",
-  });
+  const { token, session } = await createSession(
+    t.db,
+    { config: t.config },
+    {
+      userId,
+      secondFactorDone: false,
+      ip: "10.1.1.2",
+      userAgent: "vitest",
+    },
+  );
   return { token, sessionId: session.id };
 }
 
 /** Enrols a user and returns their secret and recovery codes; `at` is the enrolment time. */
 async function enrol(user: Awaited<ReturnType<typeof newUser>>, at: Date) {
-  const key = t.config.secrets.session;
-  expect(await startEnrolment(t.db, key, user.id)).toEqual({ kind: "started" });
-  const pending = await pendingEnrolment(t.db, key, user);
+  const deps = { masterSecret: t.config.secrets.session };
+  expect(await startEnrolment(t.db, deps, user.id)).toEqual({ kind: "started" });
+  const pending = await pendingEnrolment(t.db, deps, user);
   if (!pending) throw new Error("no pending enrolment");
-  const result = await confirmEnrolment(t.db, key, user.actor, {
+  const result = await confirmEnrolment(t.db, deps, user.actor, {
     userId: user.id,
     sessionId: user.sessionId,
     code: totpCode(pending.secret, at),
@@ -85,9 +93,9 @@ const step = (at: Date, steps: number) => new Date(at.getTime() + steps * TOTP_P
 describe("TOTP enrolment", () => {
   it("stores the secret sealed, shows a QR code, and enables only with a right code", async () => {
     const user = await newUser();
-    const key = t.config.secrets.session;
-    await startEnrolment(t.db, key, user.id);
-    const pending = await pendingEnrolment(t.db, key, user);
+    const deps = { masterSecret: t.config.secrets.session };
+    await startEnrolment(t.db, deps, user.id);
+    const pending = await pendingEnrolment(t.db, deps, user);
     expect(pending?.qrDataUrl.startsWith("data:image/png;base64,")).toBe(true);
     const row = await t.db
       .selectFrom("app_user")
@@ -99,7 +107,7 @@ describe("TOTP enrolment", () => {
     expect((await twoFactorStatus(t.db, user.id)).pending).toBe(true);
 
     const now = new Date();
-    const wrong = await confirmEnrolment(t.db, key, user.actor, {
+    const wrong = await confirmEnrolment(t.db, deps, user.actor, {
       userId: user.id,
       sessionId: user.sessionId,
       code: totpCode(pending?.secret ?? "", step(now, 5)),
@@ -108,7 +116,7 @@ describe("TOTP enrolment", () => {
     expect(wrong).toEqual({ kind: "invalid_code" });
     expect((await twoFactorStatus(t.db, user.id)).enabled).toBe(false);
 
-    const ok = await confirmEnrolment(t.db, key, user.actor, {
+    const ok = await confirmEnrolment(t.db, deps, user.actor, {
       userId: user.id,
       sessionId: user.sessionId,
       code: totpCode(pending?.secret ?? "", now),
@@ -129,7 +137,7 @@ describe("TOTP enrolment", () => {
       pending: false,
       recoveryCodesLeft: 10,
     });
-    expect(await startEnrolment(t.db, key, user.id)).toEqual({ kind: "already_enabled" });
+    expect(await startEnrolment(t.db, deps, user.id)).toEqual({ kind: "already_enabled" });
     expect(await auditActions(user.id)).toEqual(["auth.2fa_enabled"]);
   });
 });
@@ -137,7 +145,7 @@ describe("TOTP enrolment", () => {
 describe("second factor at login", () => {
   it("asks for it after the password, accepts a TOTP once (no replay) and a recovery code once", async () => {
     const user = await newUser();
-    const key = t.config.secrets.session;
+    const deps = { masterSecret: t.config.secrets.session };
     const enrolledAt = new Date(Date.now() - 10 * 60_000);
     const { secret, recoveryCodes } = await enrol(user, enrolledAt);
 
@@ -147,18 +155,18 @@ describe("second factor at login", () => {
     const a = await halfOpenSession(user.id);
     const now = new Date();
     const code = totpCode(secret, now);
-    const first = await verifySecondFactor(t.db, key, user.actor, {
+    const first = await verifySecondFactor(t.db, deps, user.actor, {
       userId: user.id,
       sessionId: a.sessionId,
       code,
       now,
     });
     expect(first).toMatchObject({ kind: "ok", method: "totp" });
-    expect((await findSession(t.db, t.config, a.token))?.secondFactorDone).toBe(true);
+    expect((await findSession(t.db, { config: t.config }, a.token))?.secondFactorDone).toBe(true);
 
     // The same code again (another session, same 30 s) is a replay: refused.
     const b = await halfOpenSession(user.id);
-    const replay = await verifySecondFactor(t.db, key, user.actor, {
+    const replay = await verifySecondFactor(t.db, deps, user.actor, {
       userId: user.id,
       sessionId: b.sessionId,
       code,
@@ -168,14 +176,14 @@ describe("second factor at login", () => {
 
     // A recovery code, typed in lower case with spaces: accepted once, then refused.
     const recovery = recoveryCodes[0].toLowerCase().replaceAll("-", " ");
-    const used = await verifySecondFactor(t.db, key, user.actor, {
+    const used = await verifySecondFactor(t.db, deps, user.actor, {
       userId: user.id,
       sessionId: b.sessionId,
       code: recovery,
     });
     expect(used).toEqual({ kind: "ok", method: "recovery_code", recoveryCodesLeft: 9 });
     const c = await halfOpenSession(user.id);
-    const again = await verifySecondFactor(t.db, key, user.actor, {
+    const again = await verifySecondFactor(t.db, deps, user.actor, {
       userId: user.id,
       sessionId: c.sessionId,
       code: recoveryCodes[0],
@@ -192,14 +200,14 @@ describe("second factor at login", () => {
 
   it("revokes the session after 5 wrong codes and locks the account after 10 across sessions", async () => {
     const user = await newUser();
-    const key = t.config.secrets.session;
+    const deps = { masterSecret: t.config.secrets.session };
     await enrol(user, new Date());
     const s1 = await halfOpenSession(user.id);
     const kinds: string[] = [];
     for (let i = 0; i < SESSION_SECOND_FACTOR_FAILURES; i++) {
       kinds.push(
         (
-          await verifySecondFactor(t.db, key, user.actor, {
+          await verifySecondFactor(t.db, deps, user.actor, {
             userId: user.id,
             sessionId: s1.sessionId,
             code: "000000",
@@ -208,13 +216,13 @@ describe("second factor at login", () => {
       );
     }
     expect(kinds).toEqual(["invalid", "invalid", "invalid", "invalid", "session_revoked"]);
-    expect(await findSession(t.db, t.config, s1.token)).toBeNull();
+    expect(await findSession(t.db, { config: t.config }, s1.token)).toBeNull();
 
     const s2 = await halfOpenSession(user.id);
     let last = "";
     for (let i = SESSION_SECOND_FACTOR_FAILURES; i < USER_SECOND_FACTOR_FAILURES; i++) {
       last = (
-        await verifySecondFactor(t.db, key, user.actor, {
+        await verifySecondFactor(t.db, deps, user.actor, {
           userId: user.id,
           sessionId: s2.sessionId,
           code: "ZZZZ-ZZZZ-ZZZZ",
@@ -222,7 +230,7 @@ describe("second factor at login", () => {
       ).kind;
     }
     expect(last).toBe("account_locked");
-    expect(await findSession(t.db, t.config, s2.token)).toBeNull();
+    expect(await findSession(t.db, { config: t.config }, s2.token)).toBeNull();
     // The lock also holds at the password step, with the usual lockout answer.
     expect((await attemptLogin(t.db, { email: user.email, password: PASSWORD, ip: "10.1.1.4" })).kind).toBe(
       "locked",
@@ -245,7 +253,7 @@ describe("disable, regenerate, change password", () => {
     });
     expect(regenerated.kind).toBe("done");
     const s = await halfOpenSession(user.id);
-    const old = await verifySecondFactor(t.db, t.config.secrets.session, user.actor, {
+    const old = await verifySecondFactor(t.db, { masterSecret: t.config.secrets.session }, user.actor, {
       userId: user.id,
       sessionId: s.sessionId,
       code: recoveryCodes[1],
@@ -317,14 +325,14 @@ describe("disable, regenerate, change password", () => {
       kind: "changed",
       otherSessionsRevoked: 1,
     });
-    expect(await findSession(t.db, t.config, other.token)).toBeNull();
+    expect(await findSession(t.db, { config: t.config }, other.token)).toBeNull();
     const open = await activeSessions(t.db, {
       userId: user.id,
       currentSessionId: user.sessionId,
       idleMinutes: 30,
     });
     expect(open.map((s) => s.current)).toEqual([true]);
-    expect(await findSession(t.db, t.config, user.token)).not.toBeNull();
+    expect(await findSession(t.db, { config: t.config }, user.token)).not.toBeNull();
     expect(
       (await attemptLogin(t.db, { email: user.email, password: "Qx7-mauve-lanterne-91", ip: "10.1.1.5" }))
         .kind,

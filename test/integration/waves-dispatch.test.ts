@@ -87,7 +87,7 @@ describe("a wave from materialisation to notification", () => {
     for (const e of mailed) {
       const p = people.find((x) => x.email === e.to);
       expect(p).toBeDefined();
-      expect(await verifyCode(t.db, config, { personId: p?.id ?? 0, code: e.code })).toBe("valid");
+      expect(await verifyCode(t.db, { config }, { personId: p?.id ?? 0, code: e.code })).toBe("valid");
     }
     const active = await activeCodesPerPerson(t.db, ids);
     expect([...active.values()].every((n) => n === 1)).toBe(true);
@@ -138,14 +138,14 @@ describe("a wave from materialisation to notification", () => {
     const earlier = await t.db
       .transaction()
       .execute((trx) =>
-        issueCode(trx, config, { personId: ids[4], expiresAt: new Date(Date.now() + 86400_000) }),
+        issueCode(trx, { config }, { personId: ids[4], expiresAt: new Date(Date.now() + 86400_000) }),
       );
     const waveId = await scheduledWave(t.db, harness.boss, { departments: ["2B"] }, { batchSize: 5 });
     await runWave(deps(t.db, harness.boss, config), waveId);
     const active = await activeCodesPerPerson(t.db, ids);
     expect(active.size).toBe(12);
     expect([...active.values()].every((n) => n === 1)).toBe(true);
-    expect(await verifyCode(t.db, config, { personId: ids[4], code: earlier.clearCode })).toBe("revoked");
+    expect(await verifyCode(t.db, { config }, { personId: ids[4], code: earlier.clearCode })).toBe("revoked");
     const reason = await t.db
       .selectFrom("provisional_code")
       .select("revoked_reason")
@@ -189,7 +189,7 @@ describe("crash at each batch state, then rerun", () => {
         let valid = 0;
         for (const item of delivered) {
           for (const id of ids)
-            if ((await verifyCode(t.db, config, { personId: id, code: item.code })) === "valid") valid++;
+            if ((await verifyCode(t.db, { config }, { personId: id, code: item.code })) === "valid") valid++;
         }
         if (valid !== 12) {
           const codes =
@@ -239,11 +239,15 @@ describe("a member's code, found through its batch", () => {
     // A helpline reset revokes one person's wave code before the batch is resumed: the recovery must still
     // name that person's email by the revoked code (the idempotency key), find it accepted, and not resend.
     await t.db.transaction().execute((trx) =>
-      issueCode(trx, config, {
-        personId: ids[0],
-        expiresAt: new Date(Date.now() + 86400_000),
-        reason: "helpline_reset",
-      }),
+      issueCode(
+        trx,
+        { config },
+        {
+          personId: ids[0],
+          expiresAt: new Date(Date.now() + 86400_000),
+          reason: "helpline_reset",
+        },
+      ),
     );
     await runWave(d, waveId);
     expect(outboxFiles(config)).toHaveLength(6);

@@ -159,7 +159,7 @@ describe("email waves against the provider", () => {
         .select("id")
         .where("email", "=", e.body.to)
         .executeTakeFirstOrThrow();
-      expect(await verifyCode(t.db, config, { personId: person.id, code })).toBe("valid");
+      expect(await verifyCode(t.db, { config }, { personId: person.id, code })).toBe("valid");
       expect(e.body.html).toContain(code);
     }
     const active = await activeCodesPerPerson(t.db, ids);
@@ -197,7 +197,7 @@ describe("email waves against the provider", () => {
     const pages = (await Promise.all(pdfFiles(config, waveId).map((f) => pdfPages(f)))).flat();
     expect(pages).toHaveLength(1);
     const code = CODE_IN_TEXT.exec(pages[0])?.[0] ?? "";
-    expect(await verifyCode(t.db, config, { personId: ids[1], code })).toBe("valid");
+    expect(await verifyCode(t.db, { config }, { personId: ids[1], code })).toBe("valid");
     const person = await t.db
       .selectFrom("person")
       .selectAll()
@@ -238,10 +238,14 @@ describe("email waves against the provider", () => {
         .where("email", "=", e.body.to)
         .executeTakeFirstOrThrow();
       expect(
-        await verifyCode(t.db, config, {
-          personId: person.id,
-          code: CODE_IN_TEXT.exec(e.body.text)?.[0] ?? "",
-        }),
+        await verifyCode(
+          t.db,
+          { config },
+          {
+            personId: person.id,
+            code: CODE_IN_TEXT.exec(e.body.text)?.[0] ?? "",
+          },
+        ),
       ).toBe("valid");
     }
     expect((await activeCodesPerPerson(t.db, ids)).size).toBe(8);

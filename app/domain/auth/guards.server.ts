@@ -28,7 +28,7 @@ export async function getUser(request: Request, context: Ctx): Promise<CurrentUs
 async function loadUser(request: Request, { db, config }: Ctx): Promise<CurrentUser | null> {
   const token = await sessionCookie(config).parse(request.headers.get("Cookie"));
   if (typeof token !== "string" || !token) return null;
-  const session = await findSession(db, config, token);
+  const session = await findSession(db, { config }, token);
   if (!session) return null;
   const user = await db
     .selectFrom("app_user")

@@ -29,9 +29,14 @@ export interface SessionRecord {
   secondFactorDone: boolean;
 }
 
+/** The lifetimes a session is created with and checked against. */
+export interface SessionDeps {
+  config: Pick<AppConfig, "sessionMaxHours" | "sessionIdleMinutes">;
+}
+
 export async function createSession(
   db: DB,
-  config: AppConfig,
+  deps: SessionDeps,
   params: { userId: number; secondFactorDone: boolean; ip: string | null; userAgent: string | null },
 ): Promise<{ token: string; session: SessionRecord }> {
   const token = randomBytes(32).toString("base64url");
@@ -44,7 +49,7 @@ export async function createSession(
       user_id: params.userId,
       csrf_token: csrfToken,
       second_factor_done: params.secondFactorDone,
-      expires_at: new Date(Date.now() + config.sessionMaxHours * 3600_000),
+      expires_at: new Date(Date.now() + deps.config.sessionMaxHours * 3600_000),
       ip: params.ip,
       user_agent: params.userAgent?.slice(0, 300) ?? null,
     })
@@ -56,7 +61,7 @@ export async function createSession(
 }
 
 /** The live session behind a token, or null when it expired (absolute or idle), was revoked or never was. */
-export async function findSession(db: DB, config: AppConfig, token: string): Promise<SessionRecord | null> {
+export async function findSession(db: DB, deps: SessionDeps, token: string): Promise<SessionRecord | null> {
   const id = tokenKey(token);
   const row = await db
     .selectFrom("user_session")
@@ -66,7 +71,7 @@ export async function findSession(db: DB, config: AppConfig, token: string): Pro
   if (!row || row.revoked_at) return null;
   const now = Date.now();
   if (row.expires_at.getTime() <= now) return null;
-  if (row.last_seen_at.getTime() + config.sessionIdleMinutes * 60_000 <= now) return null;
+  if (row.last_seen_at.getTime() + deps.config.sessionIdleMinutes * 60_000 <= now) return null;
   // Touch at most once a minute: a write per request would be waste.
   if (now - row.last_seen_at.getTime() > 60_000) {
     await db.updateTable("user_session").set({ last_seen_at: new Date() }).where("id", "=", id).execute();

@@ -15,6 +15,11 @@ export const SESSION_SECOND_FACTOR_FAILURES = 5;
 /** Wrong second factors across sessions (since the last right one) before the account is locked. */
 export const USER_SECOND_FACTOR_FAILURES = 10;
 
+/** The key that seals the TOTP secrets at rest (secret-box.server.ts). */
+export interface TwoFactorDeps {
+  masterSecret: string;
+}
+
 export interface TwoFactorStatus {
   enabled: boolean;
   enabledAt: Date | null;
@@ -49,12 +54,12 @@ export async function twoFactorStatus(db: DB, userId: number): Promise<TwoFactor
  */
 export async function startEnrolment(
   db: DB,
-  masterSecret: string,
+  deps: TwoFactorDeps,
   userId: number,
 ): Promise<{ kind: "started" } | { kind: "already_enabled" }> {
   const result = await db
     .updateTable("app_user")
-    .set({ totp_secret: sealSecret(masterSecret, newTotpSecret()) })
+    .set({ totp_secret: sealSecret(deps.masterSecret, newTotpSecret()) })
     .where("id", "=", userId)
     .where("totp_enabled_at", "is", null)
     .executeTakeFirst();
@@ -70,7 +75,7 @@ export interface PendingEnrolment {
 /** What the enrolment page shows: the secret (for manual entry) and its QR code as a data: URL. */
 export async function pendingEnrolment(
   db: DB,
-  masterSecret: string,
+  deps: TwoFactorDeps,
   user: { id: number; email: string },
 ): Promise<PendingEnrolment | null> {
   const row = await db
@@ -79,7 +84,7 @@ export async function pendingEnrolment(
     .where("id", "=", user.id)
     .executeTakeFirstOrThrow();
   if (!row.totp_secret || row.totp_enabled_at) return null;
-  const secret = openSecret(masterSecret, row.totp_secret);
+  const secret = openSecret(deps.masterSecret, row.totp_secret);
   if (!secret) return null;
   const uri = totpUri(secret, user.email);
   const qrDataUrl = await QRCode.toDataURL(uri, { errorCorrectionLevel: "M", margin: 2, width: 220 });
@@ -104,7 +109,7 @@ export type ConfirmEnrolmentResult =
 /** Confirms the enrolment with a code from the app; returns the recovery codes, to be shown once. */
 export function confirmEnrolment(
   db: DB,
-  masterSecret: string,
+  deps: TwoFactorDeps,
   actor: AuditActor,
   params: { userId: number; sessionId: string; code: string; now?: Date },
 ): Promise<ConfirmEnrolmentResult> {
@@ -115,7 +120,8 @@ export function confirmEnrolment(
       .where("id", "=", params.userId)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    const secret = row.totp_secret && !row.totp_enabled_at ? openSecret(masterSecret, row.totp_secret) : null;
+    const secret =
+      row.totp_secret && !row.totp_enabled_at ? openSecret(deps.masterSecret, row.totp_secret) : null;
     if (!secret) return { kind: "not_pending" };
     const step = matchTotp(secret, params.code, params.now);
     if (step === null) return { kind: "invalid_code" };
@@ -218,7 +224,7 @@ export type SecondFactorResult =
  */
 export function verifySecondFactor(
   db: DB,
-  masterSecret: string,
+  deps: TwoFactorDeps,
   actor: AuditActor,
   params: { userId: number; sessionId: string; code: string; now?: Date },
 ): Promise<SecondFactorResult> {
@@ -230,7 +236,7 @@ export function verifySecondFactor(
       .forUpdate()
       .executeTakeFirstOrThrow();
     const secret =
-      user.totp_enabled_at && user.totp_secret ? openSecret(masterSecret, user.totp_secret) : null;
+      user.totp_enabled_at && user.totp_secret ? openSecret(deps.masterSecret, user.totp_secret) : null;
 
     let method: "totp" | "recovery_code" | null = null;
     if (secret && looksLikeTotp(params.code)) {

@@ -12,6 +12,11 @@ import { generateHashedCodes, HASH_BYTES, hashCode, normaliseCode } from "./code
 
 export type CodeCheck = "valid" | "invalid" | "expired" | "revoked" | "already_used";
 
+/** What the codes read beyond the database: the HMAC key that hashes them. */
+export interface CodeDeps {
+  config: Pick<AppConfig, "secrets">;
+}
+
 export interface IssueCodeParams {
   personId: number;
   waveId?: number | null;
@@ -30,10 +35,10 @@ export interface IssuedCode {
 /** Issues one new code for a person; the previous active code is revoked in the same transaction. */
 export async function issueCode(
   trx: DB,
-  config: Pick<AppConfig, "secrets">,
+  deps: CodeDeps,
   params: IssueCodeParams,
 ): Promise<{ codeId: number; clearCode: string }> {
-  const [issued] = await issueCodesForBatch(trx, config, {
+  const [issued] = await issueCodesForBatch(trx, deps, {
     personIds: [params.personId],
     waveId: params.waveId ?? null,
     batchId: params.batchId ?? null,
@@ -70,10 +75,10 @@ export interface IssueBatchParams {
  */
 export async function issueCodesForBatch(
   trx: DB,
-  config: Pick<AppConfig, "secrets">,
+  deps: CodeDeps,
   params: IssueBatchParams,
 ): Promise<IssuedCode[]> {
-  const { clear, stored } = await insertCodes(trx, config, params, { returnIds: true });
+  const { clear, stored } = await insertCodes(trx, deps, params, { returnIds: true });
   const codeIdOf = new Map(stored.map((r) => [r.person_id, r.id]));
   return params.personIds.map((personId, i) => ({
     personId,
@@ -87,24 +92,20 @@ export async function issueCodesForBatch(
  * is found by (batch, person) when needed. Reading 5 000 ids back per batch into a map was ~1.4 s of the
  * worker's CPU (and its garbage collection) for a million codes, while PostgreSQL wanted the other core.
  */
-export async function issueClearCodes(
-  trx: DB,
-  config: Pick<AppConfig, "secrets">,
-  params: IssueBatchParams,
-): Promise<string[]> {
-  return (await insertCodes(trx, config, params, { returnIds: false })).clear;
+export async function issueClearCodes(trx: DB, deps: CodeDeps, params: IssueBatchParams): Promise<string[]> {
+  return (await insertCodes(trx, deps, params, { returnIds: false })).clear;
 }
 
 async function insertCodes(
   trx: DB,
-  config: Pick<AppConfig, "secrets">,
+  deps: CodeDeps,
   params: IssueBatchParams,
   opts: { returnIds: boolean },
 ): Promise<{ clear: string[]; stored: Array<{ id: number; person_id: number }> }> {
   const ids = params.personIds;
   if (ids.length === 0) return { clear: [], stored: [] };
   if (new Set(ids).size !== ids.length) throw new Error("provisional codes: a person appears twice");
-  const { clear, hashes } = generateHashedCodes(config.secrets.codeHmac, ids.length);
+  const { clear, hashes } = generateHashedCodes(deps.config.secrets.codeHmac, ids.length);
   // The digests travel as one bytea (the i-th person's is the i-th 32 bytes) rather than a text[] of 64-digit
   // strings: no string per code here, no array element to quote, escape and parse on either side. Rows go in
   // person order, so the person-keyed indexes are walked in one direction.
@@ -179,11 +180,11 @@ export async function revokeBatchCodes(
  */
 export async function checkCode(
   db: DB,
-  config: Pick<AppConfig, "secrets">,
+  deps: CodeDeps,
   params: { personId: number; code: string; now?: Date },
 ): Promise<{ status: CodeCheck; codeId: number | null }> {
   if (!normaliseCode(params.code)) return { status: "invalid", codeId: null };
-  const hash = hashCode(config.secrets.codeHmac, params.code);
+  const hash = hashCode(deps.config.secrets.codeHmac, params.code);
   // The person's codes live in two partial indexes (migration 1810): the active one, and the spent ones (used
   // or revoked). Each branch states its index's predicate so that the planner can use it.
   const found = await sql<{ id: number; expires_at: Date; used_at: Date | null; revoked_at: Date | null }>`
@@ -205,10 +206,10 @@ export async function checkCode(
 
 export async function verifyCode(
   db: DB,
-  config: Pick<AppConfig, "secrets">,
+  deps: CodeDeps,
   params: { personId: number; code: string; now?: Date },
 ): Promise<CodeCheck> {
-  return (await checkCode(db, config, params)).status;
+  return (await checkCode(db, deps, params)).status;
 }
 
 /**

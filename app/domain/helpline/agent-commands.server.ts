@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import type { AuditActor } from "../audit/audit.server";
 import { writeAudit } from "../audit/audit.server";
@@ -21,7 +20,7 @@ import { recordHistory } from "./history.server";
  * counts their open cases under the lock, like the background routing (case-routing.server.ts).
  */
 
-async function lockAgent(db: Kysely<Database>, userId: number) {
+async function lockAgent(db: DB, userId: number) {
   const agent = await db
     .selectFrom("helpline_agent")
     .select(["user_id", "capacity", "presence", "idle_since"])
@@ -42,14 +41,15 @@ export type NextCaseResult =
  * agent's queues (priority, then oldest), if the agent is under capacity. Marks it in progress.
  */
 export async function takeNextCase(
-  db: Kysely<Database>,
-  params: { userId: number; now?: Date; actor?: AuditActor },
+  db: DB,
+  actor: AuditActor,
+  params: { userId: number; now?: Date },
 ): Promise<NextCaseResult> {
   const now = params.now ?? new Date();
   return withTransaction(db, async (trx) => {
     const result = await pickNextCase(trx, params.userId, now);
-    if (result.ok && params.actor) {
-      await writeAudit(trx, params.actor, {
+    if (result.ok) {
+      await writeAudit(trx, actor, {
         action: "helpline.case_taken",
         objectType: "helpline_case",
         objectId: result.caseId,
@@ -60,7 +60,7 @@ export async function takeNextCase(
   });
 }
 
-async function pickNextCase(trx: Kysely<Database>, userId: number, now: Date): Promise<NextCaseResult> {
+async function pickNextCase(trx: DB, userId: number, now: Date): Promise<NextCaseResult> {
   const agent = await lockAgent(trx, userId);
   const mine = await trx
     .selectFrom("helpline_case")
@@ -115,7 +115,7 @@ async function pickNextCase(trx: Kysely<Database>, userId: number, now: Date): P
  * Returns false when it cannot (the case is then routed like any other).
  */
 export async function claimCase(
-  db: Kysely<Database>,
+  db: DB,
   params: { userId: number; caseId: number; now?: Date },
 ): Promise<boolean> {
   const now = params.now ?? new Date();
@@ -138,7 +138,7 @@ export async function claimCase(
  * the caller): conditional update, decision with its reason, history, started, agent's idle clock reset.
  */
 async function takeWaitingCase(
-  trx: Kysely<Database>,
+  trx: DB,
   p: { caseId: number; from: string; userId: number; now: Date; reason: string },
 ): Promise<boolean> {
   const taken = await trx
@@ -180,7 +180,7 @@ async function takeWaitingCase(
 }
 
 async function startWork(
-  trx: Kysely<Database>,
+  trx: DB,
   p: { caseId: number; from: string; userId: number; now: Date },
 ): Promise<void> {
   // An escalated case keeps its state (it shows on the board as escalated until resolved).
@@ -200,7 +200,7 @@ async function startWork(
  * supervisor decides) or back to the queue (`toUserId` null). Recorded with the supervisor's reason.
  */
 export async function reassignCase(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { caseId: number; toUserId: number | null; reason: string; now?: Date },
 ): Promise<void> {
@@ -279,7 +279,7 @@ export async function reassignCase(
 
 /** Presence change; becoming available (re)starts the idle clock and routes waiting cases at once. */
 export async function setPresence(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { userId: number; presence: AgentPresence; now?: Date },
 ): Promise<RoutingRun> {

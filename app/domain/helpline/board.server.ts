@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { parisDate, parisInstant } from "../lifecycle/paris-time";
 import type { AgentPresence } from "./case";
 
@@ -34,10 +34,7 @@ export interface Board {
  * The supervisor board: per queue waiting / oldest wait / at risk / breached (filtered by the cases'
  * department), per agent presence, load and cases resolved today (Paris day). Reads indexed aggregates.
  */
-export async function loadBoard(
-  db: Kysely<Database>,
-  params: { department: string | null; now?: Date },
-): Promise<Board> {
+export async function loadBoard(db: DB, params: { department: string | null; now?: Date }): Promise<Board> {
   const now = params.now ?? new Date();
   const dept = params.department;
   const startOfDay = parisInstant(parisDate(now), "00:00:00");

@@ -1,5 +1,5 @@
-import type { Kysely } from "kysely";
-import type { Database, PersonState } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
+import type { PersonState } from "../../../db/schema";
 import { checkNir, describeNirProblem, formatNir, maskNir } from "../persons/nir";
 import { searchPersons } from "../persons/persons.server";
 
@@ -29,7 +29,7 @@ export type CallerSearch = { ok: true; matches: CallerMatch[] } | { ok: false; m
  * agent may see it.
  */
 export async function findCallers(
-  db: Kysely<Database>,
+  db: DB,
   query: CallerQuery,
   opts: { showNir: boolean },
 ): Promise<CallerSearch> {

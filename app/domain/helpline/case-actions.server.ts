@@ -1,5 +1,5 @@
-import type { Kysely } from "kysely";
-import type { Database, PersonState } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
+import type { PersonState } from "../../../db/schema";
 import type { AuditActor } from "../audit/audit.server";
 import { STATE_LABELS } from "../lifecycle/transitions";
 import { reassignCase } from "./agent-commands.server";
@@ -46,7 +46,7 @@ function confirmationChannel(channel: string): string {
  * `HelplineError` by the use cases (identity not checked, not the agent's case, reset limit…).
  */
 export async function performCaseAction(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; command: CaseCommand },

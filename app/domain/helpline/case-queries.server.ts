@@ -1,12 +1,13 @@
-import { type Kysely, sql } from "kysely";
-import type { Database, PersonState } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
+import type { PersonState } from "../../../db/schema";
 import { activeCodeOf } from "../codes/codes.server";
 import { formatNir, maskNir } from "../persons/nir";
 import { hasUsableEmail } from "../waves/channel";
 import type { AgentPresence, CaseState, CaseSummary, CaseType, SlaStatus } from "./case";
 import { resetsLeft } from "./person-actions.server";
 
-function summaryQuery(db: Kysely<Database>) {
+function summaryQuery(db: DB) {
   return db
     .selectFrom("helpline_case as c")
     .innerJoin("helpline_queue as q", "q.id", "c.queue_id")
@@ -62,7 +63,7 @@ export interface ConsoleData {
   recentlyResolved: CaseSummary[];
 }
 
-export async function loadConsole(db: Kysely<Database>, userId: number): Promise<ConsoleData> {
+export async function loadConsole(db: DB, userId: number): Promise<ConsoleData> {
   const [agent, mine, waiting, resolved] = await Promise.all([
     db
       .selectFrom("helpline_agent")
@@ -136,7 +137,7 @@ export interface CaseDetail extends CaseSummary {
 }
 
 export async function loadCase(
-  db: Kysely<Database>,
+  db: DB,
   caseId: number,
   opts: { showNir: boolean; viewerId: number },
 ): Promise<CaseDetail | null> {
@@ -208,7 +209,10 @@ export async function loadCase(
   ]);
   let personOut: CaseDetail["person"] = null;
   if (person) {
-    const [code, left] = await Promise.all([activeCodeOf(db, person.id), resetsLeft(db, person.id)]);
+    const [code, left] = await Promise.all([
+      activeCodeOf(db, person.id),
+      resetsLeft(db, { personId: person.id }),
+    ]);
     personOut = {
       id: person.id,
       nirDisplay: opts.showNir ? formatNir(person.nir) : maskNir(person.nir),
@@ -261,7 +265,7 @@ export async function loadCase(
 }
 
 /** Agents a supervisor may hand a case to. */
-export async function listAgents(db: Kysely<Database>) {
+export async function listAgents(db: DB) {
   return db
     .selectFrom("helpline_agent as a")
     .innerJoin("app_user as u", "u.id", "a.user_id")

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import type { AgentPresence, CaseType } from "./case";
 import { HelplineError } from "./errors";
@@ -20,7 +20,7 @@ export const WAITING_STATES = ["new", "escalated"] as const;
 
 /** Which queue and priority a new case goes to: the most specific rule (type+department > type > department > any). */
 export async function resolveQueue(
-  db: Kysely<Database>,
+  db: DB,
   params: { type: CaseType; department: string | null },
 ): Promise<{ queueId: number; priority: number; ruleId: number | null }> {
   const rule = await db
@@ -56,7 +56,7 @@ interface LockedAgent {
 }
 
 /** Loads (open cases) of some agents. Call with the agents' rows locked. */
-export async function loadsOf(db: Kysely<Database>, userIds: number[]): Promise<Map<number, number>> {
+export async function loadsOf(db: DB, userIds: number[]): Promise<Map<number, number>> {
   if (userIds.length === 0) return new Map();
   const rows = await db
     .selectFrom("helpline_case")
@@ -68,7 +68,7 @@ export async function loadsOf(db: Kysely<Database>, userIds: number[]): Promise<
   return new Map(rows.map((r) => [Number(r.assigned_user_id), Number(r.n)]));
 }
 
-async function skillsOf(db: Kysely<Database>, userIds: number[]): Promise<Map<number, Set<number>>> {
+async function skillsOf(db: DB, userIds: number[]): Promise<Map<number, Set<number>>> {
   const out = new Map<number, Set<number>>(userIds.map((id) => [id, new Set<number>()]));
   if (userIds.length === 0) return out;
   const rows = await db
@@ -90,7 +90,7 @@ export interface RoutingRun {
  * concurrently: other runs skip the cases and agents this one holds and route the rest.
  */
 export async function routeWaitingCases(
-  db: Kysely<Database>,
+  db: DB,
   params: { queueIds?: number[]; caseIds?: number[]; limit?: number; now?: Date } = {},
 ): Promise<RoutingRun> {
   const now = params.now ?? new Date();
@@ -225,7 +225,7 @@ export async function routeWaitingCases(
 
 /** Routes everything that can be routed, batch after batch (the periodic job and presence changes). */
 export async function routeAll(
-  db: Kysely<Database>,
+  db: DB,
   params: { queueIds?: number[]; batch?: number; maxBatches?: number } = {},
 ): Promise<RoutingRun> {
   const total: RoutingRun = { assigned: 0, waiting: 0 };
@@ -238,7 +238,7 @@ export async function routeAll(
   return total;
 }
 
-export async function queuesOfAgent(db: Kysely<Database>, userId: number): Promise<number[]> {
+export async function queuesOfAgent(db: DB, userId: number): Promise<number[]> {
   const rows = await db
     .selectFrom("helpline_agent_skill")
     .select("queue_id")
@@ -248,7 +248,7 @@ export async function queuesOfAgent(db: Kysely<Database>, userId: number): Promi
 }
 
 /** After an agent frees a slot (case resolved): route waiting cases of the agent's queues. */
-export async function routeForAgent(db: Kysely<Database>, userId: number): Promise<RoutingRun> {
+export async function routeForAgent(db: DB, userId: number): Promise<RoutingRun> {
   const queues = await queuesOfAgent(db, userId);
   if (queues.length === 0) return { assigned: 0, waiting: 0 };
   return routeAll(db, { queueIds: queues, maxBatches: 5 });

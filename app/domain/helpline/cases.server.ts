@@ -1,6 +1,5 @@
-import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { claimCase } from "./agent-commands.server";
@@ -35,7 +34,7 @@ export interface NewCase {
  * telephony call id: the same call posted twice gives the same case.
  */
 export async function createCase(
-  db: Kysely<Database>,
+  db: DB,
   deps: HelplineDeps,
   actor: AuditActor,
   input: NewCase,
@@ -95,7 +94,7 @@ export async function createCase(
         details: { type: input.type, origin: input.origin, queueId: route.queueId, ruleId: route.ruleId },
       },
     ]);
-    await armSla(trx, deps.boss, { caseId: inserted.id, now });
+    await armSla(trx, deps, { caseId: inserted.id, now });
     await writeAudit(trx, actor, {
       action: "helpline.case_created",
       objectType: "helpline_case",
@@ -120,7 +119,7 @@ export interface CaseActor {
 }
 
 /** Locks a case the actor may work on. */
-export async function lockOwnCase(trx: Kysely<Database>, actor: CaseActor, caseId: number) {
+export async function lockOwnCase(trx: DB, actor: CaseActor, caseId: number) {
   const c = await trx
     .selectFrom("helpline_case")
     .selectAll()
@@ -142,7 +141,7 @@ export async function lockOwnCase(trx: Kysely<Database>, actor: CaseActor, caseI
  * resolving stops it and frees a slot (routing fills it at once).
  */
 export async function changeCaseState(
-  db: Kysely<Database>,
+  db: DB,
   deps: HelplineDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; to: CaseState; comment?: string | null; now?: Date },
@@ -193,7 +192,7 @@ export async function changeCaseState(
         details: params.comment ? { comment: params.comment } : {},
       },
     ]);
-    if (next !== clock) await armSla(trx, deps.boss, { caseId: c.id, now });
+    if (next !== clock) await armSla(trx, deps, { caseId: c.id, now });
     await writeAudit(trx, actor, {
       action: "helpline.case_state_changed",
       objectType: "helpline_case",
@@ -207,7 +206,7 @@ export async function changeCaseState(
 
 /** A new type: the queue and priority follow the rules, the SLA is recomputed for the new type. */
 export async function changeCaseType(
-  db: Kysely<Database>,
+  db: DB,
   deps: HelplineDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; type: CaseType; now?: Date },
@@ -251,7 +250,7 @@ export async function changeCaseType(
             },
           ]),
     ]);
-    await armSla(trx, deps.boss, { caseId: c.id, now, resetTarget: true });
+    await armSla(trx, deps, { caseId: c.id, now, resetTarget: true });
     await writeAudit(trx, actor, {
       action: "helpline.case_type_changed",
       objectType: "helpline_case",
@@ -262,7 +261,7 @@ export async function changeCaseType(
 }
 
 export async function addCaseNote(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; text: string; macroId?: number | null },
 ): Promise<void> {

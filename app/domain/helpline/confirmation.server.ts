@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { renderConfirmationLetter } from "../../../reports/letters/confirmation-letter";
 import type { AppConfig } from "../../config/config.server";
 import type { ConfirmationJob, ConfirmationKind } from "../../infra/queues";
@@ -31,13 +31,20 @@ function bodyText(kind: ConfirmationKind, firstName: string, lastName: string, o
   return `Bonjour ${firstName} ${lastName},\n\n${what}\n\nL'Assurance Maladie`;
 }
 
+export interface ConfirmationDeps {
+  config: AppConfig;
+  /** Defaults to the configured provider (or the dev sink); tests pass a fake. */
+  provider?: EmailProvider;
+}
+
 /** Sends one confirmation; idempotent (a retry after a crash sends nothing twice). */
 export async function sendConfirmation(
-  db: Kysely<Database>,
-  config: AppConfig,
+  db: DB,
+  deps: ConfirmationDeps,
   job: ConfirmationJob,
-  provider: EmailProvider = createEmailProvider(config),
 ): Promise<"sent" | "already_sent" | "rejected"> {
+  const { config } = deps;
+  const provider = deps.provider ?? createEmailProvider(config);
   const key = `helpline-${job.kind}-confirmation-${job.caseId}`;
   const done = await db
     .selectFrom("person_event")

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { addDays, parisDate } from "../lifecycle/paris-time";
@@ -15,7 +15,7 @@ import {
 const SETTINGS_KEY = "helpline.forecast";
 export const FORECAST_DAYS = 28;
 
-export async function loadForecastSettings(db: Kysely<Database>): Promise<ForecastSettings> {
+export async function loadForecastSettings(db: DB): Promise<ForecastSettings> {
   const row = await db
     .selectFrom("app_setting")
     .select("value")
@@ -25,7 +25,7 @@ export async function loadForecastSettings(db: Kysely<Database>): Promise<Foreca
 }
 
 export async function saveForecastSettings(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   settings: ForecastSettings,
 ): Promise<void> {
@@ -50,11 +50,7 @@ export async function saveForecastSettings(
  * Notifications per Paris day: sent ones from the persons' notify events (past), scheduled ones from the
  * waves' batches not yet sent (future). Past days matter because their calls keep coming for ~2 weeks.
  */
-export async function notificationsByDay(
-  db: Kysely<Database>,
-  from: string,
-  to: string,
-): Promise<Map<string, number>> {
+export async function notificationsByDay(db: DB, from: string, to: string): Promise<Map<string, number>> {
   const lookback = addDays(from, -CALL_LAG_PROFILE.length * 2);
   const out = new Map<string, number>();
   const sent = await sql<{ day: string; n: number }>`
@@ -77,7 +73,8 @@ export async function notificationsByDay(
 }
 
 /** Observed cases ÷ notifications over the last 28 days (calibration of the call rate). */
-export async function observedCallRatio(db: Kysely<Database>, now = new Date()) {
+export async function observedCallRatio(db: DB, params: { now?: Date } = {}) {
+  const now = params.now ?? new Date();
   const since = new Date(now.getTime() - 28 * 86400_000);
   const row = await sql<{ cases: number; notifications: number }>`
     SELECT (SELECT count(*) FROM helpline_case WHERE created_at >= ${since})::int AS cases,
@@ -86,11 +83,7 @@ export async function observedCallRatio(db: Kysely<Database>, now = new Date()) 
   return row.rows[0] ?? { cases: 0, notifications: 0 };
 }
 
-export async function loadRoster(
-  db: Kysely<Database>,
-  from: string,
-  to: string,
-): Promise<Map<string, number>> {
+export async function loadRoster(db: DB, from: string, to: string): Promise<Map<string, number>> {
   const rows = await sql<{ day: string; agents: number }>`
     SELECT to_char(day, 'YYYY-MM-DD') AS day, agents FROM helpline_roster WHERE day BETWEEN ${from}::date AND ${to}::date
   `.execute(db);
@@ -98,7 +91,7 @@ export async function loadRoster(
 }
 
 export async function saveRoster(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   entries: Array<{ day: string; agents: number | null }>,
 ): Promise<void> {
@@ -130,16 +123,14 @@ export interface StaffingForecast {
   days: ForecastDay[];
 }
 
-export async function loadStaffingForecast(
-  db: Kysely<Database>,
-  now = new Date(),
-): Promise<StaffingForecast> {
+export async function loadStaffingForecast(db: DB, params: { now?: Date } = {}): Promise<StaffingForecast> {
+  const now = params.now ?? new Date();
   const from = parisDate(now);
   const to = addDays(from, FORECAST_DAYS - 1);
   const [settings, notifications, observed, roster] = await Promise.all([
     loadForecastSettings(db),
     notificationsByDay(db, from, to),
-    observedCallRatio(db, now),
+    observedCallRatio(db, { now }),
     loadRoster(db, from, to),
   ]);
   const rate = effectiveCallRate(settings, observed);

@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 
 export interface HistoryEntry {
   caseId: number;
@@ -22,7 +21,7 @@ export interface HistoryEntry {
 }
 
 /** Appends rows to a case's history (every change of a case goes through here). */
-export async function recordHistory(db: Kysely<Database>, entries: HistoryEntry[]): Promise<void> {
+export async function recordHistory(db: DB, entries: HistoryEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await db
     .insertInto("helpline_case_history")

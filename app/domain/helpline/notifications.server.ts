@@ -1,5 +1,5 @@
-import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
+import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
 import { bossDb } from "../../infra/job-client.server";
 import { QUEUES } from "../../infra/queues";
@@ -16,7 +16,7 @@ import { HelplineError } from "./errors";
 export type NotificationReason = "opposition_confirmation" | "closure_confirmation" | "resend" | "code_reset";
 
 export async function requestNotification(
-  trx: Kysely<Database>,
+  trx: DB,
   deps: { boss: PgBoss },
   params: { personId: number; channel: "email" | "letter"; reason: NotificationReason; caseId: number },
 ): Promise<void> {

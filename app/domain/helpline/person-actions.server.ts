@@ -1,5 +1,5 @@
-import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
+import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import type { AppConfig } from "../../config/config.server";
@@ -36,7 +36,7 @@ export interface IdentityAnswers {
  * links the case to the person. All three are required: nothing is recorded otherwise.
  */
 export async function recordIdentityCheck(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; personId: number; answers: IdentityAnswers },
 ): Promise<void> {
@@ -105,7 +105,7 @@ export async function recordIdentityCheck(
 }
 
 /** The case's person, once the caller's identity was checked on this case; refused otherwise. */
-async function verifiedPerson(trx: Kysely<Database>, caseActor: CaseActor, caseId: number) {
+async function verifiedPerson(trx: DB, caseActor: CaseActor, caseId: number) {
   const c = await lockOwnCase(trx, caseActor, caseId);
   if (c.state === "resolved")
     throw new HelplineError("refused", "dossier résolu : rouvrez un dossier pour agir");
@@ -151,7 +151,7 @@ async function verifiedPerson(trx: Kysely<Database>, caseActor: CaseActor, caseI
 }
 
 async function lifecycleAction(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: {
@@ -203,7 +203,7 @@ async function lifecycleAction(
 
 /** Opposition by phone: effective at once (lifecycle transition), confirmation queued by email or letter. */
 export function recordOpposition(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number },
@@ -218,7 +218,7 @@ export function recordOpposition(
 
 /** Closure of an activated or automatically created space. */
 export function closeSpace(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number },
@@ -233,7 +233,7 @@ export function closeSpace(
 
 /** Resends the person's notification (same channel rules as the waves). */
 export async function resendNotification(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; channel: "email" | "letter" },
@@ -284,7 +284,7 @@ export async function resendNotification(
  * waves' single-notification path for email and letter — so no one at the helpline ever sees it.
  */
 export async function resetCode(
-  db: Kysely<Database>,
+  db: DB,
   deps: PersonActionDeps,
   actor: AuditActor,
   params: { caseActor: CaseActor; caseId: number; channel: ResetChannel; now?: Date },
@@ -398,11 +398,12 @@ export async function resetCode(
 }
 
 /** Resets left for a person in the rolling 24 h. */
-export async function resetsLeft(db: Kysely<Database>, personId: number, now = new Date()): Promise<number> {
+export async function resetsLeft(db: DB, params: { personId: number; now?: Date }): Promise<number> {
+  const now = params.now ?? new Date();
   const row = await db
     .selectFrom("helpline_code_reset")
     .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("person_id", "=", personId)
+    .where("person_id", "=", params.personId)
     .where("at", ">", new Date(now.getTime() - 24 * 3600_000))
     .executeTakeFirstOrThrow();
   return Math.max(0, MAX_RESETS_PER_DAY - Number(row.n));
@@ -410,17 +411,24 @@ export async function resetsLeft(db: Kysely<Database>, personId: number, now = n
 
 class SmsRefused extends Error {}
 
+export interface ResetSmsDeps {
+  config: AppConfig;
+  /** Defaults to the configured gateway; tests pass a fake. */
+  gateway?: SmsGateway;
+}
+
 /**
  * The SMS job: issues the new code (revoking the previous one) and sends it in one transaction — a failed
  * send rolls the code back, so a person never holds a code that was not delivered. Transient failures throw
  * (pg-boss retries); a permanent refusal is recorded on the reset and the case.
  */
 export async function deliverResetBySms(
-  db: Kysely<Database>,
-  config: AppConfig,
+  db: DB,
+  deps: ResetSmsDeps,
   resetId: number,
-  gateway: SmsGateway = createSmsGateway(config),
 ): Promise<"sent" | "already_done" | "refused"> {
+  const { config } = deps;
+  const gateway = deps.gateway ?? createSmsGateway(config);
   try {
     return await db.transaction().execute(async (trx) => {
       const reset = await trx
@@ -441,11 +449,15 @@ export async function deliverResetBySms(
       const base =
         person.window_ends_at && person.window_ends_at > new Date() ? person.window_ends_at : new Date();
       const expiresAt = parisInstant(addDays(parisDate(base), config.codeGraceDays), "23:59:59");
-      const { clearCode } = await issueCode(trx, config, {
-        personId: person.id,
-        expiresAt,
-        reason: "helpline_reset",
-      });
+      const { clearCode } = await issueCode(
+        trx,
+        { config },
+        {
+          personId: person.id,
+          expiresAt,
+          reason: "helpline_reset",
+        },
+      );
       const sent = await gateway.send({
         to,
         idempotencyKey: `code-reset-${reset.id}`,

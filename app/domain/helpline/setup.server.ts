@@ -1,12 +1,11 @@
-import { type Kysely, sql } from "kysely";
-import type PgBoss from "pg-boss";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { type AgentPresence, CASE_TYPES, type CaseType } from "./case";
 import { routeForAgent } from "./case-routing.server";
 import { HelplineError } from "./errors";
-import { recomputeSlaForType } from "./sla.server";
+import { recomputeSlaForType, type SlaDeps } from "./sla.server";
 
 /** Supervisor set-up of the helpline: queues, routing rules, agents and skills, SLAs, macros. */
 
@@ -33,7 +32,7 @@ export interface RoutingSetup {
   slas: Array<{ caseType: CaseType; targetMinutes: number | null; warnPct: number }>;
 }
 
-export async function loadRoutingSetup(db: Kysely<Database>): Promise<RoutingSetup> {
+export async function loadRoutingSetup(db: DB): Promise<RoutingSetup> {
   const [queues, rules, agents, skills, loads, candidates, slas] = await Promise.all([
     sql<{ id: number; code: string; name: string; is_escalation: boolean; waiting: number }>`
       SELECT q.id, q.code, q.name, q.is_escalation,
@@ -114,7 +113,7 @@ export async function loadRoutingSetup(db: Kysely<Database>): Promise<RoutingSet
 }
 
 export async function createQueue(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { code: string; name: string; isEscalation: boolean },
 ): Promise<number> {
@@ -149,7 +148,7 @@ export async function createQueue(
 
 /** A rule per (case type, department) pair: saving an existing pair replaces its queue and priority. */
 export async function saveRule(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { caseType: CaseType | null; department: string | null; queueId: number; priority: number },
 ): Promise<void> {
@@ -174,7 +173,7 @@ export async function saveRule(
   });
 }
 
-export async function deleteRule(db: Kysely<Database>, actor: AuditActor, ruleId: number): Promise<void> {
+export async function deleteRule(db: DB, actor: AuditActor, ruleId: number): Promise<void> {
   await withTransaction(db, async (trx) => {
     const deleted = await trx
       .deleteFrom("helpline_routing_rule")
@@ -193,7 +192,7 @@ export async function deleteRule(db: Kysely<Database>, actor: AuditActor, ruleId
 
 /** Creates or updates an agent profile (capacity, skills); new skills or capacity may route waiting cases. */
 export async function saveAgent(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { userId: number; capacity: number; skills: number[] },
 ): Promise<void> {
@@ -228,8 +227,8 @@ export async function saveAgent(
 
 /** A new SLA for a case type: every open case of that type gets new deadlines (and jobs). */
 export async function saveSla(
-  db: Kysely<Database>,
-  boss: PgBoss,
+  db: DB,
+  deps: SlaDeps,
   actor: AuditActor,
   params: { caseType: CaseType; targetMinutes: number; warnPct: number },
 ): Promise<number> {
@@ -252,7 +251,7 @@ export async function saveSla(
       details: params,
     });
   });
-  return recomputeSlaForType(db, boss, params.caseType);
+  return recomputeSlaForType(db, deps, params.caseType);
 }
 
 export interface Macro {
@@ -262,7 +261,7 @@ export interface Macro {
   caseType: CaseType | null;
 }
 
-export async function listMacros(db: Kysely<Database>): Promise<Macro[]> {
+export async function listMacros(db: DB): Promise<Macro[]> {
   const rows = await db
     .selectFrom("helpline_macro")
     .select(["id", "title", "body", "case_type"])
@@ -273,7 +272,7 @@ export async function listMacros(db: Kysely<Database>): Promise<Macro[]> {
 }
 
 export async function saveMacro(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { id?: number | null; title: string; body: string; caseType: CaseType | null },
 ): Promise<number> {
@@ -318,7 +317,7 @@ export async function saveMacro(
   });
 }
 
-export async function archiveMacro(db: Kysely<Database>, actor: AuditActor, id: number): Promise<void> {
+export async function archiveMacro(db: DB, actor: AuditActor, id: number): Promise<void> {
   await withTransaction(db, async (trx) => {
     await trx.updateTable("helpline_macro").set({ archived_at: new Date() }).where("id", "=", id).execute();
     await writeAudit(trx, actor, {

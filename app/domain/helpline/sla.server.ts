@@ -1,5 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
+import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import { bossDb } from "../../infra/job-client.server";
@@ -11,6 +12,16 @@ import { type SlaClock, slaDeadlines, slaLevel } from "./sla";
 import { isWorkingTime, nextWorkingInstant } from "./working-time";
 
 export type { SlaJobData, SlaJobKind };
+
+/** What the SLA use cases need besides the database: the job client (deadline jobs go in the same transaction). */
+export interface SlaDeps {
+  boss: PgBoss;
+}
+
+/** A deadline run also takes its clock: the sweep fixes one instant for all its cases, a test its own. */
+export interface SlaRunDeps extends SlaDeps {
+  now?: Date;
+}
 
 interface CaseClockRow {
   id: number;
@@ -24,7 +35,7 @@ interface CaseClockRow {
   warn_pct: number | null;
 }
 
-async function lockClock(trx: Kysely<Database>, caseId: number): Promise<CaseClockRow | undefined> {
+async function lockClock(trx: DB, caseId: number): Promise<CaseClockRow | undefined> {
   const row = await sql<CaseClockRow>`
     SELECT c.id, c.type, c.state, c.sla_target_minutes, c.sla_consumed_minutes, c.sla_clock_started_at,
            c.sla_status, c.sla_version, s.warn_pct
@@ -47,7 +58,7 @@ function clockOf(row: CaseClockRow): SlaClock | null {
 
 /** Schedules the warning and breach jobs of a clock version (a new version makes older jobs no-ops). */
 async function scheduleJobs(
-  trx: Kysely<Database>,
+  trx: DB,
   boss: PgBoss,
   caseId: number,
   version: number,
@@ -79,8 +90,8 @@ async function scheduleJobs(
  * the jobs. Called at creation, on pause/resume, and when the SLA or the case type changes.
  */
 export async function armSla(
-  db: Kysely<Database>,
-  boss: PgBoss,
+  db: DB,
+  deps: SlaDeps,
   params: { caseId: number; now?: Date; resetTarget?: boolean },
 ): Promise<void> {
   const now = params.now ?? new Date();
@@ -114,23 +125,19 @@ export async function armSla(
       })
       .where("id", "=", row.id)
       .execute();
-    if (open) await scheduleJobs(trx, boss, row.id, version, deadlines, status);
+    if (open) await scheduleJobs(trx, deps.boss, row.id, version, deadlines, status);
   });
 }
 
 /** A new target for a case type: every open case of that type is recomputed. */
-export async function recomputeSlaForType(
-  db: Kysely<Database>,
-  boss: PgBoss,
-  type: CaseType,
-): Promise<number> {
+export async function recomputeSlaForType(db: DB, deps: SlaDeps, type: CaseType): Promise<number> {
   const open = await db
     .selectFrom("helpline_case")
     .select("id")
     .where("type", "=", type)
     .where("state", "<>", "resolved")
     .execute();
-  for (const c of open) await armSla(db, boss, { caseId: c.id, resetTarget: true });
+  for (const c of open) await armSla(db, deps, { caseId: c.id, resetTarget: true });
   return open.length;
 }
 
@@ -141,19 +148,15 @@ export type DeadlineOutcome = "warned" | "escalated" | "rescheduled" | "stale" |
  * hours (moves the job to the next opening instead), marks the case at risk, or escalates a breach to the
  * supervisors' queue.
  */
-export async function applySlaDeadline(
-  db: Kysely<Database>,
-  boss: PgBoss,
-  job: SlaJobData,
-  now = new Date(),
-): Promise<DeadlineOutcome> {
+export async function applySlaDeadline(db: DB, deps: SlaRunDeps, job: SlaJobData): Promise<DeadlineOutcome> {
+  const now = deps.now ?? new Date();
   const outcome = await withTransaction(db, async (trx): Promise<DeadlineOutcome> => {
     const row = await lockClock(trx, job.caseId);
     if (!row || row.state === "resolved" || row.sla_version !== job.version) return "stale";
     const clock = clockOf(row);
     if (!clock || !clock.startedAt) return "stale";
     if (!isWorkingTime(now)) {
-      await boss.send(QUEUES.slaDeadline, job, {
+      await deps.boss.send(QUEUES.slaDeadline, job, {
         startAfter: nextWorkingInstant(now),
         singletonKey: `sla:${job.caseId}:${job.version}:${job.kind}:${nextWorkingInstant(now).toISOString()}`,
         db: bossDb<Database>(trx),
@@ -180,7 +183,7 @@ export async function applySlaDeadline(
   return outcome;
 }
 
-async function escalate(trx: Kysely<Database>, caseId: number, fromStatus: string, now: Date): Promise<void> {
+async function escalate(trx: DB, caseId: number, fromStatus: string, now: Date): Promise<void> {
   const queue = await trx
     .selectFrom("helpline_queue")
     .select("id")
@@ -233,7 +236,8 @@ async function escalate(trx: Kysely<Database>, caseId: number, fromStatus: strin
 }
 
 /** Safety net behind the per-case jobs (a worker down at the deadline): only during working hours. */
-export async function sweepSla(db: Kysely<Database>, boss: PgBoss, now = new Date()): Promise<number> {
+export async function sweepSla(db: DB, deps: SlaRunDeps): Promise<number> {
+  const now = deps.now ?? new Date();
   if (!isWorkingTime(now)) return 0;
   const due = await db
     .selectFrom("helpline_case")
@@ -250,7 +254,11 @@ export async function sweepSla(db: Kysely<Database>, boss: PgBoss, now = new Dat
   let acted = 0;
   for (const c of due) {
     const kind: SlaJobKind = c.sla_due_at && c.sla_due_at <= now ? "breach" : "warn";
-    const outcome = await applySlaDeadline(db, boss, { caseId: c.id, version: c.sla_version, kind }, now);
+    const outcome = await applySlaDeadline(
+      db,
+      { ...deps, now },
+      { caseId: c.id, version: c.sla_version, kind },
+    );
     if (outcome === "warned" || outcome === "escalated") acted++;
   }
   return acted;

@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import type { AuditActor } from "../audit/audit.server";
 import { caseTypeOfIvr } from "./case";
 import { createCase, type HelplineDeps } from "./cases.server";
@@ -9,7 +8,7 @@ const TELEPHONY_ACTOR: AuditActor = { userId: null, label: "téléphonie 34 22" 
 
 /** A call announced by the telephony server becomes a case in the queue its IVR choice leads to. */
 export async function openCaseFromCall(
-  db: Kysely<Database>,
+  db: DB,
   deps: HelplineDeps,
   call: TelephonyCall,
   requestId?: string,

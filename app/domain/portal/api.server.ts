@@ -44,7 +44,7 @@ export async function handleVerifyCode(request: Request, ctx: Ctx): Promise<Resp
   if ("response" in signed) return signed.response;
   const parsed = verifySchema.safeParse(signed.body);
   if (!parsed.success) return refuse(400, "invalid_body", "champs attendus : nir, code (chaînes)");
-  const outcome = await verifyPortalCode(ctx.db, ctx.config, parsed.data);
+  const outcome = await verifyPortalCode(ctx.db, { config: ctx.config }, parsed.data);
   switch (outcome.kind) {
     case "bad_nir":
       return refuse(400, "invalid_nir", "NIR mal formé");
@@ -67,7 +67,7 @@ export async function handlePortalEvents(request: Request, ctx: Ctx): Promise<Re
   if (!parsed.success) {
     return refuse(400, "invalid_body", "attendu : { events: [ … ] } avec 1 à 500 événements");
   }
-  const results = await processPortalEvents(ctx.db, ctx.config, parsed.data.events);
+  const results = await processPortalEvents(ctx.db, { config: ctx.config }, { events: parsed.data.events });
   const summary: Record<string, number> = {};
   for (const r of results) summary[r.status] = (summary[r.status] ?? 0) + 1;
   return json({ results, summary });

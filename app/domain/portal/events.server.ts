@@ -1,7 +1,8 @@
 import { createHmac } from "node:crypto";
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import { z } from "zod";
-import type { Database, PersonState } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
+import type { PersonState } from "../../../db/schema";
 import type { PortalEventStatus } from "../../../db/tables/lifecycle";
 import type { AppConfig } from "../../config/config.server";
 import { bulkTransition } from "../lifecycle/bulk-transition.server";
@@ -111,6 +112,12 @@ function prepare(config: Pick<AppConfig, "secrets">, raw: unknown, index: number
   return { ...base, type: parsed.data.type, nir: nir.nir, at };
 }
 
+/** The key that hashes the payloads, and the clock (a test fixes it; the default is the time of the call). */
+export interface PortalEventDeps {
+  config: Pick<AppConfig, "secrets">;
+  now?: Date;
+}
+
 /**
  * Processes a batch of portal events set-based, in ONE short transaction, idempotent by `event_id`:
  * 1. claim every event id in `portal_event` (in id order; a concurrent duplicate waits on the claim, then
@@ -123,13 +130,12 @@ function prepare(config: Pick<AppConfig, "secrets">, raw: unknown, index: number
  * A database failure leaves nothing written: those events come back as `retry`.
  */
 export async function processPortalEvents(
-  db: Kysely<Database>,
-  config: Pick<AppConfig, "secrets">,
-  events: unknown[],
-  opts: { now?: Date } = {},
+  db: DB,
+  deps: PortalEventDeps,
+  params: { events: unknown[] },
 ): Promise<PortalEventResult[]> {
-  const now = opts.now ?? new Date();
-  const prepared = events.map((raw, i) => prepare(config, raw, i, now));
+  const now = deps.now ?? new Date();
+  const prepared = params.events.map((raw, i) => prepare(deps.config, raw, i, now));
   for (let attempt = 0; ; attempt++) {
     try {
       return await db.transaction().execute((trx) => processPrepared(trx, prepared));
@@ -158,7 +164,7 @@ interface Move {
   round: number;
 }
 
-async function processPrepared(trx: Kysely<Database>, prepared: Prepared[]): Promise<PortalEventResult[]> {
+async function processPrepared(trx: DB, prepared: Prepared[]): Promise<PortalEventResult[]> {
   const results: PortalEventResult[] = new Array(prepared.length);
   // The first occurrence of an id in the batch is processed; later ones answer like a replay of it.
   const primary = new Map<string, Prepared>();
@@ -316,7 +322,7 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "événement"} : ${i.message}`).join(" ; ");
 }
 
-async function storedResult(db: Kysely<Database>, eventId: string, hash: string): Promise<PortalEventResult> {
+async function storedResult(db: DB, eventId: string, hash: string): Promise<PortalEventResult> {
   const row = await db
     .selectFrom("portal_event")
     .select(["payload_hash", "status", "code", "reason"])

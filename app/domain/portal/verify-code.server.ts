@@ -1,9 +1,8 @@
 import { createHmac } from "node:crypto";
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
-import type { AppConfig } from "../../config/config.server";
 import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
-import { type CodeCheck, verifyCode } from "../codes/codes.server";
+import { type CodeCheck, type CodeDeps, verifyCode } from "../codes/codes.server";
 import { checkNir } from "../persons/nir";
 
 export const MAX_FAILED_ATTEMPTS = 5;
@@ -31,12 +30,12 @@ function guardKey(secret: string, nir: string): string {
  */
 export async function verifyPortalCode(
   db: DB,
-  config: Pick<AppConfig, "secrets">,
+  deps: CodeDeps,
   params: { nir: string; code: string; now?: Date },
 ): Promise<VerifyOutcome> {
   const checked = checkNir(params.nir);
   if (!checked.ok) return { kind: "bad_nir" };
-  const key = guardKey(config.secrets.codeHmac, checked.nir);
+  const key = guardKey(deps.config.secrets.codeHmac, checked.nir);
   const now = params.now ?? new Date();
   const windowStart = new Date(now.getTime() - LOCK_MINUTES * 60_000);
   const reserved = await sql<{ failures: number; locked_until: Date | null }>`
@@ -63,7 +62,7 @@ export async function verifyPortalCode(
   if (slot.failures > MAX_FAILED_ATTEMPTS) return { kind: "locked", retryAfterSeconds: LOCK_MINUTES * 60 };
   const person = await db.selectFrom("person").select("id").where("nir", "=", checked.nir).executeTakeFirst();
   const result: CodeCheck = person
-    ? await verifyCode(db, config, { personId: person.id, code: params.code, now })
+    ? await verifyCode(db, deps, { personId: person.id, code: params.code, now })
     : "invalid";
   if (result === "valid") {
     await db.deleteFrom("portal_verify_guard").where("nir_hash", "=", key).execute();

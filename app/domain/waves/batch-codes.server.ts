@@ -68,14 +68,18 @@ export async function issueMemberCodes(
 ): Promise<Map<number, string>> {
   const { members } = params;
   if (members.length === 0) return new Map();
-  const clear = await issueClearCodes(trx, config, {
-    personIds: members.map((m) => m.person_id),
-    waveId: params.waveId,
-    batchId: params.batchId,
-    expiresAt: params.expiresAt,
-    reason: params.reason,
-    revoke: params.revoke,
-  });
+  const clear = await issueClearCodes(
+    trx,
+    { config },
+    {
+      personIds: members.map((m) => m.person_id),
+      waveId: params.waveId,
+      batchId: params.batchId,
+      expiresAt: params.expiresAt,
+      reason: params.reason,
+      revoke: params.revoke,
+    },
+  );
   return new Map(members.map((m, i) => [m.id, clear[i]]));
 }
 
