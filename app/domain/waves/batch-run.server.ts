@@ -240,7 +240,7 @@ async function finishBatch(deps: DispatchDeps, batch: Batch, owner: string): Pro
   });
   // The lifecycle's deadline planner also runs on a schedule; planning now just makes it prompt.
   try {
-    await planDeadlines({ db: deps.db, boss: deps.boss });
+    await planDeadlines(deps.db, { boss: deps.boss });
   } catch (error) {
     deps.logger.warn(
       { err: error, batchId: batch.id },
