@@ -6,7 +6,7 @@ import type { JobHandler } from "./job-context";
 export const deadlineCatchup: JobHandler = {
   queue: QUEUES.deadlineCatchup,
   async handle(_jobs, { db, boss, logger }) {
-    const report = await catchUpDeadlines({ db, boss });
+    const report = await catchUpDeadlines(db, { boss });
     if (report.overdue > 0)
       logger.warn({ overdue: report.overdue, days: report.days }, "overdue windows found");
   },

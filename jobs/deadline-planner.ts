@@ -6,7 +6,7 @@ import type { JobHandler } from "./job-context";
 export const deadlinePlanner: JobHandler = {
   queue: QUEUES.deadlinePlanner,
   async handle(_jobs, { db, boss, logger }) {
-    const planned = await planDeadlines({ db, boss });
+    const planned = await planDeadlines(db, { boss });
     const queued = planned.filter((p) => p.queued).length;
     if (queued > 0) logger.info({ days: planned.length, queued }, "deadline sweeps planned");
   },

@@ -4,7 +4,8 @@ import type { JobHandler } from "./job-context";
 
 /**
  * Imports one roll (parse → checks → merge). Idempotent: a retry after a crash resumes from the roll's
- * state (a roll in `merging` re-runs its one-transaction merge; earlier states start over).
+ * state (a roll in `merging` re-runs its one-transaction merge; earlier states start over). A roll that is
+ * gone (`RollNotFound`) will not come back on a retry: runJobs (jobs/refusals.ts) completes the job with it.
  */
 export const rollImport: JobHandler<RollImportJob> = {
   queue: QUEUES.rollImport,

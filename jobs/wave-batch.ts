@@ -7,10 +7,10 @@ import type { JobHandler } from "./job-context";
 export const waveBatch: JobHandler<BatchJobData> = {
   queue: QUEUES.waveBatch,
   options: { batchSize: 1, pollingIntervalSeconds: 1 },
-  async handle(jobs, ctx) {
+  async handle(jobs, { db, boss, config, logger }) {
     for (const job of jobs) {
-      const outcome = await runBatch(ctx, job.data.batchId);
-      ctx.logger.info({ batchId: job.data.batchId, outcome }, "wave batch");
+      const outcome = await runBatch(db, { boss, config, logger }, { batchId: job.data.batchId });
+      logger.info({ batchId: job.data.batchId, outcome }, "wave batch");
     }
   },
 };

@@ -7,7 +7,11 @@ export const wavePlan: JobHandler<WavePlanJob> = {
   queue: QUEUES.wavePlan,
   async handle(jobs, { db, boss, logger, config }) {
     for (const job of jobs) {
-      const result = await materialiseWave(db, boss, job.data.waveId, { sendHours: config.sendHours });
+      const result = await materialiseWave(
+        db,
+        { boss },
+        { waveId: job.data.waveId, sendHours: config.sendHours },
+      );
       if (result)
         logger.info(
           { waveId: job.data.waveId, members: result.members, batches: result.batches },

@@ -1,6 +1,7 @@
 import { QUEUES, SCHEDULES } from "../app/infra/queues";
 import { HANDLERS } from "./handlers";
 import type { JobContext, JobHandler } from "./job-context";
+import { runJobs } from "./refusals";
 
 /**
  * Bulk queues: many independent jobs that wait on PostgreSQL and on providers (a wave's batches). pg-boss 10
@@ -13,7 +14,8 @@ const BULK_QUEUES: ReadonlySet<string> = new Set([QUEUES.waveBatch]);
 
 /**
  * Registers every handler and schedule on an already started boss (tests pass their own handlers, to
- * watch how many jobs of a queue run at once).
+ * watch how many jobs of a queue run at once). Each fetch goes through runJobs, so a refusal completes its
+ * job rather than being retried.
  */
 export async function startWorkers(
   ctx: JobContext,
@@ -23,17 +25,8 @@ export async function startWorkers(
   for (const handler of handlers) {
     const workers = BULK_QUEUES.has(handler.queue) ? ctx.config.workerConcurrency : 1;
     for (let i = 0; i < workers; i++) {
-      await ctx.boss.work<object>(
-        handler.queue,
-        { pollingIntervalSeconds: 1, ...handler.options },
-        async (jobs) => {
-          try {
-            return await handler.handle(jobs, ctx);
-          } catch (error) {
-            ctx.logger.warn({ err: error, queue: handler.queue }, "job failed (pg-boss will retry)");
-            throw error; // let pg-boss retry / dead-letter
-          }
-        },
+      await ctx.boss.work<object>(handler.queue, { pollingIntervalSeconds: 1, ...handler.options }, (jobs) =>
+        runJobs(handler, jobs, ctx),
       );
     }
   }

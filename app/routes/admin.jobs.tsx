@@ -20,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "jobs:admin");
   const params = Query.parse(Object.fromEntries(new URL(request.url).searchParams));
   const [queues, worker, failures] = await Promise.all([
-    queueOverview(context.db, context.boss),
+    queueOverview(context.db, { boss: context.boss }),
     readWorkerStatus(context.db),
     listFailures(context.db, { page: params.page, queue: params.queue || null }),
   ]);
@@ -61,7 +61,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
   }
   const { queue, id } = parsed.data;
-  const result = await retryFailedJob(context.db, context.boss, actorOf(user, context), { queue, id });
+  const result = await retryFailedJob(context.db, { boss: context.boss }, actorOf(user, context), {
+    queue,
+    id,
+  });
   switch (result.kind) {
     case "retried":
       return json<ActionData>({ ok: true, message: `La tâche ${id} de la file « ${queue} » est relancée.` });

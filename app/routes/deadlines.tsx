@@ -75,10 +75,10 @@ export async function action({ request, context }: ActionFunctionArgs): Promise<
   const scopeLabel =
     scope.kind === "wave" ? `la vague n° ${scope.waveId}` : `le département ${scope.department}`;
   if (parsed.data.intent === "preview") {
-    return { kind: "preview", affected: await countPostponable(context.db, scope), values, scopeLabel };
+    return { kind: "preview", affected: await countPostponable(context.db, { scope }), values, scopeLabel };
   }
   const result = await context.db.transaction().execute((trx) =>
-    postponeDeadlines({ db: trx, boss: context.boss }, actorOf(user, context), {
+    postponeDeadlines(trx, { boss: context.boss }, actorOf(user, context), {
       scope,
       days: parsed.data.days,
       reason: parsed.data.reason,

@@ -29,7 +29,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, context, "kpi:read");
-  const queued = await requestReport(context.db, context.boss, actorOf(user, context), reportPeriodFor());
+  const queued = await requestReport(context.db, { boss: context.boss }, actorOf(user, context), {
+    period: reportPeriodFor(),
+  });
   return { queued };
 }
 

@@ -54,14 +54,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const actor = actorOf(user, context);
   try {
     if (parsed.data.intent === "confirm") {
-      await confirmHeldRoll(context.db, {
-        rollId,
+      await confirmHeldRoll(
+        context.db,
+        { enqueue: (trx) => enqueueRollImport(trx, { boss: context.boss }, { rollId, step: "confirm" }) },
         actor,
-        enqueue: (trx) => enqueueRollImport(trx, context.boss, rollId, "confirm"),
-      });
+        { rollId },
+      );
       return { ok: "Intégration confirmée : le fichier est en cours d'intégration." };
     }
-    await discardHeldRoll(context.db, { rollId, actor });
+    await discardHeldRoll(context.db, actor, { rollId });
     return { ok: "Fichier abandonné : aucune ligne n'a été intégrée." };
   } catch (error) {
     if (error instanceof RollNotInState) return { error: error.message };

@@ -39,11 +39,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await unstable_parseMultipartFormData(request, handler);
   const stored = upload as StoredUpload | null;
   if (!stored || stored.size === 0) return { error: "Choisissez un fichier CSV non vide." };
-  const rollId = await submitUploadedRoll(context.db, context.boss, {
+  const rollId = await submitUploadedRoll(context.db, { boss: context.boss }, actorOf(user, context), {
     upload: stored,
     force: form.get("force") === "on",
     thresholdPct: context.config.rollRejectThresholdPct,
-    actor: actorOf(user, context),
   });
   return redirect(`/rolls/${rollId}`);
 }

@@ -139,7 +139,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   try {
     switch (parsed.data.intent) {
       case "schedule":
-        await scheduleWave(context.db, context.boss, actor, waveId);
+        await scheduleWave(context.db, { boss: context.boss }, actor, waveId);
         return json<ActionData>({
           ok: true,
           message: "Vague programmée : les destinataires sont figés et les lots planifiés.",
@@ -151,7 +151,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           message: "Vague en pause : les lots en cours s'arrêtent au prochain palier.",
         });
       case "resume":
-        await resumeWave(context.db, context.boss, actor, waveId);
+        await resumeWave(context.db, { boss: context.boss }, actor, waveId);
         return json<ActionData>({ ok: true, message: "Vague reprise." });
       case "cancel": {
         if (parsed.data.confirm !== "on") {

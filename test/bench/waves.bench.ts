@@ -269,7 +269,7 @@ async function materialise(
     const waveId = wave.rows[0].id;
     const config = testConfig();
     const t0 = Date.now();
-    const result = await materialiseWave(bench.db, boss, waveId);
+    const result = await materialiseWave(bench.db, { boss }, { waveId });
     const t1 = Date.now();
     log(
       `  membres : ${result?.members.toLocaleString("fr-FR")} en ${round((t1 - t0) / 1000)} s, ${result?.batches} lots`,

@@ -69,7 +69,7 @@ describe("rollups follow every kind of write", () => {
 
     // Postponement of the open windows of the wave
     await t.db.transaction().execute((trx) =>
-      postponeDeadlines({ db: trx, boss }, actor, {
+      postponeDeadlines(trx, { boss }, actor, {
         scope: { kind: "wave", waveId },
         days: 5,
         reason: "grève",

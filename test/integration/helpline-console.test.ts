@@ -280,8 +280,8 @@ describe("code reset", () => {
       .where("kind", "=", "single")
       .orderBy("id", "desc")
       .executeTakeFirstOrThrow();
-    const ctx = { db: t.db, boss, config, logger: createLogger({ level: "silent" }) };
-    for (let i = 0; i < 10; i++) await runBatch(ctx, batch.id);
+    const ctx = { boss, config, logger: createLogger({ level: "silent" }) };
+    for (let i = 0; i < 10; i++) await runBatch(t.db, ctx, { batchId: batch.id });
     expect(sentEmails.length).toBe(1);
     const person = await t.db
       .selectFrom("person")
@@ -309,14 +309,14 @@ describe("code reset", () => {
     await expect(
       (async () => {
         for (let i = 0; i < 10; i++)
-          await runBatch({ db: t.db, boss, config, logger, provider: failing }, batch.id);
+          await runBatch(t.db, { boss, config, logger, provider: failing }, { batchId: batch.id });
       })(),
     ).rejects.toBeInstanceOf(EmailTransientError);
     expect(sentEmails).toHaveLength(0);
     mockServer.resetHandlers();
     const working = createEmailProvider(config, { sleep: async () => {}, timeoutMs: 200 });
     for (let i = 0; i < 10; i++)
-      await runBatch({ db: t.db, boss, config, logger, provider: working }, batch.id);
+      await runBatch(t.db, { boss, config, logger, provider: working }, { batchId: batch.id });
     expect(sentEmails).toHaveLength(1);
     const code = /[A-Z0-9]{4}(?:-[A-Z0-9]{4,5}){2}/.exec(sentEmails[0].body.text)?.[0] ?? "";
     expect(await verifyCode(t.db, { config }, { personId: persons[4], code })).toBe("valid");

@@ -50,7 +50,7 @@ describe("worker status", () => {
     const now = await readWorkerStatus(t.db);
     expect(now.state).toBe("active");
     expect(now.ageSeconds).toBeLessThan(10);
-    const later = await readWorkerStatus(t.db, new Date(Date.now() + 10 * 60_000));
+    const later = await readWorkerStatus(t.db, { now: new Date(Date.now() + 10 * 60_000) });
     expect(later.state).toBe("inactive");
   });
 
@@ -78,7 +78,7 @@ describe("failures", () => {
     expect(failure?.error).toContain("[phone]");
     expect(failure?.error).not.toMatch(/dupont|123 456|06 12/);
 
-    const queues = await queueOverview(t.db, boss);
+    const queues = await queueOverview(t.db, { boss });
     const mine = queues.find((q) => q.name === QUEUE);
     expect(mine?.counts.failed).toBeGreaterThanOrEqual(1);
     expect(queues.map((q) => q.name)).toEqual(expect.arrayContaining(["heartbeat", "heartbeat-dead", QUEUE]));
@@ -102,14 +102,14 @@ describe("failures", () => {
 
   it("retries a failed job once, audits it, and reports a second click or an unknown job", async () => {
     const id = await failedJob(new Error("fournisseur indisponible"));
-    expect(await retryFailedJob(t.db, boss, actor, { queue: QUEUE, id })).toEqual({ kind: "retried" });
+    expect(await retryFailedJob(t.db, { boss }, actor, { queue: QUEUE, id })).toEqual({ kind: "retried" });
     const job = await boss.getJobById(QUEUE, id);
     expect(job?.state).toBe("retry");
-    expect(await retryFailedJob(t.db, boss, actor, { queue: QUEUE, id })).toEqual({
+    expect(await retryFailedJob(t.db, { boss }, actor, { queue: QUEUE, id })).toEqual({
       kind: "not_failed",
       state: "retry",
     });
-    expect(await retryFailedJob(t.db, boss, actor, { queue: QUEUE, id: randomUUID() })).toEqual({
+    expect(await retryFailedJob(t.db, { boss }, actor, { queue: QUEUE, id: randomUUID() })).toEqual({
       kind: "not_found",
     });
     const audits = await t.db

@@ -265,12 +265,12 @@ describe("planning, postponing and catching up", () => {
     await persons(3, d1);
     await persons(2, d2);
     await persons(2, new Date(Date.now() - 5 * DAY_MS)); // overdue: the catch-up's business
-    const first = await planDeadlines({ db: t.db, boss });
+    const first = await planDeadlines(t.db, { boss });
     expect(first.map((p) => [p.day, p.persons, p.queued])).toEqual([
       [parisDate(d1), 3, true],
       [parisDate(d2), 2, true],
     ]);
-    const second = await planDeadlines({ db: t.db, boss });
+    const second = await planDeadlines(t.db, { boss });
     expect(second.every((p) => !p.queued)).toBe(true);
     const jobs = await sql<{ key: string; start: Date }>`
       SELECT singleton_key AS key, start_after AS start FROM pgboss.job WHERE name = 'deadline-sweep' ORDER BY 1`.execute(
@@ -292,11 +292,10 @@ describe("planning, postponing and catching up", () => {
     );
     await sql`UPDATE person SET department = '2B' WHERE id = ANY(${others}::bigint[])`.execute(t.db);
     const result = await t.db.transaction().execute((trx) =>
-      postponeDeadlines({ db: trx, boss }, actor, {
+      postponeDeadlines(trx, { boss, now: new Date("2026-10-01T10:00:00Z") }, actor, {
         scope: { kind: "department", department: "2A" },
         days: 2,
         reason: "tempête",
-        now: new Date("2026-10-01T10:00:00Z"),
       }),
     );
     expect(result.moved).toBe(3);
@@ -325,11 +324,10 @@ describe("planning, postponing and catching up", () => {
       SELECT id, ${waveId}, md5(id::text) || md5(id::text), ${new Date("2026-11-07T22:59:59Z")} FROM person
       WHERE id = ANY(${inWave}::bigint[])`.execute(t.db);
     const result = await t.db.transaction().execute((trx) =>
-      postponeDeadlines({ db: trx, boss }, actor, {
+      postponeDeadlines(trx, { boss, now: new Date("2026-10-01T10:00:00Z") }, actor, {
         scope: { kind: "wave", waveId },
         days: 3,
         reason: "grève postale",
-        now: new Date("2026-10-01T10:00:00Z"),
       }),
     );
     expect(result.moved).toBe(4);
@@ -361,7 +359,7 @@ describe("planning, postponing and catching up", () => {
     const overdue = endOfParisDay(parisDate(new Date(Date.now() - 4 * DAY_MS)));
     await persons(7, overdue);
     await persons(2, new Date(Date.now() + 4 * DAY_MS));
-    const report = await catchUpDeadlines({ db: t.db, boss });
+    const report = await catchUpDeadlines(t.db, { boss });
     expect(report.overdue).toBe(7);
     expect(report.days).toEqual([{ day: parisDate(overdue), persons: 7 }]);
     expect((await lastCatchUpReport(t.db))?.overdue).toBe(7);
@@ -374,7 +372,7 @@ describe("planning, postponing and catching up", () => {
     }>`SELECT singleton_key AS key FROM pgboss.job WHERE name = 'deadline-sweep'`.execute(t.db);
     expect(jobs.rows.map((j) => j.key)).toEqual([`deadline:${parisDate(overdue)}`]);
     await sweepDeadlineDay(t.db, { day: parisDate(overdue) });
-    expect((await catchUpDeadlines({ db: t.db, boss })).overdue).toBe(0);
+    expect((await catchUpDeadlines(t.db, { boss })).overdue).toBe(0);
   });
 
   it("runs as jobs: the planner queues the day, the sweep job (as the worker calls it) creates the spaces", async () => {

@@ -263,7 +263,7 @@ describe("first load into an empty person table", () => {
     const held = await runImport(t.db, rollFile(text), { thresholdPct: 5 });
     expect(held).toMatchObject({ state: "held_for_review", rejected: 1, valid: 2 });
     expect(await personCount()).toBe(0);
-    await confirmHeldRoll(t.db, { rollId: held.rollId, actor, enqueue: async () => undefined });
+    await confirmHeldRoll(t.db, { enqueue: async () => undefined }, actor, { rollId: held.rollId });
     expect(await importRoll(t.db, held.rollId)).toMatchObject({ state: "merged", inserted: 2 });
     expect(await personCount()).toBe(2);
     await deletePersons();

@@ -317,10 +317,10 @@ describe("roll import: re-import, idempotence, review", () => {
     expect(
       await t.db.selectFrom("person").select("id").where("nir", "=", nirOf(120)).executeTakeFirst(),
     ).toBeUndefined();
-    await confirmHeldRoll(t.db, { rollId: held.rollId, actor, enqueue: async () => undefined });
+    await confirmHeldRoll(t.db, { enqueue: async () => undefined }, actor, { rollId: held.rollId });
     expect(await importRoll(t.db, held.rollId)).toMatchObject({ state: "merged", inserted: 2 });
     const other = await runImport(t.db, rollFile(text(130)), { thresholdPct: 5 });
-    await discardHeldRoll(t.db, { rollId: other.rollId, actor });
+    await discardHeldRoll(t.db, actor, { rollId: other.rollId });
     expect(await importRoll(t.db, other.rollId)).toMatchObject({ state: "discarded", inserted: 0 });
     expect(
       await t.db.selectFrom("person").select("id").where("nir", "=", nirOf(130)).executeTakeFirst(),

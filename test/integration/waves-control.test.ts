@@ -44,16 +44,17 @@ describe("pause, resume, cancel", () => {
     const ids = await persons(10, "60");
     const waveId = await scheduledWave(t.db, harness.boss, { departments: ["60"] }, { batchSize: 5 });
     await pauseWave(t.db, actor, waveId);
-    const d = deps(t.db, harness.boss, config);
-    for (const b of await batchesOf(waveId)) expect(await runBatch(d, b.id)).toBe("paused");
+    const d = deps(harness.boss, config);
+    for (const b of await batchesOf(waveId))
+      expect(await runBatch(t.db, d, { batchId: b.id })).toBe("paused");
     expect(pdfFiles(config, waveId)).toHaveLength(0);
-    await resumeWave(t.db, harness.boss, actor, waveId);
+    await resumeWave(t.db, { boss: harness.boss }, actor, waveId);
     const jobs = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'wave-batch' AND singleton_key LIKE 'wave-batch:%' AND state = 'created'
         AND (data->>'batchId')::bigint = ANY(${(await batchesOf(waveId)).map((b) => b.id)}::bigint[])
     `.execute(t.db);
     expect(jobs.rows[0].n).toBe(2); // one queued job per batch, the resume's duplicate dropped by the singleton key
-    await runWave(d, waveId);
+    await runWave(t.db, d, waveId);
     expect(
       (await t.db.selectFrom("wave").select("status").where("id", "=", waveId).executeTakeFirstOrThrow())
         .status,
@@ -80,12 +81,13 @@ describe("pause, resume, cancel", () => {
     const config = waveConfig();
     const ids = await persons(15, "61");
     const waveId = await scheduledWave(t.db, harness.boss, { departments: ["61"] }, { batchSize: 5 });
-    const d = deps(t.db, harness.boss, config);
+    const d = deps(harness.boss, config);
     const [first, second] = await batchesOf(waveId);
-    await runBatch(d, first.id); // handed off
+    await runBatch(t.db, d, { batchId: first.id }); // handed off
     // The second batch crashes right after storing its codes.
     await expect(
-      runBatch(d, second.id, {
+      runBatch(t.db, d, {
+        batchId: second.id,
         crashAt: (p) => {
           if (p === "codes_stored") throw new Error("crash");
         },
@@ -99,7 +101,7 @@ describe("pause, resume, cancel", () => {
       stillRunning: 0,
     });
     for (const b of await batchesOf(waveId))
-      if (b.id !== first.id) expect(await runBatch(d, b.id)).toBe("skipped");
+      if (b.id !== first.id) expect(await runBatch(t.db, d, { batchId: b.id })).toBe("skipped");
     const active = await activeCodesPerPerson(t.db, ids);
     expect(active.size).toBe(5); // only the letters that left keep a valid code
     const people = await t.db.selectFrom("person").select(["id", "state"]).where("id", "in", ids).execute();
@@ -128,10 +130,11 @@ describe("a killed worker", () => {
     const config = waveConfig();
     const ids = await persons(5, "64");
     const waveId = await scheduledWave(t.db, harness.boss, { departments: ["64"] });
-    const d = deps(t.db, harness.boss, config);
+    const d = deps(harness.boss, config);
     const [batch] = await batchesOf(waveId);
     await expect(
-      runBatch(d, batch.id, {
+      runBatch(t.db, d, {
+        batchId: batch.id,
         crashAt: (p) => {
           if (p === "pdf_written") throw new Error("killed");
         },
@@ -141,11 +144,11 @@ describe("a killed worker", () => {
     await sql`UPDATE wave_batch SET lease_owner = 'dead-worker', lease_until = now() + interval '10 minutes' WHERE id = ${batch.id}`.execute(
       t.db,
     );
-    await expect(runBatch(d, batch.id)).rejects.toBeInstanceOf(BatchBusyError);
+    await expect(runBatch(t.db, d, { batchId: batch.id })).rejects.toBeInstanceOf(BatchBusyError);
     await sql`UPDATE wave_batch SET lease_until = now() - interval '1 second' WHERE id = ${batch.id}`.execute(
       t.db,
     );
-    expect(await runBatch(d, batch.id)).toBe("done");
+    expect(await runBatch(t.db, d, { batchId: batch.id })).toBe("done");
     const active = await activeCodesPerPerson(t.db, ids);
     expect(active.size).toBe(5);
     expect([...active.values()].every((n) => n === 1)).toBe(true);
@@ -164,7 +167,7 @@ describe("single notifications (helpline)", () => {
     const config = waveConfig();
     const [personId] = await persons(1, "62");
     const waveId = await scheduledWave(t.db, harness.boss, { departments: ["62"] });
-    await runWave(deps(t.db, harness.boss, config), waveId);
+    await runWave(t.db, deps(harness.boss, config), waveId);
     const before = await t.db
       .selectFrom("person")
       .selectAll()
@@ -181,7 +184,7 @@ describe("single notifications (helpline)", () => {
       );
     expect(queued.ok).toBe(true);
     if (!queued.ok) return;
-    expect(await runBatch(deps(t.db, harness.boss, config), queued.batchId)).toBe("done");
+    expect(await runBatch(t.db, deps(harness.boss, config), { batchId: queued.batchId })).toBe("done");
     const after = await t.db
       .selectFrom("person")
       .selectAll()

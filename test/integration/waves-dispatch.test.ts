@@ -54,8 +54,8 @@ describe("a wave from materialisation to notification", () => {
       { departments: ["31", "44", "80"] },
       { batchSize: 7 },
     );
-    const d = deps(t.db, harness.boss, config);
-    await runWave(d, waveId);
+    const d = deps(harness.boss, config);
+    await runWave(t.db, d, waveId);
 
     const wave = await t.db.selectFrom("wave").selectAll().where("id", "=", waveId).executeTakeFirstOrThrow();
     expect(wave.status).toBe("completed");
@@ -141,7 +141,7 @@ describe("a wave from materialisation to notification", () => {
         issueCode(trx, { config }, { personId: ids[4], expiresAt: new Date(Date.now() + 86400_000) }),
       );
     const waveId = await scheduledWave(t.db, harness.boss, { departments: ["2B"] }, { batchSize: 5 });
-    await runWave(deps(t.db, harness.boss, config), waveId);
+    await runWave(t.db, deps(harness.boss, config), waveId);
     const active = await activeCodesPerPerson(t.db, ids);
     expect(active.size).toBe(12);
     expect([...active.values()].every((n) => n === 1)).toBe(true);
@@ -169,16 +169,16 @@ describe("crash at each batch state, then rerun", () => {
         const dept = String(10 + offset / 12).slice(0, 2);
         const ids = await persons(12, [dept], channel === "email" ? 1 : 0);
         const waveId = await scheduledWave(t.db, harness.boss, { departments: [dept] }, { batchSize: 5 });
-        const d = deps(t.db, harness.boss, config);
+        const d = deps(harness.boss, config);
         let crashed = 0;
         await expect(
-          runWave(d, waveId, {
+          runWave(t.db, d, waveId, {
             crashAt: (p) => {
               if (p === point && crashed++ === 0) throw new Error(`simulated crash after ${p}`);
             },
           }),
         ).rejects.toThrow(/simulated crash/);
-        await runWave(d, waveId);
+        await runWave(t.db, d, waveId);
         const { letters, emails } = await deliveredCodes(config, waveId);
         const delivered = channel === "letter" ? letters : emails;
         expect(delivered).toHaveLength(12);
@@ -213,10 +213,10 @@ describe("a member's code, found through its batch", () => {
     const config = waveConfig();
     const ids = await persons(6, ["63"], 1);
     const waveId = await scheduledWave(t.db, harness.boss, { departments: ["63"] }, { batchSize: 10 });
-    const d = deps(t.db, harness.boss, config);
+    const d = deps(harness.boss, config);
     let crashed = 0;
     await expect(
-      runWave(d, waveId, {
+      runWave(t.db, d, waveId, {
         crashAt: (p) => {
           if (p === "email_accepted" && crashed++ === 0) throw new Error("simulated crash after acceptance");
         },
@@ -249,7 +249,7 @@ describe("a member's code, found through its batch", () => {
         },
       ),
     );
-    await runWave(d, waveId);
+    await runWave(t.db, d, waveId);
     expect(outboxFiles(config)).toHaveLength(6);
     const after = await t.db
       .selectFrom("wave_member")

@@ -147,7 +147,7 @@ describe("email provider client", () => {
 describe("email waves against the provider", () => {
   it("sends one email per person and notifies at acceptance", async () => {
     const { ids, waveId } = await emailWave(6);
-    await runWave(deps(t.db, harness.boss, config, createEmailProvider(config, noSleep)), waveId);
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(config, noSleep)), waveId);
     expect(sentEmails).toHaveLength(6);
     expect(new Set(sentEmails.map((e) => e.idempotencyKey)).size).toBe(6);
     const members = await t.db.selectFrom("wave_member").selectAll().where("wave_id", "=", waveId).execute();
@@ -179,7 +179,7 @@ describe("email waves against the provider", () => {
           : undefined;
       }),
     );
-    await runWave(deps(t.db, harness.boss, config, createEmailProvider(config, noSleep)), waveId);
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(config, noSleep)), waveId);
     expect(sentEmails).toHaveLength(3);
     const fellBack = await t.db
       .selectFrom("wave_member")
@@ -217,8 +217,8 @@ describe("email waves against the provider", () => {
         return calls > 3 ? HttpResponse.json({}, { status: 500 }) : undefined;
       }),
     );
-    const d = deps(t.db, harness.boss, config, createEmailProvider(config, { ...noSleep, maxAttempts: 2 }));
-    await expect(runWave(d, waveId)).rejects.toBeInstanceOf(EmailTransientError);
+    const d = deps(harness.boss, config, createEmailProvider(config, { ...noSleep, maxAttempts: 2 }));
+    await expect(runWave(t.db, d, waveId)).rejects.toBeInstanceOf(EmailTransientError);
     const incidents = await t.db
       .selectFrom("wave_incident")
       .selectAll()
@@ -226,7 +226,7 @@ describe("email waves against the provider", () => {
       .execute();
     expect(incidents.some((i) => i.kind === "batch_error")).toBe(true);
     mockServer.resetHandlers();
-    await runWave(deps(t.db, harness.boss, config, createEmailProvider(config, noSleep)), waveId);
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(config, noSleep)), waveId);
     expect(sentEmails).toHaveLength(8);
     const perPerson = new Map<string, number>();
     for (const e of sentEmails) perPerson.set(e.body.to, (perPerson.get(e.body.to) ?? 0) + 1);
@@ -266,7 +266,7 @@ describe("provider webhook POST /api/email/events", () => {
 
   it("records delivery, ignores a duplicate, and moves a hard bounce to a letter", async () => {
     const { ids, waveId } = await emailWave(3);
-    await runWave(deps(t.db, harness.boss, config, createEmailProvider(config, noSleep)), waveId);
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(config, noSleep)), waveId);
     const members = await t.db
       .selectFrom("wave_member")
       .selectAll()
@@ -307,7 +307,7 @@ describe("provider webhook POST /api/email/events", () => {
     expect(m1).toMatchObject({ channel: "letter", status: "planned" });
     // The bounced person's email code is revoked; the follow-up letter brings a new one.
     expect((await activeCodesPerPerson(t.db, [members[1].person_id])).size).toBe(0);
-    await runWave(deps(t.db, harness.boss, config), waveId);
+    await runWave(t.db, deps(harness.boss, config), waveId);
     expect((await activeCodesPerPerson(t.db, ids)).size).toBe(3);
     const events = await sql<{
       n: number;

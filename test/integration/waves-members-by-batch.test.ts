@@ -41,7 +41,7 @@ describe("a wave's members, through its batches", () => {
     expect(await waveProgress(t.db, first)).toMatchObject({ members: 6, fellBack: 1 });
     expect(await waveProgress(t.db, second)).toMatchObject({ members: 4, fellBack: 0 });
 
-    await runWave(deps(t.db, harness.boss, waveConfig()), second);
+    await runWave(t.db, deps(harness.boss, waveConfig()), second);
     expect((await members(second)).every((m) => !m.active)).toBe(true);
     expect((await members(first)).every((m) => m.active)).toBe(true);
     const listed = await listWaves(t.db, { page: 1 });

@@ -69,7 +69,7 @@ describe("materialisation", () => {
     expect(new Set(big.map((m) => m.batch_id)).size).toBeGreaterThan(1);
 
     // The plan job may run again (a retry after a crash): nothing is added.
-    expect(await materialiseWave(t.db, harness.boss, waveId)).toBeNull();
+    expect(await materialiseWave(t.db, { boss: harness.boss }, { waveId })).toBeNull();
     const again = await sql<{
       n: number;
     }>`SELECT count(*)::int AS n FROM wave_member WHERE wave_id = ${waveId}`.execute(t.db);

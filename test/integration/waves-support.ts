@@ -27,13 +27,8 @@ export function waveConfig(overrides: Record<string, string> = {}): AppConfig {
   });
 }
 
-export function deps(
-  db: Kysely<Database>,
-  boss: PgBoss,
-  config: AppConfig,
-  provider?: EmailProvider,
-): DispatchDeps {
-  return { db, boss, config, logger: createLogger({ level: "silent" }), provider };
+export function deps(boss: PgBoss, config: AppConfig, provider?: EmailProvider): DispatchDeps {
+  return { boss, config, logger: createLogger({ level: "silent" }), provider };
 }
 
 export async function scheduledWave(
@@ -47,19 +42,24 @@ export async function scheduledWave(
     segment: { mode: "pending", rollIds: [], ageMin: null, ageMax: null, hasEmail: "any", ...segment },
     settings: { ...DEFAULT_SETTINGS, startAt: new Date(), workingDaysOnly: false, ...settings },
   });
-  await scheduleWave(db, boss, actor, waveId);
-  await materialiseWave(db, boss, waveId);
+  await scheduleWave(db, { boss }, actor, waveId);
+  await materialiseWave(db, { boss }, { waveId });
   return waveId;
 }
 
 /** Runs every open batch of a wave (including follow-up batches) until none is left. */
-export async function runWave(d: DispatchDeps, waveId: number, opts: RunOptions = {}): Promise<void> {
+export async function runWave(
+  db: Kysely<Database>,
+  d: DispatchDeps,
+  waveId: number,
+  opts: RunOptions = {},
+): Promise<void> {
   for (let round = 0; round < 10; round++) {
     const open = await sql<{ id: number }>`
       SELECT id FROM wave_batch WHERE wave_id = ${waveId} AND status NOT IN ('done','cancelled','failed') ORDER BY id
-    `.execute(d.db);
+    `.execute(db);
     if (open.rows.length === 0) return;
-    for (const b of open.rows) await runBatch(d, b.id, opts);
+    for (const b of open.rows) await runBatch(db, d, { ...opts, batchId: b.id });
   }
   throw new Error("wave did not finish");
 }

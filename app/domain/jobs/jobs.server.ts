@@ -52,8 +52,8 @@ function emptyCounts(): Record<JobState, number> {
 }
 
 /** Every queue pg-boss knows, with its job counts per state (queues without jobs show zeros). */
-export async function queueOverview(db: DB, boss: PgBoss): Promise<QueueSummary[]> {
-  const queues = await boss.getQueues();
+export async function queueOverview(db: DB, deps: { boss: PgBoss }): Promise<QueueSummary[]> {
+  const queues = await deps.boss.getQueues();
   const rows = await sql<{ name: string; state: string; n: number }>`
     SELECT name, state::text AS state, count(*)::int AS n FROM pgboss.job GROUP BY name, state
   `.execute(db);
@@ -82,13 +82,13 @@ export async function queueOverview(db: DB, boss: PgBoss): Promise<QueueSummary[
 export const HEARTBEAT_KEY = "worker.heartbeat";
 
 /** The last beat written by the heartbeat job (jobs/heartbeat.ts), judged against `now`. */
-export async function readWorkerStatus(db: DB, now = new Date()): Promise<WorkerStatus> {
+export async function readWorkerStatus(db: DB, params: { now?: Date } = {}): Promise<WorkerStatus> {
   const row = await db
     .selectFrom("app_setting")
     .select("updated_at")
     .where("key", "=", HEARTBEAT_KEY)
     .executeTakeFirst();
-  return workerStatus(row ? new Date(row.updated_at) : null, now);
+  return workerStatus(row ? new Date(row.updated_at) : null, params.now ?? new Date());
 }
 
 /** Failed jobs, most recent first; the error text is scrubbed of personal data before it leaves here. */
@@ -148,7 +148,7 @@ export type RetryResult =
  */
 export async function retryFailedJob(
   db: DB,
-  boss: PgBoss,
+  deps: { boss: PgBoss },
   actor: AuditActor,
   params: { queue: string; id: string },
 ): Promise<RetryResult> {
@@ -159,7 +159,7 @@ export async function retryFailedJob(
     const state = found.rows[0]?.state;
     if (!state || !isJobState(state)) return { kind: "not_found" };
     if (state !== "failed") return { kind: "not_failed", state };
-    await boss.retry(params.queue, params.id, { db: bossDb<Database>(trx) });
+    await deps.boss.retry(params.queue, params.id, { db: bossDb<Database>(trx) });
     await writeAudit(trx, actor, {
       action: "jobs.retry",
       objectType: "job",

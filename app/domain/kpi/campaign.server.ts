@@ -112,9 +112,13 @@ export async function computeCampaignIndicators(
  * Asks the worker to recompute every month of the campaign indicators now (kpi-campaign queue, policy
  * singleton: a second request while one is queued adds nothing). Audited. Returns false when already queued.
  */
-export async function requestCampaignRecompute(db: DB, boss: PgBoss, actor: AuditActor): Promise<boolean> {
+export async function requestCampaignRecompute(
+  db: DB,
+  deps: { boss: PgBoss },
+  actor: AuditActor,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const id = await boss.send(QUEUES.kpiCampaign, {}, { db: bossDb<Database>(trx) });
+    const id = await deps.boss.send(QUEUES.kpiCampaign, {}, { db: bossDb<Database>(trx) });
     if (id)
       await writeAudit(trx, actor, {
         action: "kpi.campaign.request",

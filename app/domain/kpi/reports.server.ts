@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
+import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
 import { renderKpiReport } from "../../../reports/kpi/report";
 import { bossDb } from "../../infra/job-client.server";
@@ -33,10 +34,7 @@ export function reportsFolder(reportsDir: string): string {
 }
 
 /** The national, unfiltered model a report shows: the whole campaign up to the report's month. */
-export async function reportModel(
-  db: Kysely<Database>,
-  period: string,
-): Promise<{ model: DashboardModel; demo: boolean }> {
+export async function reportModel(db: DB, period: string): Promise<{ model: DashboardModel; demo: boolean }> {
   const model = await loadDashboard(
     db,
     { from: FIRST_MONTH, to: period, breakdown: "", department: "" },
@@ -54,7 +52,7 @@ export async function reportModel(
  * manual run always archives a new file.
  */
 export async function generateKpiReport(
-  db: Kysely<Database>,
+  db: DB,
   reportsDir: string,
   input: { period: string; trigger: "cron" | "manual"; requestedBy: number | null; compress?: boolean },
 ): Promise<{ report: ReportRecord; created: boolean }> {
@@ -140,7 +138,7 @@ function toRecord(r: {
   };
 }
 
-async function findCronReport(db: Kysely<Database>, period: string): Promise<ReportRecord | null> {
+async function findCronReport(db: DB, period: string): Promise<ReportRecord | null> {
   const row = await db
     .selectFrom("kpi_report")
     .select(reportColumns)
@@ -151,7 +149,7 @@ async function findCronReport(db: Kysely<Database>, period: string): Promise<Rep
 }
 
 export async function listReports(
-  db: Kysely<Database>,
+  db: DB,
   page: { limit: number; offset: number },
 ): Promise<{ reports: ReportRecord[]; total: number }> {
   const [rows, count] = await Promise.all([
@@ -171,14 +169,14 @@ export async function listReports(
   return { reports: rows.map(toRecord), total: Number(count.n) };
 }
 
-export async function findReport(db: Kysely<Database>, id: number): Promise<ReportRecord | null> {
+export async function findReport(db: DB, id: number): Promise<ReportRecord | null> {
   const row = await db.selectFrom("kpi_report").select(reportColumns).where("id", "=", id).executeTakeFirst();
   return row ? toRecord(row) : null;
 }
 
 /** The report for the filters on screen, rendered now and not archived (the dashboard's PDF button). */
 export async function renderReportForFilters(
-  db: Kysely<Database>,
+  db: DB,
   filters: DashboardFilters,
   today: string,
 ): Promise<Buffer> {
@@ -200,13 +198,14 @@ export async function readReportFile(reportsDir: string, report: ReportRecord): 
  * (singleton key per user); returns false then.
  */
 export async function requestReport(
-  db: Kysely<Database>,
-  boss: PgBoss,
+  db: DB,
+  deps: { boss: PgBoss },
   actor: AuditActor,
-  period: string,
+  params: { period: string },
 ): Promise<boolean> {
+  const { period } = params;
   return db.transaction().execute(async (trx) => {
-    const id = await boss.send(
+    const id = await deps.boss.send(
       QUEUES.kpiReport,
       { trigger: "manual", period, requestedBy: actor.userId },
       { singletonKey: `manual:${actor.userId ?? "system"}`, singletonSeconds: 60, db: bossDb<Database>(trx) },

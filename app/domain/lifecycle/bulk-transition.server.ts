@@ -1,5 +1,6 @@
-import { type Kysely, type RawBuilder, sql } from "kysely";
-import type { Database, EventSource, PersonState } from "../../../db/schema";
+import { type RawBuilder, sql } from "kysely";
+import type { DB } from "../../../db/connection";
+import type { EventSource, PersonState } from "../../../db/schema";
 import {
   ACCEPTED_LATE,
   decideTransition,
@@ -115,10 +116,7 @@ export interface BulkTransitionResult {
 export const CONFLICT_REASON = "modification concurrente, réessayez";
 
 /** Moves a set of persons on one event, as TRANSITIONS allows, writing one event per moved person. */
-export async function bulkTransition(
-  db: Kysely<Database>,
-  params: BulkTransitionParams,
-): Promise<BulkTransitionResult> {
+export async function bulkTransition(db: DB, params: BulkTransitionParams): Promise<BulkTransitionResult> {
   const { persons } = params;
   if (persons.kind === "locked") return bulkLocked(db, params, persons.rows);
   const result = await buildBulkTransition(params).execute(db);
@@ -132,7 +130,7 @@ export async function bulkTransition(
 }
 
 async function bulkLocked(
-  db: Kysely<Database>,
+  db: DB,
   params: BulkTransitionParams,
   rows: LockedPerson[],
 ): Promise<BulkTransitionResult> {

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import type { PostponeScope } from "./deadlines.server";
 import { addDays, parisDate } from "./paris-time";
 
@@ -24,7 +24,7 @@ export interface DeadlineCalendar {
  * `deadline_pending` rollup (kept by the trigger on person), so the page costs the same at 65 M persons.
  */
 export async function loadDeadlineCalendar(
-  db: Kysely<Database>,
+  db: DB,
   params: { now?: Date; weeks?: number; department?: string | null; waveId?: number | null },
 ): Promise<DeadlineCalendar> {
   const from = parisDate(params.now ?? new Date());
@@ -73,10 +73,11 @@ export async function loadDeadlineCalendar(
 
 /** How many open windows a postponement would move (from the rollup: today's windows are still open). */
 export async function countPostponable(
-  db: Kysely<Database>,
-  scope: PostponeScope,
-  now = new Date(),
+  db: DB,
+  params: { scope: PostponeScope; now?: Date },
 ): Promise<number> {
+  const { scope } = params;
+  const now = params.now ?? new Date();
   const r = await sql<{ n: number }>`
     SELECT coalesce(sum(n), 0)::bigint AS n FROM deadline_pending
     WHERE day >= ${parisDate(now)}::date

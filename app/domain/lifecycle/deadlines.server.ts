@@ -1,6 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { bossDb } from "../../infra/job-client.server";
 import { QUEUES } from "../../infra/queues";
 import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
@@ -36,8 +36,9 @@ function windowOverSql(dayEnd: Date) {
 export const CATCHUP_SETTING = "lifecycle.deadline_catchup";
 
 export interface DeadlineDeps {
-  db: Kysely<Database>;
   boss: PgBoss;
+  /** The clock; defaults to the current time (tests pass a fixed instant). */
+  now?: Date;
 }
 
 export interface PlannedDay {
@@ -60,25 +61,25 @@ export function sweepStartsAfter(day: string): Date {
  * Enqueues one sweep per day that still has notified persons, from today (Paris) on. Days already past
  * are the catch-up's business. Pass a transaction as `db` to plan atomically with a change of windows.
  */
-export async function planDeadlines(deps: DeadlineDeps, opts: { now?: Date } = {}): Promise<PlannedDay[]> {
-  const today = parisDate(opts.now ?? new Date());
+export async function planDeadlines(db: DB, deps: DeadlineDeps): Promise<PlannedDay[]> {
+  const today = parisDate(deps.now ?? new Date());
   const days = await sql<{ day: string; n: number }>`
     SELECT to_char(day, 'YYYY-MM-DD') AS day, sum(n)::bigint AS n FROM deadline_pending
     WHERE day >= ${today}::date GROUP BY day HAVING sum(n) > 0 ORDER BY day
-  `.execute(deps.db);
+  `.execute(db);
   const planned: PlannedDay[] = [];
   for (const { day, n } of days.rows) {
-    const id = await enqueueSweep(deps, day, sweepStartsAfter(day));
+    const id = await enqueueSweep(db, deps.boss, day, sweepStartsAfter(day));
     planned.push({ day, persons: Number(n), queued: id !== null });
   }
   return planned;
 }
 
-async function enqueueSweep(deps: DeadlineDeps, day: string, startAfter: Date): Promise<string | null> {
-  return deps.boss.send(
+async function enqueueSweep(db: DB, boss: PgBoss, day: string, startAfter: Date): Promise<string | null> {
+  return boss.send(
     QUEUES.deadlineSweep,
     { day },
-    { singletonKey: sweepSingletonKey(day), startAfter, db: bossDb(deps.db) },
+    { singletonKey: sweepSingletonKey(day), startAfter, db: bossDb(db) },
   );
 }
 
@@ -96,7 +97,7 @@ export interface SweepBatchResult {
  * first wins.
  */
 export async function sweepBatch(
-  db: Kysely<Database>,
+  db: DB,
   params: { dayEnd: Date; afterId: number; limit: number; day: string; upToId?: number },
 ): Promise<SweepBatchResult> {
   const result = await bulkTransition(db, {
@@ -131,7 +132,7 @@ export interface SweepResult {
  * up rows that were locked by another transaction the first time.
  */
 export async function sweepDeadlineDay(
-  db: Kysely<Database>,
+  db: DB,
   params: {
     day: string;
     batchSize?: number;
@@ -191,7 +192,7 @@ export async function sweepDeadlineDay(
   return { day: params.day, autoCreated, batches, stillLocked: await countDue(db, dayEnd) };
 }
 
-async function countDue(db: Kysely<Database>, dayEnd: Date): Promise<number> {
+async function countDue(db: DB, dayEnd: Date): Promise<number> {
   const r = await sql<{ n: number }>`
     SELECT count(*)::int AS n FROM person
     WHERE state = ANY(${WINDOW_STATES}::text[]) AND ${windowOverSql(dayEnd)}
@@ -210,13 +211,10 @@ export interface CatchUpReport {
  * Daily: persons still `notified` whose window ended before today (Paris) should have been swept by their
  * day's job. Reports them (app_setting + audit), and enqueues a sweep for each such day right away.
  */
-export async function catchUpDeadlines(
-  deps: DeadlineDeps,
-  opts: { now?: Date } = {},
-): Promise<CatchUpReport> {
-  const now = opts.now ?? new Date();
+export async function catchUpDeadlines(db: DB, deps: DeadlineDeps): Promise<CatchUpReport> {
+  const now = deps.now ?? new Date();
   const cutoff = parisInstant(parisDate(now), "00:00:00");
-  return deps.db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const rows = await sql<{ day: string; n: number }>`
       SELECT to_char((window_ends_at AT TIME ZONE 'Europe/Paris')::date, 'YYYY-MM-DD') AS day, count(*)::int AS n
       FROM person WHERE state = ANY(${WINDOW_STATES}::text[]) AND window_ends_at < ${cutoff}
@@ -240,13 +238,13 @@ export async function catchUpDeadlines(
         objectId: null,
         details: { overdue: report.overdue, days },
       });
-      for (const d of days) await enqueueSweep({ db: trx, boss: deps.boss }, d.day, now);
+      for (const d of days) await enqueueSweep(trx, deps.boss, d.day, now);
     }
     return report;
   });
 }
 
-export async function lastCatchUpReport(db: Kysely<Database>): Promise<CatchUpReport | null> {
+export async function lastCatchUpReport(db: DB): Promise<CatchUpReport | null> {
   const row = await db
     .selectFrom("app_setting")
     .select("value")
@@ -274,12 +272,12 @@ export interface PostponeResult {
  * from/to state is the row's own.
  */
 export async function postponeDeadlines(
+  db: DB,
   deps: DeadlineDeps,
   actor: AuditActor,
-  params: { scope: PostponeScope; days: number; reason: string; now?: Date },
+  params: { scope: PostponeScope; days: number; reason: string },
 ): Promise<PostponeResult> {
-  const { db } = deps;
-  const now = params.now ?? new Date();
+  const now = deps.now ?? new Date();
   const scopeSql =
     params.scope.kind === "wave"
       ? sql`p.wave_id = ${params.scope.waveId}`
@@ -318,6 +316,6 @@ export async function postponeDeadlines(
     objectId: params.scope.kind === "wave" ? params.scope.waveId : params.scope.department,
     details: { days: params.days, reason: params.reason, moved, codes_extended: codesExtended },
   });
-  const replanned = await planDeadlines(deps, { now });
+  const replanned = await planDeadlines(db, { boss: deps.boss, now });
   return { moved, codesExtended, replanned };
 }

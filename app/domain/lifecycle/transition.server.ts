@@ -1,5 +1,5 @@
-import type { Kysely } from "kysely";
-import type { Database, EventSource, PersonState } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
+import type { EventSource, PersonState } from "../../../db/schema";
 import { bulkTransition, CONFLICT_REASON } from "./bulk-transition.server";
 import type { LifecycleEvent } from "./transitions";
 
@@ -33,10 +33,7 @@ export type TransitionResult =
  * point of issue 15: one writer per rule; the lock and the not-found answer are all that is single-row.
  * Run it inside the caller's transaction: the event row and the state change commit together.
  */
-export async function applyTransition(
-  db: Kysely<Database>,
-  req: TransitionRequest,
-): Promise<TransitionResult> {
+export async function applyTransition(db: DB, req: TransitionRequest): Promise<TransitionResult> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const person = await db
       .selectFrom("person")

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from "kysely";
-import type { Database, PersonState } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
+import type { PersonState } from "../../../db/schema";
 import type { AuditActor } from "../audit/audit.server";
 import { writeAudit } from "../audit/audit.server";
 import { bulkTransition, type LockedPerson } from "../lifecycle/bulk-transition.server";
@@ -21,7 +22,7 @@ export interface PaperOppositionSummary {
  * Refused lines (unknown NIR, already opposed, …) come back with their reason; the rest is applied.
  */
 export async function recordPaperOppositions(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   params: { lines: PaperLine[]; fileName: string; fileRejects: PaperReject[]; now?: Date },
 ): Promise<PaperOppositionSummary> {

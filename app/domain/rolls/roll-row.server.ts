@@ -1,4 +1,5 @@
 import type { DB } from "../../../db/connection";
+import { RollNotFound } from "./roll";
 
 /** The roll's row as its import reads it (and reads it again between the phases). */
 export interface RollRow {
@@ -33,6 +34,6 @@ export async function loadRoll(db: DB, rollId: number): Promise<RollRow> {
     ])
     .where("id", "=", rollId)
     .executeTakeFirst();
-  if (!roll) throw new Error(`fichier d'assurés ${rollId} introuvable`);
+  if (!roll) throw new RollNotFound(`fichier d'assurés ${rollId} introuvable`);
   return { ...roll, threshold_pct: Number(roll.threshold_pct) };
 }

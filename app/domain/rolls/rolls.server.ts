@@ -239,34 +239,36 @@ export async function rejectGroups(db: DB, rollId: number, firstLines = 5): Prom
 /** A manager confirms a held roll: it goes to `merging` and the job merges it (same transaction). */
 export async function confirmHeldRoll(
   db: DB,
-  params: { rollId: number; actor: AuditActor; enqueue: (trx: DB) => Promise<unknown> },
+  deps: { enqueue: (trx: DB) => Promise<unknown> },
+  actor: AuditActor,
+  params: { rollId: number },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const result = await trx
       .updateTable("roll")
-      .set({ state: "merging", decided_by: params.actor.userId, finished_at: null, updated_at: new Date() })
+      .set({ state: "merging", decided_by: actor.userId, finished_at: null, updated_at: new Date() })
       .where("id", "=", params.rollId)
       .where("state", "=", "held_for_review")
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0)
       throw new RollNotInState("ce fichier n'est plus en attente de décision (déjà confirmé ou abandonné ?)");
-    await writeAudit(trx, params.actor, {
+    await writeAudit(trx, actor, {
       action: "roll.confirmed",
       objectType: "roll",
       objectId: params.rollId,
     });
-    await params.enqueue(trx);
+    await deps.enqueue(trx);
   });
 }
 
 /** A manager discards a held roll: nothing of it is merged; its staging table is dropped. */
-export async function discardHeldRoll(db: DB, params: { rollId: number; actor: AuditActor }): Promise<void> {
+export async function discardHeldRoll(db: DB, actor: AuditActor, params: { rollId: number }): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const result = await trx
       .updateTable("roll")
       .set({
         state: "discarded",
-        decided_by: params.actor.userId,
+        decided_by: actor.userId,
         finished_at: new Date(),
         updated_at: new Date(),
       })
@@ -275,7 +277,7 @@ export async function discardHeldRoll(db: DB, params: { rollId: number; actor: A
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0)
       throw new RollNotInState("ce fichier n'est plus en attente de décision (déjà confirmé ou abandonné ?)");
-    await writeAudit(trx, params.actor, {
+    await writeAudit(trx, actor, {
       action: "roll.discarded",
       objectType: "roll",
       objectId: params.rollId,

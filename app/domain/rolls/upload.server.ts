@@ -50,8 +50,9 @@ export async function storeUpload(
 /** Registers the stored file as a roll and enqueues its import, atomically (one job per roll). */
 export async function submitUploadedRoll(
   db: DB,
-  boss: PgBoss,
-  params: { upload: StoredUpload; force: boolean; thresholdPct: number; actor: AuditActor },
+  deps: { boss: PgBoss },
+  actor: AuditActor,
+  params: { upload: StoredUpload; force: boolean; thresholdPct: number },
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const rollId = await createRoll(trx, {
@@ -62,15 +63,15 @@ export async function submitUploadedRoll(
       source: "upload",
       force: params.force,
       thresholdPct: params.thresholdPct,
-      createdBy: params.actor.userId,
+      createdBy: actor.userId,
     });
-    await writeAudit(trx, params.actor, {
+    await writeAudit(trx, actor, {
       action: "roll.uploaded",
       objectType: "roll",
       objectId: rollId,
       details: { fileName: params.upload.fileName, size: params.upload.size, force: params.force },
     });
-    await enqueueRollImport(trx, boss, rollId);
+    await enqueueRollImport(trx, deps, { rollId });
     return rollId;
   });
 }
@@ -78,11 +79,11 @@ export async function submitUploadedRoll(
 /** One job per roll and step: a double click or a retry adds nothing. */
 export async function enqueueRollImport(
   trx: DB,
-  boss: PgBoss,
-  rollId: number,
-  step: "upload" | "confirm" = "upload",
+  deps: { boss: PgBoss },
+  params: { rollId: number; step?: "upload" | "confirm" },
 ): Promise<void> {
-  await boss.send(
+  const { rollId, step = "upload" } = params;
+  await deps.boss.send(
     QUEUES.rollImport,
     { rollId },
     { singletonKey: `roll-import:${rollId}:${step}`, db: bossDb(trx) },

@@ -1,5 +1,5 @@
-import { type Kysely, type RawBuilder, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { type RawBuilder, sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import type { AppConfig } from "../../config/config.server";
 import { type IssueBatchParams, issueClearCodes, revokeBatchCodes } from "../codes/codes.server";
 import { windowEnd } from "../lifecycle/window";
@@ -16,7 +16,6 @@ import { batchLabel, type Channel, letterNotifiedAt, type WaveSettings } from ".
 
 /** What the code steps need of the run's dependencies. */
 interface CodeDeps {
-  db: Kysely<Database>;
   config: AppConfig;
 }
 
@@ -27,7 +26,7 @@ function codeExpiry(config: AppConfig, settings: WaveSettings, channel: Channel,
 
 /** Issues codes (revoking any earlier active code) for members, records them, returns memberId → clear code. */
 async function issueFor(
-  trx: Kysely<Database>,
+  trx: DB,
   deps: CodeDeps,
   batch: Batch,
   settings: WaveSettings,
@@ -54,7 +53,7 @@ async function issueFor(
  * the bench, which times exactly this step over a whole wave.
  */
 export async function issueMemberCodes(
-  trx: Kysely<Database>,
+  trx: DB,
   config: AppConfig,
   params: {
     batchId: number;
@@ -85,13 +84,14 @@ export async function issueMemberCodes(
 
 /** materialised → codes_stored: one new code per member, hashes stored, clear codes kept in memory only. */
 export async function storeCodes(
+  db: DB,
   deps: CodeDeps,
   batch: Batch,
   owner: string,
   settings: WaveSettings,
   revoke: IssueBatchParams["revoke"],
 ): Promise<Map<number, string>> {
-  return deps.db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const members = await trx
       .selectFrom("wave_member")
       .select(["id", "person_id"])
@@ -107,13 +107,14 @@ export async function storeCodes(
 
 /** Codes whose clear form was lost (crash or pause before use): revoked, and new ones issued. */
 export async function reissueLost(
+  db: DB,
   deps: CodeDeps,
   batch: Batch,
   owner: string,
   settings: WaveSettings,
   members: Array<{ id: number; person_id: number }>,
 ): Promise<Map<number, string>> {
-  const memory = await deps.db.transaction().execute(async (trx) => {
+  const memory = await db.transaction().execute(async (trx) => {
     await holdLease(trx, batch, owner);
     await revokeBatchCodes(trx, {
       batchId: batch.id,
@@ -123,7 +124,7 @@ export async function reissueLost(
     // Their lost codes were just revoked: another active code is the exception.
     return issueFor(trx, deps, batch, settings, members, "lost_before_delivery", "on_conflict");
   });
-  await recordIncident(deps.db, {
+  await recordIncident(db, {
     waveId: batch.wave_id,
     batchId: batch.id,
     kind: "codes_reissued",
@@ -167,7 +168,7 @@ function memberCodeId(member: string): RawBuilder<number | null> {
  * The members a batch at `codes_stored` still has to deliver: those left `planned` (the batch's state says
  * they hold a code), with the id of the code the batch issued them, which the email idempotency key names.
  */
-export async function membersToDeliver(db: Kysely<Database>, batchId: number): Promise<MemberForDelivery[]> {
+export async function membersToDeliver(db: DB, batchId: number): Promise<MemberForDelivery[]> {
   const rows = await sql<MemberForDelivery>`
     SELECT m.id, m.person_id, ${memberCodeId("m")} AS code_id, m.sequence, p.first_name, p.last_name,
       p.address_line, p.postal_code, p.city, p.email, p.state, p.window_ends_at

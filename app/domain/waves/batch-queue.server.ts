@@ -1,6 +1,5 @@
-import type { Kysely } from "kysely";
 import type PgBoss from "pg-boss";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { bossDb } from "../../infra/job-client.server";
 import { type BatchJobData, QUEUES } from "../../infra/queues";
 
@@ -15,7 +14,7 @@ export function batchSingletonKey(batchId: number): string {
  * The queue is `stately` with a singleton key per batch: a double click or a retry adds nothing.
  */
 export async function enqueueBatches(
-  trx: Kysely<Database>,
+  trx: DB,
   boss: PgBoss,
   batches: Array<{ id: number; notBefore: Date }>,
 ): Promise<void> {
@@ -31,6 +30,6 @@ export async function enqueueBatches(
   );
 }
 
-export async function enqueueWavePlan(trx: Kysely<Database>, boss: PgBoss, waveId: number): Promise<void> {
+export async function enqueueWavePlan(trx: DB, boss: PgBoss, waveId: number): Promise<void> {
   await boss.send(QUEUES.wavePlan, { waveId }, { db: bossDb(trx), singletonKey: `wave-plan:${waveId}` });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import type { AppConfig } from "../../config/config.server";
 import type { Logger } from "../../config/logger.server";
 import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
@@ -32,7 +32,6 @@ import { waveBatchIds } from "./wave-queries.server";
  */
 
 export interface DispatchDeps {
-  db: Kysely<Database>;
   boss: PgBoss;
   config: AppConfig;
   logger: Logger;
@@ -62,6 +61,10 @@ export interface RunOptions {
   now?: () => Date;
 }
 
+export interface RunParams extends RunOptions {
+  batchId: number;
+}
+
 export type RunOutcome = "done" | "paused" | "cancelled" | "skipped";
 
 /** Another worker holds the batch: the job fails and pg-boss retries it later. */
@@ -74,11 +77,8 @@ export class BatchBusyError extends Error {
 
 const TERMINAL: BatchStatus[] = ["done", "cancelled", "failed"];
 
-export async function runBatch(
-  deps: DispatchDeps,
-  batchId: number,
-  opts: RunOptions = {},
-): Promise<RunOutcome> {
+export async function runBatch(db: DB, deps: DispatchDeps, params: RunParams): Promise<RunOutcome> {
+  const { batchId, ...opts } = params;
   const owner = randomUUID();
   const lease = opts.leaseSeconds ?? 15 * 60;
   const claimed = await sql<Batch>`
@@ -86,9 +86,9 @@ export async function runBatch(
       attempts = attempts + 1, updated_at = now()
     WHERE id = ${batchId} AND status <> ALL(${TERMINAL}::text[]) AND (lease_until IS NULL OR lease_until < now())
     RETURNING id, wave_id, kind, channel, number, status, rendered_at
-  `.execute(deps.db);
+  `.execute(db);
   if (claimed.rows.length === 0) {
-    const row = await deps.db
+    const row = await db
       .selectFrom("wave_batch")
       .select("status")
       .where("id", "=", batchId)
@@ -98,13 +98,13 @@ export async function runBatch(
   }
   const batch = claimed.rows[0];
   try {
-    return await drive(deps, batch, owner, opts);
+    return await drive(db, deps, batch, owner, opts);
   } catch (error) {
     if (!(error instanceof LeaseLostError)) {
       await sql`UPDATE wave_batch SET last_error = ${String((error as Error).message).slice(0, 500)} WHERE id = ${batchId}`.execute(
-        deps.db,
+        db,
       );
-      await recordIncident(deps.db, {
+      await recordIncident(db, {
         waveId: batch.wave_id,
         batchId,
         kind: "batch_error",
@@ -114,13 +114,13 @@ export async function runBatch(
     throw error;
   } finally {
     await sql`UPDATE wave_batch SET lease_owner = NULL, lease_until = NULL WHERE id = ${batchId} AND lease_owner = ${owner}`.execute(
-      deps.db,
+      db,
     );
   }
 }
 
 async function waveOf(
-  db: Kysely<Database>,
+  db: DB,
   batch: Batch,
 ): Promise<{ status: string | null; settings: WaveSettings; renotify: boolean }> {
   if (batch.wave_id == null) {
@@ -149,16 +149,22 @@ function revokeFor(batch: Batch, renotify: boolean): IssueBatchParams["revoke"] 
   return batch.kind === "single" || renotify ? "first" : "on_conflict";
 }
 
-async function drive(deps: DispatchDeps, batch: Batch, owner: string, opts: RunOptions): Promise<RunOutcome> {
+async function drive(
+  db: DB,
+  deps: DispatchDeps,
+  batch: Batch,
+  owner: string,
+  opts: RunOptions,
+): Promise<RunOutcome> {
   const crashAt = opts.crashAt;
-  const wave = await waveOf(deps.db, batch);
+  const wave = await waveOf(db, batch);
   if (wave.status === "paused") return "paused";
   if (wave.status === "cancelled" || wave.status === "draft") {
-    await deps.db.transaction().execute((trx) => cancelBatchMembers(trx, batch.id));
+    await db.transaction().execute((trx) => cancelBatchMembers(trx, batch.id));
     return "cancelled";
   }
   if (wave.status === "scheduled" && batch.wave_id != null) {
-    await deps.db
+    await db
       .updateTable("wave")
       .set({ status: "running", updated_at: new Date() })
       .where("id", "=", batch.wave_id)
@@ -169,31 +175,31 @@ async function drive(deps: DispatchDeps, batch: Batch, owner: string, opts: RunO
   for (;;) {
     switch (batch.status) {
       case "planned":
-        await materialiseBatch(deps.db, batch, owner);
+        await materialiseBatch(db, batch, owner);
         if (crashAt) await crashAt("materialised");
         break;
       case "materialised":
-        memory = await storeCodes(deps, batch, owner, wave.settings, revokeFor(batch, wave.renotify));
+        memory = await storeCodes(db, deps, batch, owner, wave.settings, revokeFor(batch, wave.renotify));
         if (crashAt) await crashAt("codes_stored");
         break;
       case "codes_stored":
         if (batch.channel === "letter") {
-          await renderLetterBatch(deps, batch, owner, wave.settings, memory, crashAt);
+          await renderLetterBatch(db, deps, batch, owner, wave.settings, memory, crashAt);
           if (crashAt) await crashAt("rendered");
         } else {
-          const outcome = await sendEmailBatch(deps, batch, owner, wave.settings, memory, opts);
+          const outcome = await sendEmailBatch(db, deps, batch, owner, wave.settings, memory, opts);
           if (outcome !== "sent") return outcome;
           if (crashAt) await crashAt("sent");
         }
         memory = null;
         break;
       case "rendered":
-        await handOff(deps, batch, owner, wave.settings);
+        await handOff(db, deps, batch, owner, wave.settings);
         if (crashAt) await crashAt("handed_off");
         break;
       case "handed_off":
       case "sent":
-        await finishBatch(deps, batch, owner);
+        await finishBatch(db, deps, batch, owner);
         break;
       case "done":
         return "done";
@@ -205,7 +211,7 @@ async function drive(deps: DispatchDeps, batch: Batch, owner: string, opts: RunO
 
 /** planned → materialised: drops members whose state moved on, numbers the rest in postal-code order (byte
  * order, "C" collation, as the wave's materialisation cut its batches). */
-async function materialiseBatch(db: Kysely<Database>, batch: Batch, owner: string): Promise<void> {
+async function materialiseBatch(db: DB, batch: Batch, owner: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     // Lock the batch row first: a follow-up batch gathering bounces waits for us, or sees us materialised.
     await sql`SELECT id FROM wave_batch WHERE id = ${batch.id} FOR UPDATE`.execute(trx);
@@ -232,15 +238,15 @@ async function materialiseBatch(db: Kysely<Database>, batch: Batch, owner: strin
 }
 
 /** handed_off/sent → done; completes the wave when it was the last open batch. */
-async function finishBatch(deps: DispatchDeps, batch: Batch, owner: string): Promise<void> {
+async function finishBatch(db: DB, deps: DispatchDeps, batch: Batch, owner: string): Promise<void> {
   const from = batch.status;
-  await deps.db.transaction().execute(async (trx) => {
+  await db.transaction().execute(async (trx) => {
     await advance(trx, batch, owner, from, "done");
     if (batch.wave_id != null) await completeWaveIfFinished(trx, batch.wave_id);
   });
   // The lifecycle's deadline planner also runs on a schedule; planning now just makes it prompt.
   try {
-    await planDeadlines({ db: deps.db, boss: deps.boss });
+    await planDeadlines(db, { boss: deps.boss });
   } catch (error) {
     deps.logger.warn(
       { err: error, batchId: batch.id },
@@ -249,7 +255,7 @@ async function finishBatch(deps: DispatchDeps, batch: Batch, owner: string): Pro
   }
 }
 
-export async function completeWaveIfFinished(trx: Kysely<Database>, waveId: number): Promise<boolean> {
+export async function completeWaveIfFinished(trx: DB, waveId: number): Promise<boolean> {
   const done = await sql`
     UPDATE wave SET status = 'completed', completed_at = now(), updated_at = now()
     WHERE id = ${waveId} AND status IN ('running','scheduled') AND planned_at IS NOT NULL

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import type { BatchStatus, Channel } from "./wave";
 
 /**
@@ -29,7 +29,7 @@ export interface Batch {
 
 /** Moves the batch from one status to the next, only if it is still ours and still in `from`. */
 export async function advance(
-  trx: Kysely<Database>,
+  trx: DB,
   batch: Batch,
   owner: string,
   from: BatchStatus,
@@ -62,7 +62,7 @@ export async function advance(
 }
 
 /** Inside a transaction: locks the batch row if `owner` still holds its lease, else throws `LeaseLostError`. */
-export async function holdLease(trx: Kysely<Database>, batch: Batch, owner: string): Promise<void> {
+export async function holdLease(trx: DB, batch: Batch, owner: string): Promise<void> {
   const mine =
     await sql`SELECT 1 FROM wave_batch WHERE id = ${batch.id} AND lease_owner = ${owner} FOR UPDATE`.execute(
       trx,
@@ -72,7 +72,7 @@ export async function holdLease(trx: Kysely<Database>, batch: Batch, owner: stri
 
 /** Between chunks: a paused wave stops here; a cancelled one cancels what is left of this batch. */
 export async function stopRequested(
-  db: Kysely<Database>,
+  db: DB,
   batch: Batch,
   owner: string,
 ): Promise<"paused" | "cancelled" | null> {
@@ -94,7 +94,7 @@ export async function stopRequested(
 }
 
 /** Cancels what of a batch has not left yet: codes revoked, members cancelled, batch cancelled. */
-export async function cancelBatchMembers(trx: Kysely<Database>, batchId: number): Promise<number> {
+export async function cancelBatchMembers(trx: DB, batchId: number): Promise<number> {
   // The batch's codes of its persons (members do not record their code), probed through the index of
   // active codes by person: as a join, the planner preferred scanning every code for the batch id.
   await sql`

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { renderNotificationEmail } from "../../../reports/emails/notification-email";
 import { windowEnd } from "../lifecycle/window";
 import { type MemberForDelivery, membersToDeliver, reissueLost, statedWindowEnd } from "./batch-codes.server";
@@ -24,6 +25,7 @@ function emailKey(memberId: number, codeId: number | null): string {
 
 /** codes_stored → sent (emails), in chunks; stops early on pause or cancel. */
 export async function sendEmailBatch(
+  db: DB,
   deps: DispatchDeps,
   batch: Batch,
   owner: string,
@@ -36,7 +38,7 @@ export async function sendEmailBatch(
     createEmailProvider(deps.config, {
       ratePerSecond: batch.wave_id == null ? null : settings.emailCapacityPerHour / 3600,
     });
-  let members = await membersToDeliver(deps.db, batch.id);
+  let members = await membersToDeliver(db, batch.id);
   let codes = memory;
   if (!codes && members.length > 0) {
     // Recovery: which of these were accepted before the interruption? Those codes stand.
@@ -47,14 +49,14 @@ export async function sendEmailBatch(
       if (found) accepted.push({ member: m, ...found });
       else lost.push(m);
     }
-    await recordAccepted(deps, batch, settings, accepted);
-    codes = lost.length > 0 ? await reissueLost(deps, batch, owner, settings, lost) : new Map();
-    members = await membersToDeliver(deps.db, batch.id);
+    await recordAccepted(db, deps, batch, settings, accepted);
+    codes = lost.length > 0 ? await reissueLost(db, deps, batch, owner, settings, lost) : new Map();
+    members = await membersToDeliver(db, batch.id);
   }
   const chunk = opts.emailChunk ?? 50;
   const concurrency = opts.emailConcurrency ?? 8;
   for (let i = 0; i < members.length; i += chunk) {
-    const stop = await stopRequested(deps.db, batch, owner);
+    const stop = await stopRequested(db, batch, owner);
     if (stop) return stop;
     const slice = members.slice(i, i + chunk);
     const results = await mapSettled(slice, concurrency, async (m) => {
@@ -82,16 +84,16 @@ export async function sendEmailBatch(
       else
         rejected.push({ member: m, message: (r.value as Extract<SendResult, { kind: "rejected" }>).message });
     });
-    await recordAccepted(deps, batch, settings, accepted);
+    await recordAccepted(db, deps, batch, settings, accepted);
     if (rejected.length > 0) {
-      await deps.db.transaction().execute(async (trx) => {
+      await db.transaction().execute(async (trx) => {
         await fallBackToLetter(trx, deps.boss, {
           waveId: batch.wave_id,
           memberIds: rejected.map((r) => r.member.id),
           reason: rejected[0].message,
         });
       });
-      await recordIncident(deps.db, {
+      await recordIncident(db, {
         waveId: batch.wave_id,
         batchId: batch.id,
         kind: "email_rejected",
@@ -100,18 +102,19 @@ export async function sendEmailBatch(
     }
     if (firstError) throw firstError;
   }
-  await deps.db.transaction().execute((trx) => advance(trx, batch, owner, "codes_stored", "sent"));
+  await db.transaction().execute((trx) => advance(trx, batch, owner, "codes_stored", "sent"));
   return "sent";
 }
 
 async function recordAccepted(
+  db: DB,
   deps: DispatchDeps,
   batch: Batch,
   settings: WaveSettings,
   accepted: Array<{ member: MemberForDelivery; messageId: string; acceptedAt: Date }>,
 ): Promise<void> {
   if (accepted.length === 0) return;
-  await deps.db.transaction().execute(async (trx) => {
+  await db.transaction().execute(async (trx) => {
     await sql`
       UPDATE wave_member m SET provider_message_id = u.message_id
       FROM unnest(${accepted.map((a) => a.member.id)}::bigint[], ${accepted.map((a) => a.messageId)}::text[]) AS u(id, message_id)

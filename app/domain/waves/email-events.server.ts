@@ -1,7 +1,7 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
 import { z } from "zod";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { fallBackToLetter, recordIncident } from "./fallback.server";
 
 /**
@@ -32,11 +32,7 @@ export interface EmailEventsResult {
   fellBack: number;
 }
 
-export async function applyEmailEvents(
-  db: Kysely<Database>,
-  boss: PgBoss,
-  input: EmailEvents,
-): Promise<EmailEventsResult> {
+export async function applyEmailEvents(db: DB, boss: PgBoss, input: EmailEvents): Promise<EmailEventsResult> {
   const out: EmailEventsResult = { accepted: 0, duplicates: 0, unknownMessages: 0, fellBack: 0 };
   for (const event of input.events) {
     await db.transaction().execute(async (trx) => {

@@ -1,12 +1,12 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { parisDate } from "../lifecycle/paris-time";
 import { enqueueBatches } from "./batch-queue.server";
 
 /** A manager-readable record of something that went wrong while dispatching. */
 export async function recordIncident(
-  db: Kysely<Database>,
+  db: DB,
   incident: {
     waveId: number | null;
     batchId?: number | null;
@@ -36,7 +36,7 @@ const FALLBACK_GATHER_MS = 60_000;
  * issue them a new code. Run in the caller's transaction; the follow-up batch's job is enqueued with it.
  */
 export async function fallBackToLetter(
-  trx: Kysely<Database>,
+  trx: DB,
   boss: PgBoss,
   params: { waveId: number | null; memberIds: number[]; reason: string; now?: Date },
 ): Promise<number> {

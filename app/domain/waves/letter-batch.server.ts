@@ -1,6 +1,7 @@
 import { createWriteStream, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { type LetterData, renderLetters } from "../../../reports/letters/letter";
 import { manifestCsv } from "../../../reports/letters/manifest";
 import type { AppConfig } from "../../config/config.server";
@@ -35,6 +36,7 @@ function batchPaths(
 
 /** codes_stored → rendered (letters): one PDF + manifest, written to a temp name then renamed. */
 export async function renderLetterBatch(
+  db: DB,
   deps: DispatchDeps,
   batch: Batch,
   owner: string,
@@ -42,11 +44,11 @@ export async function renderLetterBatch(
   memory: Map<number, string> | null,
   crashAt: RunOptions["crashAt"],
 ): Promise<void> {
-  let members = await membersToDeliver(deps.db, batch.id);
+  let members = await membersToDeliver(db, batch.id);
   let codes = memory;
   if (!codes) {
-    codes = await reissueLost(deps, batch, owner, settings, members);
-    members = await membersToDeliver(deps.db, batch.id);
+    codes = await reissueLost(db, deps, batch, owner, settings, members);
+    members = await membersToDeliver(db, batch.id);
   }
   const renderedAt = new Date();
   const notifiedAt = letterNotifiedAt(renderedAt, settings.postalDelayDays);
@@ -96,7 +98,7 @@ export async function renderLetterBatch(
   );
   renameSync(csvTmp, path.join(p.staging, p.csv));
   if (crashAt) await crashAt("pdf_written");
-  await deps.db.transaction().execute(async (trx) => {
+  await db.transaction().execute(async (trx) => {
     await sql`
       UPDATE wave_member SET status = 'rendered', rendered_at = ${renderedAt}, updated_at = now()
       WHERE batch_id = ${batch.id} AND status = 'planned'
@@ -112,6 +114,7 @@ export async function renderLetterBatch(
 
 /** rendered → handed_off: files move into the print house's drop folder, members are notified. */
 export async function handOff(
+  db: DB,
   deps: DispatchDeps,
   batch: Batch,
   owner: string,
@@ -127,7 +130,7 @@ export async function handOff(
   }
   const renderedAt = batch.rendered_at ?? new Date();
   const notifiedAt = letterNotifiedAt(renderedAt, settings.postalDelayDays);
-  await deps.db.transaction().execute(async (trx) => {
+  await db.transaction().execute(async (trx) => {
     const members = await trx
       .selectFrom("wave_member")
       .select("id")

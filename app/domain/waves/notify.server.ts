@@ -1,5 +1,6 @@
-import { type Kysely, sql } from "kysely";
-import type { Database, PersonState } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
+import type { PersonState } from "../../../db/schema";
 import { bulkTransition } from "../lifecycle/bulk-transition.server";
 import { WINDOW_END_SQL } from "../lifecycle/window";
 import type { Channel } from "./wave";
@@ -36,7 +37,7 @@ export interface NotifyParams {
 /** A re-notification (`keepWindowOfNotified`) keeps the window of persons already in this state. */
 const ALREADY_NOTIFIED: PersonState = "notified";
 
-export async function notifyMembers(trx: Kysely<Database>, p: NotifyParams): Promise<number> {
+export async function notifyMembers(trx: DB, p: NotifyParams): Promise<number> {
   if (p.members.length === 0) return 0;
   const ids = p.members.map((m) => m.memberId);
   const ats = p.members.map((m) => m.notifiedAt.toISOString());

@@ -1,6 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
 import { enqueueBatches } from "./batch-queue.server";
 import { type Calendar, planBatches, planCalendar } from "./calendar";
@@ -48,12 +48,12 @@ export interface MaterialiseResult {
  * left alone.
  */
 export async function materialiseWave(
-  db: Kysely<Database>,
-  boss: PgBoss,
-  waveId: number,
-  opts: { now?: Date; sendHours?: SendHours } = {},
+  db: DB,
+  deps: { boss: PgBoss; now?: Date },
+  params: { waveId: number; sendHours?: SendHours },
 ): Promise<MaterialiseResult | null> {
-  const now = opts.now ?? new Date();
+  const { waveId } = params;
+  const now = deps.now ?? new Date();
   return db.transaction().execute(async (trx) => {
     const wave = await trx
       .selectFrom("wave")
@@ -75,7 +75,7 @@ export async function materialiseWave(
     `.execute(trx);
     const snapshot = sql`wave_segment_snapshot`;
     const counts = await countSegmentRows(trx, snapshot);
-    const calendarSettings = { ...settings, sendHours: opts.sendHours };
+    const calendarSettings = { ...settings, sendHours: params.sendHours };
     const calendar = planCalendar(counts, calendarSettings);
     const planned = planBatches(calendar, calendarSettings);
 
@@ -145,7 +145,7 @@ export async function materialiseWave(
       .execute();
     await enqueueBatches(
       trx,
-      boss,
+      deps.boss,
       batchRows.map((b) => ({ id: b.id, notBefore: b.not_before })),
     );
     await writeAudit(trx, SYSTEM_ACTOR, {

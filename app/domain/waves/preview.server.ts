@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { type Calendar, planCalendar } from "./calendar";
 import { countSegment, type SampleRecipient, type SegmentCount, sampleSegment } from "./segment.server";
 import {
@@ -18,7 +18,7 @@ export interface WavePreview {
 
 /** What the builder shows before anything is scheduled: live count, exclusions, sample, calendar. */
 export async function previewWave(
-  db: Kysely<Database>,
+  db: DB,
   segment: WaveSegment,
   settings: WaveSettings,
   sendHours?: SendHours,
@@ -34,7 +34,7 @@ export async function previewWave(
  * Departments present among persons: a loose scan of the department index (person_department_code: a
  * hundred probes at any size), each code read back as the department of one of its persons.
  */
-export async function knownDepartments(db: Kysely<Database>): Promise<string[]> {
+export async function knownDepartments(db: DB): Promise<string[]> {
   const r = await sql<{ dep: string }>`
     WITH RECURSIVE d AS (
       SELECT min(department_code) AS k FROM person
@@ -48,7 +48,7 @@ export async function knownDepartments(db: Kysely<Database>): Promise<string[]> 
 }
 
 /** Merged rolls a segment can target. */
-export async function mergedRolls(db: Kysely<Database>): Promise<Array<{ id: number; label: string }>> {
+export async function mergedRolls(db: DB): Promise<Array<{ id: number; label: string }>> {
   const r = await sql<{ id: number; file_name: string; created_at: Date }>`
     SELECT id, file_name, created_at FROM roll WHERE state = 'merged' ORDER BY id DESC LIMIT 200
   `.execute(db);

@@ -1,5 +1,5 @@
-import { type Kysely, type RawBuilder, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { type RawBuilder, sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import { inDepartmentsSql } from "../persons/department";
 import { maskNir } from "../persons/nir";
 import { ofRollsSql } from "../rolls/roll-persons";
@@ -66,7 +66,7 @@ export interface SegmentCount {
 }
 
 export async function countSegment(
-  db: Kysely<Database>,
+  db: DB,
   segment: WaveSegment,
   forceLetters: boolean,
   at = new Date(),
@@ -78,10 +78,7 @@ export async function countSegment(
  * The count of a segment's rows (`segmentSql`'s columns, or a snapshot of them such as the materialisation's
  * temporary table): per channel and exclusion reason.
  */
-export async function countSegmentRows(
-  db: Kysely<Database>,
-  rows: RawBuilder<unknown>,
-): Promise<SegmentCount> {
+export async function countSegmentRows(db: DB, rows: RawBuilder<unknown>): Promise<SegmentCount> {
   const counted = await sql<{ channel: Channel; exclusion: ExclusionReason | null; n: number }>`
     SELECT s.channel, s.exclusion, count(*)::int AS n FROM ${rows} s GROUP BY 1, 2
   `.execute(db);
@@ -108,7 +105,7 @@ export interface SampleRecipient {
 
 /** A few recipients to show in the builder: masked NIR, never more. */
 export async function sampleSegment(
-  db: Kysely<Database>,
+  db: DB,
   segment: WaveSegment,
   forceLetters: boolean,
   limit = 8,

@@ -1,6 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { parisDate } from "../lifecycle/paris-time";
 import { enqueueBatches } from "./batch-queue.server";
 import { hasUsableEmail } from "./channel";
@@ -18,7 +18,7 @@ export type SingleNotificationResult =
  * Call inside the caller's transaction: the job is enqueued with it.
  */
 export async function queueSingleNotification(
-  trx: Kysely<Database>,
+  trx: DB,
   ctx: { boss: PgBoss },
   params: { personId: number; channel: Channel; reason: string },
 ): Promise<SingleNotificationResult> {

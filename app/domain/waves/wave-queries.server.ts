@@ -1,5 +1,5 @@
-import { type Kysely, type RawBuilder, sql } from "kysely";
-import type { Database } from "../../../db/schema";
+import { type RawBuilder, sql } from "kysely";
+import type { DB } from "../../../db/connection";
 import type { BatchKind, BatchStatus, Channel, WaveStatus } from "./wave";
 
 export interface WaveListItem {
@@ -22,7 +22,7 @@ export function waveBatchIds(waveId: number): RawBuilder<unknown> {
 }
 
 export async function listWaves(
-  db: Kysely<Database>,
+  db: DB,
   opts: { page: number; pageSize?: number },
 ): Promise<{ total: number; waves: WaveListItem[] }> {
   const pageSize = opts.pageSize ?? 20;
@@ -73,7 +73,7 @@ export interface WaveProgress {
   emails: number;
 }
 
-export async function waveProgress(db: Kysely<Database>, waveId: number): Promise<WaveProgress> {
+export async function waveProgress(db: DB, waveId: number): Promise<WaveProgress> {
   const r = await sql<WaveProgress>`
     SELECT count(*)::int AS members,
       count(*) FILTER (WHERE sequence IS NOT NULL OR status NOT IN ('planned'))::int AS materialised,
@@ -101,7 +101,7 @@ export interface DayProgress {
 }
 
 /** Planned (batches as laid out) against done (members handed off or sent), per send day. */
-export async function dailyProgress(db: Kysely<Database>, waveId: number): Promise<DayProgress[]> {
+export async function dailyProgress(db: DB, waveId: number): Promise<DayProgress[]> {
   const r = await sql<DayProgress>`
     SELECT to_char(b.day, 'YYYY-MM-DD') AS day,
       sum(b.planned_count) FILTER (WHERE b.channel = 'letter' AND b.kind = 'regular')::int AS "plannedLetters",
@@ -139,7 +139,7 @@ export interface BatchItem {
 }
 
 export async function waveBatches(
-  db: Kysely<Database>,
+  db: DB,
   waveId: number,
   opts: { page: number; pageSize?: number },
 ): Promise<{ total: number; batches: BatchItem[] }> {
@@ -186,7 +186,7 @@ export async function waveBatches(
   };
 }
 
-export async function waveIncidents(db: Kysely<Database>, waveId: number, limit = 20) {
+export async function waveIncidents(db: DB, waveId: number, limit = 20) {
   return db
     .selectFrom("wave_incident")
     .select(["id", "at", "kind", "message", "batch_id"])
@@ -196,7 +196,7 @@ export async function waveIncidents(db: Kysely<Database>, waveId: number, limit 
     .execute();
 }
 
-export async function waveAudit(db: Kysely<Database>, waveId: number, limit = 30) {
+export async function waveAudit(db: DB, waveId: number, limit = 30) {
   return db
     .selectFrom("audit_log")
     .select(["id", "at", "actor_label", "action", "details"])
@@ -209,7 +209,7 @@ export async function waveAudit(db: Kysely<Database>, waveId: number, limit = 30
 
 /** The files of a batch that was handed off (download); null when not available. */
 export async function batchFile(
-  db: Kysely<Database>,
+  db: DB,
   waveId: number,
   batchId: number,
 ): Promise<{ pdfPath: string; manifestPath: string | null; label: number } | null> {

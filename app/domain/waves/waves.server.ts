@@ -1,6 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type PgBoss from "pg-boss";
-import type { Database } from "../../../db/schema";
+import type { DB } from "../../../db/connection";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { DomainError } from "../domain-error";
 import { enqueueBatches, enqueueWavePlan } from "./batch-queue.server";
@@ -17,7 +17,7 @@ export class WaveError extends DomainError<"not_found" | "not_allowed"> {
 }
 
 export async function createWave(
-  db: Kysely<Database>,
+  db: DB,
   actor: AuditActor,
   input: { name: string; segment: WaveSegment; settings: WaveSettings },
 ): Promise<number> {
@@ -42,7 +42,7 @@ export async function createWave(
   });
 }
 
-async function lockWave(trx: Kysely<Database>, waveId: number) {
+async function lockWave(trx: DB, waveId: number) {
   const wave = await trx
     .selectFrom("wave")
     .select(["id", "status", "planned_at", "name"])
@@ -67,8 +67,8 @@ function refuse(action: string, status: WaveStatus): never {
 
 /** draft → scheduled; the members are materialised by the `wave-plan` job enqueued in the same transaction. */
 export async function scheduleWave(
-  db: Kysely<Database>,
-  boss: PgBoss,
+  db: DB,
+  deps: { boss: PgBoss },
   actor: AuditActor,
   waveId: number,
 ): Promise<void> {
@@ -81,12 +81,12 @@ export async function scheduleWave(
       .set({ status: "scheduled", scheduled_at: new Date(), updated_at: new Date() })
       .where("id", "=", waveId)
       .execute();
-    await enqueueWavePlan(trx, boss, waveId);
+    await enqueueWavePlan(trx, deps.boss, waveId);
     await writeAudit(trx, actor, { action: "wave.scheduled", objectType: "wave", objectId: waveId });
   });
 }
 
-export async function pauseWave(db: Kysely<Database>, actor: AuditActor, waveId: number): Promise<void> {
+export async function pauseWave(db: DB, actor: AuditActor, waveId: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const wave = await lockWave(trx, waveId);
     if (wave.status === "paused") return;
@@ -102,8 +102,8 @@ export async function pauseWave(db: Kysely<Database>, actor: AuditActor, waveId:
 
 /** paused → running: every open batch gets its job back (stately singleton keys: no duplicates). */
 export async function resumeWave(
-  db: Kysely<Database>,
-  boss: PgBoss,
+  db: DB,
+  deps: { boss: PgBoss },
   actor: AuditActor,
   waveId: number,
 ): Promise<void> {
@@ -117,7 +117,7 @@ export async function resumeWave(
       .set({ status: planned ? "running" : "scheduled", paused_at: null, updated_at: new Date() })
       .where("id", "=", waveId)
       .execute();
-    if (!planned) await enqueueWavePlan(trx, boss, waveId);
+    if (!planned) await enqueueWavePlan(trx, deps.boss, waveId);
     const open = await trx
       .selectFrom("wave_batch")
       .select(["id", "not_before"])
@@ -127,7 +127,7 @@ export async function resumeWave(
     const now = Date.now();
     await enqueueBatches(
       trx,
-      boss,
+      deps.boss,
       open.map((b) => ({ id: b.id, notBefore: new Date(Math.max(now, b.not_before.getTime())) })),
     );
     await writeAudit(trx, actor, {
@@ -150,11 +150,7 @@ export interface CancelReport {
  * Cancels a wave: batches not yet handed off or sent are cancelled (their codes revoked); a batch being
  * sent right now is stopped by its own job at the next chunk. What already left stays sent, and is reported.
  */
-export async function cancelWave(
-  db: Kysely<Database>,
-  actor: AuditActor,
-  waveId: number,
-): Promise<CancelReport> {
+export async function cancelWave(db: DB, actor: AuditActor, waveId: number): Promise<CancelReport> {
   return db.transaction().execute(async (trx) => {
     const wave = await lockWave(trx, waveId);
     if (wave.status === "cancelled" || wave.status === "completed") refuse("annuler", wave.status);
