@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { parseFunnelFilters } from "~/domain/funnel/filters";
-import { funnelCsv } from "~/domain/funnel/funnel";
 import { loadFunnel } from "~/domain/funnel/funnel.server";
+import { funnelCsv } from "~/domain/funnel/funnel-csv.server";
 
 /** GET /funnel/export?department&wave&from&to — the funnel table and daily series as CSV (aggregates only). */
 export async function loader({ request, context }: LoaderFunctionArgs) {

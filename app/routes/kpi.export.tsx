@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requirePermission } from "~/domain/auth/guards.server";
-import { chartCsv, chartTables, isChartId } from "~/domain/kpi/chart-tables";
+import { chartCsv } from "~/domain/kpi/chart-csv.server";
+import { chartTables, isChartId } from "~/domain/kpi/chart-tables";
 import { currentParisMonth, loadDashboard, parseDashboardFilters } from "~/domain/kpi/dashboard.server";
 
 /** GET /kpi/export?chart=<id>&from&to&breakdown&department: one chart's table as CSV for French Excel. */

@@ -1,6 +1,9 @@
+import { csvDocument } from "../csv/csv-writer";
+
 /**
  * The print house's manifest: one CSV line per letter of a batch, in the PDF's order (sorted by postal code
- * for the mail presort). `;`-separated, UTF-8 with BOM, CRLF, fields quoted when needed.
+ * for the mail presort). `;`-separated, UTF-8 with BOM, CRLF, through the one CSV writer (names and
+ * addresses come from rolls: a cell that Excel would run as a formula is neutralised).
  */
 export interface ManifestLine {
   batch: string;
@@ -11,15 +14,9 @@ export interface ManifestLine {
   city: string | null;
 }
 
-function field(value: string | number | null): string {
-  const s = value == null ? "" : String(value);
-  return /[";\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
 export function manifestCsv(lines: ManifestLine[]): string {
-  const header = ["lot", "sequence", "nom", "adresse", "code_postal", "ville"].join(";");
-  const body = lines.map((l) =>
-    [l.batch, l.sequence, l.name, l.addressLine, l.postalCode, l.city].map(field).join(";"),
-  );
-  return `\uFEFF${[header, ...body].join("\r\n")}\r\n`;
+  return csvDocument([
+    ["lot", "sequence", "nom", "adresse", "code_postal", "ville"],
+    ...lines.map((l) => [l.batch, l.sequence, l.name, l.addressLine, l.postalCode, l.city]),
+  ]);
 }

@@ -3,8 +3,8 @@ import { sql } from "kysely";
 import type PgBoss from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
-import { funnelCsv } from "../../app/domain/funnel/funnel";
 import { loadFunnel } from "../../app/domain/funnel/funnel.server";
+import { funnelCsv } from "../../app/domain/funnel/funnel-csv.server";
 import { compactRollups } from "../../app/domain/funnel/rollups.server";
 import { postponeDeadlines, sweepDeadlineDay } from "../../app/domain/lifecycle/deadlines.server";
 import { endOfParisDay, parisDate } from "../../app/domain/lifecycle/paris-time";
@@ -90,7 +90,7 @@ describe("rollups follow every kind of write", () => {
       t.db,
     );
     const file = Buffer.from(`NIR\r\n${nirs.rows.map((r) => r.nir).join("\r\n")}\r\n`);
-    const read = readPaperFile(file);
+    const read = await readPaperFile(file);
     if (!read.ok) throw new Error(read.message);
     const summary = await t.db.transaction().execute((trx) =>
       recordPaperOppositions(trx, actor, {
@@ -222,13 +222,12 @@ describe("paper opposition files", () => {
   const nir = (i: number) =>
     buildNir({ sex: 1, year: 1960, month: 3, department: "80", commune: 10, order: i });
 
-  it("reads Windows-1252 with a header in French, a date column and CRLF; reports bad lines with their number", () => {
+  it("reads Windows-1252 with a header in French, a date column and CRLF; reports bad lines with their number", async () => {
     const text = `N° de sécurité sociale;Date de réception\r\n${nir(1)};12/02/2022\r\n${nir(2)};\r\n123;12/02/2022\r\n${nir(1)};13/02/2022\r\n${nir(3)};31/02/2022\r\n\r\n`;
-    const read = readPaperFile(iconv.encode(text, "win1252"), new Date("2022-03-01T00:00:00Z"));
+    const read = await readPaperFile(iconv.encode(text, "win1252"), new Date("2022-03-01T00:00:00Z"));
     if (!read.ok) throw new Error(read.message);
     expect(read.format).toMatchObject({
-      encoding: "windows-1252",
-      delimiter: ";",
+      file: { kind: "csv", encoding: "windows-1252", delimiter: ";" },
       hasHeader: true,
       dateColumn: 1,
     });
@@ -242,21 +241,23 @@ describe("paper opposition files", () => {
     expect(JSON.stringify(read.rejects)).not.toContain(nir(1));
   });
 
-  it("reads a bare list of NIRs (no header) in UTF-8 with BOM and commas", () => {
-    const read = readPaperFile(Buffer.from(`\uFEFF${nir(4)}\n${nir(5)}\n`));
+  it("reads a bare list of NIRs (no header) in UTF-8 with BOM and commas", async () => {
+    const read = await readPaperFile(Buffer.from(`\uFEFF${nir(4)}\n${nir(5)}\n`));
     if (!read.ok) throw new Error(read.message);
     expect(read.format).toMatchObject({
-      encoding: "utf-8",
-      hasBom: true,
+      file: { kind: "csv", encoding: "utf-8", hasBom: true },
       hasHeader: false,
       dateColumn: null,
     });
     expect(read.lines).toHaveLength(2);
   });
 
-  it("refuses a file without a NIR column or empty, saying why", () => {
-    expect(readPaperFile(Buffer.from("nom;prénom\nDupont;Jean\n"))).toMatchObject({ ok: false });
-    expect(readPaperFile(Buffer.from("\n\n"))).toEqual({ ok: false, message: "fichier vide : aucune ligne" });
+  it("refuses a file without a NIR column or empty, saying why", async () => {
+    expect(await readPaperFile(Buffer.from("nom;prénom\nDupont;Jean\n"))).toMatchObject({ ok: false });
+    expect(await readPaperFile(Buffer.from("\n\n"))).toEqual({
+      ok: false,
+      message: "fichier vide : aucune ligne",
+    });
   });
 
   it("answers unknown NIRs as rejects and records the others with source mail", async () => {
@@ -266,7 +267,7 @@ describe("paper opposition files", () => {
       .select("nir")
       .where("id", "=", id)
       .executeTakeFirstOrThrow();
-    const read = readPaperFile(Buffer.from(`${known.nir}\n${nir(9)}\n`));
+    const read = await readPaperFile(Buffer.from(`${known.nir}\n${nir(9)}\n`));
     if (!read.ok) throw new Error(read.message);
     const summary = await t.db.transaction().execute((trx) =>
       recordPaperOppositions(trx, actor, {

@@ -1,4 +1,4 @@
-/** The funnel of the campaign, from rollups: pure shaping, rates and the CSV export (no I/O). */
+/** The funnel of the campaign, from rollups: pure shaping and rates (no I/O; the CSV is funnel-csv.server.ts). */
 
 export const FUNNEL_STATES = ["notified", "activated", "opposed", "auto_created", "closed"] as const;
 export type FunnelState = (typeof FUNNEL_STATES)[number];
@@ -66,59 +66,4 @@ export function rate(part: number, counts: Pick<FunnelCounts, "reached">): numbe
 export function formatRateFr(value: number | null): string {
   if (value === null) return "—";
   return `${(value * 100).toLocaleString("fr-FR", { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %`;
-}
-
-function csvCell(value: string): string {
-  return /[";\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-function decimalFr(value: number | null): string {
-  return value === null ? "" : (value * 100).toFixed(1).replace(".", ",");
-}
-
-/** CSV for French spreadsheets: `;` separator, decimal comma, UTF-8 with BOM, CRLF. */
-export function funnelCsv(rows: FunnelRow[], series: FunnelDay[]): string {
-  const lines: string[][] = [
-    [
-      "Département",
-      "Vague",
-      "Notifiés",
-      "Dans la fenêtre",
-      "Activés",
-      "Opposés",
-      "Créés automatiquement",
-      "Clôturés",
-      "Taux d'activation (%)",
-      "Taux d'opposition (%)",
-      "Taux de création automatique (%)",
-    ],
-  ];
-  for (const r of rows) {
-    lines.push([
-      r.department,
-      r.waveName,
-      String(r.reached),
-      String(r.notified),
-      String(r.activated),
-      String(r.opposed),
-      String(r.auto_created),
-      String(r.closed),
-      decimalFr(rate(r.activated, r)),
-      decimalFr(rate(r.opposed, r)),
-      decimalFr(rate(r.auto_created, r)),
-    ]);
-  }
-  lines.push([]);
-  lines.push(["Jour", "Notifications", "Activations", "Oppositions", "Créations automatiques", "Clôtures"]);
-  for (const d of series) {
-    lines.push([
-      d.day,
-      String(d.notified),
-      String(d.activated),
-      String(d.opposed),
-      String(d.auto_created),
-      String(d.closed),
-    ]);
-  }
-  return `\uFEFF${lines.map((l) => l.map(csvCell).join(";")).join("\r\n")}\r\n`;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { checkSignature, signObservations } from "./api-signature";
 import type { Indicator, Target } from "./catalogue";
-import { chartCsv, chartPoints, chartTables, presentRows } from "./chart-tables";
+import { chartCsv } from "./chart-csv.server";
+import { chartPoints, chartTables, presentRows } from "./chart-tables";
 import { buildDashboard } from "./dashboard";
 
 const indicators: Indicator[] = [

@@ -166,11 +166,3 @@ export function chartPoints(table: ChartTable): Array<Record<string, number | st
     return point;
   });
 }
-
-/** `;`-separated, decimal comma, CRLF, UTF-8 with BOM: opens as is in French Excel. */
-export function chartCsv(table: ChartTable): string {
-  const quote = (s: string) => (/[";\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [[table.rowHeader, ...table.columns.map((c) => c.label)].map(quote).join(";")];
-  for (const row of presentRows(table, "csv")) lines.push([row.label, ...row.cells].map(quote).join(";"));
-  return `\uFEFF${lines.join("\r\n")}\r\n`;
-}

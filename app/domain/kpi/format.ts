@@ -1,3 +1,5 @@
+import { frenchDecimal } from "../../../reports/csv/french-decimal";
+
 /**
  * French formatting for the UI, the CSV and the PDF. Intl's fr-FR output uses U+202F (narrow no-break
  * space) as the thousands separator; we use U+00A0 everywhere instead, which every font of the PDF has.
@@ -60,10 +62,9 @@ export function formatCompactFr(value: number): string {
   return formatNumberFr(value, Number.isInteger(value) ? 0 : 1);
 }
 
-/** CSV cells for French Excel: decimal comma, no thousands separator. */
+/** CSV cells for French Excel: decimal comma, no thousands separator, no signed zero (the one writer's rule). */
 export function formatCsvNumber(value: number, decimals?: number): string {
-  const text = decimals === undefined ? String(Math.round(value * 1e6) / 1e6) : value.toFixed(decimals);
-  return text.replace(".", ",");
+  return frenchDecimal(value, decimals);
 }
 
 /** "2024-03" → "mars 2024" */
