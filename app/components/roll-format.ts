@@ -1,3 +1,4 @@
+import { ENCODING_LABELS, type TextEncoding } from "~/domain/files/encodings";
 import { DELIMITER_LABELS } from "~/domain/rolls/roll";
 
 /** `106 Mo`, `2,1 Mo`, `740 ko`. */
@@ -18,7 +19,8 @@ export function describeFormat(f: {
   lineEnding: string | null;
 }): string {
   if (!f.encoding) return "pas encore analysé";
-  const encoding = f.encoding === "utf-8" ? `UTF-8${f.hasBom ? " avec BOM" : " sans BOM"}` : "Windows-1252";
+  const label = ENCODING_LABELS[f.encoding as TextEncoding] ?? f.encoding;
+  const encoding = f.encoding === "windows-1252" ? label : `${label}${f.hasBom ? " avec BOM" : " sans BOM"}`;
   return `${encoding}, séparateur ${DELIMITER_LABELS[f.delimiter ?? ""] ?? f.delimiter}, fins de ligne ${f.lineEnding === "CRLF" ? "Windows (CRLF)" : "Unix (LF)"}`;
 }
 

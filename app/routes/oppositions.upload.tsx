@@ -8,6 +8,7 @@ import {
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { useCsrfToken } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
+import { describeTableFormat } from "~/domain/files/table-file.server";
 import { recordPaperOppositions } from "~/domain/oppositions/oppositions.server";
 import { readPaperFile } from "~/domain/oppositions/paper-file";
 
@@ -21,9 +22,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "rolls:import");
   return null;
 }
-
-const ENCODINGS = { "utf-8": "UTF-8", "windows-1252": "Windows-1252" } as const;
-const DELIMITERS = { ";": "point-virgule", ",": "virgule", "\t": "tabulation" } as const;
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, context, "rolls:import");
@@ -40,7 +38,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!(file instanceof File) || file.size === 0) {
     return { kind: "error" as const, message: "Choisissez un fichier CSV non vide." };
   }
-  const read = readPaperFile(Buffer.from(await file.arrayBuffer()));
+  const read = await readPaperFile(Buffer.from(await file.arrayBuffer()));
   if (!read.ok)
     return { kind: "error" as const, message: `${file.name} : ${read.message}. Rien n'a été enregistré.` };
   const summary = await context.db.transaction().execute((trx) =>
@@ -54,7 +52,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return {
     kind: "done" as const,
     fileName: file.name,
-    assumed: `${ENCODINGS[f.encoding]}${f.hasBom ? " avec BOM" : ""}, séparateur ${DELIMITERS[f.delimiter]}, ${
+    assumed: `${describeTableFormat(f.file)}, ${
       f.hasHeader ? "ligne d'en-tête reconnue" : "sans ligne d'en-tête"
     }${f.dateColumn !== null ? ", colonne de date de réception" : ", date de réception = aujourd'hui"}`,
     lines: summary.lines,

@@ -17,7 +17,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     objectType: "roll",
     objectId: rollId,
   });
-  const charset = roll.encoding === "windows-1252" ? "windows-1252" : "utf-8";
+  const charset =
+    roll.encoding === "utf-16le" || roll.encoding === "utf-16be" ? "utf-16" : (roll.encoding ?? "utf-8");
   const base = roll.fileName.replace(/\.[^.]*$/, "").replace(/[^\w.-]+/g, "_");
   return new Response(Readable.toWeb(Readable.from(rejectsCsv(context.db, rollId))) as ReadableStream, {
     headers: {

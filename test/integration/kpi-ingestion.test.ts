@@ -169,7 +169,7 @@ describe("KPI ingestion from files", () => {
       ["indicateur;mois;montant\r\n", "colonne(s) inconnue(s) « montant »"],
       ["indicateur;periode\r\nx;2024-01\r\n", "colonne(s) obligatoire(s) absente(s) : valeur"],
       ["indicateur;periode;valeur\r\n\r\n", "aucune ligne de données"],
-      ['indicateur;periode;valeur\r\n"documents_deposited;2024-01;3\r\n', "fichier CSV illisible"],
+      ['indicateur;periode;valeur\r\n"documents_deposited;2024-01;3\r\n', "guillemet non refermé"],
     ];
     for (const [text, message] of cases) {
       const outcome = await importObservationFile(t.db, actor, {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { DB } from "../../../db/connection";
 import type { AuditActor } from "../audit/audit.server";
+import { describeTableFormat } from "../files/table-file.server";
 import { loadCatalogue } from "./catalogue.server";
 import { currentParisMonth } from "./dashboard.server";
 import { type ObservationReject, type RawObservation, validateObservations } from "./observation";
@@ -36,14 +37,14 @@ export async function importObservationFile(
   actor: AuditActor,
   input: { bytes: Buffer; fileName: string; source: "upload" | "cli" },
 ): Promise<IngestOutcome> {
-  let file: ReturnType<typeof readObservationFile>;
+  let file: Awaited<ReturnType<typeof readObservationFile>>;
   try {
-    file = readObservationFile(input.bytes);
+    file = await readObservationFile(input.bytes);
   } catch (error) {
     if (error instanceof ObservationFileError) return { kind: "unreadable", message: error.message };
     throw error;
   }
-  const assumed = `encodage ${file.encoding === "utf-8" ? "UTF-8" : "Windows-1252"}, séparateur « ${file.delimiter} »`;
+  const assumed = describeTableFormat(file.format);
   return ingest(db, actor, file.rows, { source: input.source, fileName: input.fileName, assumed });
 }
 

@@ -1,18 +1,16 @@
-import { parse } from "csv-parse/sync";
-import iconv from "iconv-lite";
 import { DomainError } from "../domain-error";
-import { sniffEncoding, type TextEncoding, UTF8_BOM_LENGTH } from "../files/text-encoding";
+import { cellText, readTableFile, type TableCell, type TableFormat } from "../files/table-file.server";
 import type { RawObservation } from "./observation";
 
 /**
- * Reads a KPI figures file (small: a few thousand lines at most, so it is parsed in memory): UTF-8 or
- * Windows-1252, with or without BOM (files/text-encoding.ts), `;` or `,` separated, French or English
- * headers. Says what it assumed.
+ * Reads a KPI figures file (small: a few thousand lines at most, so it is read in memory) through the one
+ * file reader (files/table-file.server.ts): a CSV in UTF-8, Windows-1252 or UTF-16, with or without BOM
+ * (a UTF-8 BOM followed by bytes that are not UTF-8 is read as Windows-1252), `;` `,` or tab separated — or
+ * the first sheet of an Excel workbook. French or English headers. Says what it assumed.
  */
 export interface ObservationFile {
   rows: RawObservation[];
-  encoding: TextEncoding;
-  delimiter: ";" | ",";
+  format: TableFormat;
 }
 
 export class ObservationFileError extends DomainError {
@@ -42,36 +40,26 @@ const HEADERS: Record<string, keyof Omit<RawObservation, "line">> = {
 };
 const REQUIRED: Array<keyof Omit<RawObservation, "line">> = ["indicator", "period", "value"];
 
-/** The bytes after a BOM must be UTF-8 too, or the file is read as Windows-1252 (BOM left out). */
-function decode(bytes: Buffer): { text: string; encoding: ObservationFile["encoding"] } {
-  const { encoding, hasBom } = sniffEncoding(bytes, { checkAfterBom: true });
-  const body = hasBom ? bytes.subarray(UTF8_BOM_LENGTH) : bytes;
-  return {
-    text: encoding === "utf-8" ? new TextDecoder("utf-8").decode(body) : iconv.decode(body, "win1252"),
-    encoding,
-  };
+/** A month Excel made a date of (typing « 2024-03 » in a cell gives 1 March 2024) is that month again. */
+function periodCell(cell: TableCell): TableCell {
+  return cell instanceof Date ? cell.toISOString().slice(0, 7) : cell;
 }
 
-export function readObservationFile(bytes: Buffer): ObservationFile {
-  if (bytes.length === 0) throw new ObservationFileError("fichier vide");
-  const { text, encoding } = decode(bytes);
-  const firstLine = text.split(/\r?\n/, 1)[0] ?? "";
-  const delimiter = (firstLine.split(";").length >= firstLine.split(",").length ? ";" : ",") as ";" | ",";
-  let records: string[][];
-  try {
-    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: false, bom: false });
-  } catch (error) {
-    const e = error as { lines?: number; message: string };
-    throw new ObservationFileError(
-      `fichier CSV illisible${e.lines ? ` (ligne ${e.lines})` : ""} : ${e.message}`,
-    );
-  }
-  if (records.length === 0) throw new ObservationFileError("fichier vide");
-  const header = records[0].map((h) => HEADERS[h.trim().toLowerCase()]);
-  const unknown = records[0].filter((_, i) => !header[i] && records[0][i].trim() !== "");
+export async function readObservationFile(bytes: Buffer): Promise<ObservationFile> {
+  const read = await readTableFile(bytes, {
+    expected: "un fichier d'indicateurs CSV ou un classeur Excel",
+    encoding: { checkAfterBom: true },
+    maxRows: 100_000,
+  });
+  if (!read.ok) throw new ObservationFileError(read.message);
+  const records = read.records.map((r) => r.cells);
+  const lines = read.records.map((r) => r.line);
+  const headerText = records[0].map((h) => cellText(h).trim());
+  const header = headerText.map((h) => HEADERS[h.toLowerCase()]);
+  const unknown = headerText.filter((h, i) => !header[i] && h !== "");
   if (unknown.length > 0)
     throw new ObservationFileError(
-      `en-tête : colonne(s) inconnue(s) ${unknown.map((u) => `« ${u.trim()} »`).join(", ")} (attendu : indicateur;periode;valeur;unite;ventilation;departement)`,
+      `en-tête : colonne(s) inconnue(s) ${unknown.map((u) => `« ${u} »`).join(", ")} (attendu : indicateur;periode;valeur;unite;ventilation;departement)`,
     );
   const missing = REQUIRED.filter((r) => !header.includes(r));
   if (missing.length > 0) {
@@ -81,16 +69,15 @@ export function readObservationFile(bytes: Buffer): ObservationFile {
     );
   }
   const rows: RawObservation[] = [];
-  // csv-parse counts physical lines; quoted newlines are rare in these files, so the record index + 1 is
-  // the line number people see in a spreadsheet.
   records.slice(1).forEach((record, i) => {
-    if (record.every((c) => c.trim() === "")) return; // blank (trailing) lines
-    const row: RawObservation = { line: i + 2 };
+    if (record.every((c) => cellText(c).trim() === "")) return; // blank (trailing) lines
+    const row: RawObservation = { line: lines[i + 1] };
     header.forEach((field, col) => {
-      if (field) row[field] = record[col] ?? "";
+      if (field) row[field] = field === "period" ? periodCell(record[col] ?? "") : (record[col] ?? "");
     });
     rows.push(row);
   });
-  if (rows.length === 0) throw new ObservationFileError("aucune ligne de données après l'en-tête");
-  return { rows, encoding, delimiter };
+  if (rows.length === 0)
+    throw new ObservationFileError("aucune ligne de données : le fichier n'a que sa ligne d'en-tête");
+  return { rows, format: read.format };
 }

@@ -77,7 +77,14 @@ export function validateObservations(
 
     const periodText = text(raw.period);
     const period = parsePeriod(periodText);
-    if (!period) reject("periode", periodText, "période invalide (format attendu AAAA-MM, par ex. 2024-03)");
+    if (!period && typeof raw.period === "number")
+      reject(
+        "periode",
+        periodText,
+        `valeur convertie par Excel en nombre : ${periodText} (période AAAA-MM attendue : mettez la colonne au format Texte)`,
+      );
+    else if (!period)
+      reject("periode", periodText, "période invalide (format attendu AAAA-MM, par ex. 2024-03)");
     else if (period > now.month)
       reject("periode", periodText, "période future : le mois n'est pas encore commencé");
 

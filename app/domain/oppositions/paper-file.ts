@@ -1,19 +1,22 @@
-import { type Delimiter, detectDelimiter } from "../files/delimiter";
-import { sniffEncoding, type TextEncoding, UTF8_BOM_LENGTH } from "../files/text-encoding";
+import {
+  cellText,
+  excelNumberProblem,
+  readTableFile,
+  type TableCell,
+  type TableFormat,
+} from "../files/table-file.server";
+import { parisDate, parisInstant } from "../lifecycle/paris-time";
 import { checkNir, describeNirProblem, maskNir } from "../persons/nir";
 import { normaliseHeader, ROLL_COLUMNS } from "../rolls/columns";
-import { CsvRecordSplitter } from "../rolls/csv-records";
 
 /**
  * A file of paper opposition forms: one NIR a line (header optional), optionally the date the form was
- * received. Same reading rules as rolls — UTF-8 or Windows-1252, with or without BOM, `;` `,` or tab,
- * quoted fields, CRLF — through the file reader's encoding and delimiter detection (app/domain/files) and
- * the rolls context's splitter.
+ * received. Read by the one file reader (files/table-file.server.ts): a CSV or text export in UTF-8,
+ * Windows-1252 or UTF-16, with or without BOM, `;` `,` or tab, quoted fields, CRLF — or the first sheet of
+ * an Excel workbook.
  */
 export interface PaperFormat {
-  encoding: TextEncoding;
-  hasBom: boolean;
-  delimiter: Delimiter;
+  file: TableFormat;
   hasHeader: boolean;
   nirColumn: number;
   dateColumn: number | null;
@@ -50,56 +53,60 @@ const DATE_ALIASES = new Set([
   "date d opposition",
 ]);
 
-/** A BOM settles UTF-8 (a byte after it that is not reads as U+FFFD); else UTF-8 or Windows-1252. */
-function decode(bytes: Buffer): { text: string; encoding: PaperFormat["encoding"]; hasBom: boolean } {
-  const { encoding, hasBom } = sniffEncoding(bytes);
-  const text = new TextDecoder(encoding).decode(hasBom ? bytes.subarray(UTF8_BOM_LENGTH) : bytes);
-  return { text, encoding, hasBom };
-}
-
-/** `12/02/2022` or `2022-02-12` → noon Paris that day (a received date, not an instant). */
-function parseReceivedDate(value: string): Date | null | "invalid" {
-  const v = value.trim();
+/**
+ * `12/02/2022`, `2022-02-12` or a workbook's date cell → the Paris calendar date of reception (a day, not
+ * an instant: the form was received that day, whatever the hour).
+ */
+function parseReceivedDay(cell: TableCell | undefined): string | null | "invalid" {
+  if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? "invalid" : cell.toISOString().slice(0, 10);
+  const v = cellText(cell).trim();
   if (!v) return null;
   const fr = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(v);
   const iso = fr ? `${fr[3]}-${fr[2]}-${fr[1]}` : /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null;
   if (!iso) return "invalid";
-  const d = new Date(`${iso}T12:00:00+01:00`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? "invalid" : d;
+  const d = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? "invalid" : iso;
 }
 
-export function readPaperFile(bytes: Buffer, now = new Date()): PaperFile {
-  const { text, encoding, hasBom } = decode(bytes);
-  const firstLine = (/^\s*([^\n]*)/.exec(text)?.[1] ?? "").replace(/\r$/, "");
-  if (firstLine.trim() === "") return { ok: false, message: "fichier vide : aucune ligne" };
-  const delimiter = detectDelimiter(firstLine);
-  const records: Array<{ fields: string[]; line: number; raw: string }> = [];
-  const splitter = new CsvRecordSplitter(delimiter);
-  const sink = (fields: string[], line: number, raw: string) => records.push({ fields, line, raw });
-  splitter.push(text.endsWith("\n") ? text : `${text}\n`, sink);
-  const tail = splitter.end(sink);
-  if (tail?.unterminatedQuote) {
-    return { ok: false, message: `ligne ${tail.line} : guillemet non refermé, fichier tronqué ?` };
-  }
-  const header = records[0]?.fields.map((h) => normaliseHeader(h)) ?? [];
+/**
+ * A NIR cell. A workbook may hold it as a number: a whole one of 13 or 15 digits is exactly the NIR typed
+ * (Excel keeps 15 significant digits), anything else is what Excel made of it.
+ */
+function nirText(cell: TableCell | undefined): { value: string } | { problem: string } {
+  if (typeof cell === "number" && Number.isSafeInteger(cell) && /^\d{13}(\d{2})?$/.test(String(cell)))
+    return { value: String(cell) };
+  const problem = excelNumberProblem(cell, "un NIR");
+  return problem ? { problem } : { value: cellText(cell) };
+}
+
+export async function readPaperFile(bytes: Buffer, now = new Date()): Promise<PaperFile> {
+  const read = await readTableFile(bytes, {
+    expected: "une liste CSV ou un classeur Excel de NIR",
+    maxRows: 200_000,
+  });
+  if (!read.ok) return read;
+  const records = read.records;
+  const today = parisDate(now);
+  const header = records[0]?.cells.map((h) => normaliseHeader(cellText(h))) ?? [];
   const headerNir = header.findIndex((h) => NIR_ALIASES.has(h));
-  const hasHeader = headerNir >= 0 || !checkNir(records[0]?.fields[0] ?? "").ok;
+  const first = nirText(records[0]?.cells[0]);
+  const hasHeader = headerNir >= 0 || !("value" in first && checkNir(first.value).ok);
   if (hasHeader && headerNir < 0) {
     return {
       ok: false,
       message: "ligne 1 : colonne NIR introuvable (en-tête attendu « NIR » ou « N° de sécurité sociale »)",
     };
   }
+  if (hasHeader && records.length === 1)
+    return { ok: false, message: "aucune ligne de données : le fichier n'a que sa ligne d'en-tête" };
   const nirColumn = hasHeader ? headerNir : 0;
   const dateIndex = hasHeader
     ? header.findIndex((h) => DATE_ALIASES.has(h))
-    : records[0]?.fields.length > 1
+    : (records[0]?.cells.length ?? 0) > 1
       ? 1
       : -1;
   const format: PaperFormat = {
-    encoding,
-    hasBom,
-    delimiter,
+    file: read.format,
     hasHeader,
     nirColumn,
     dateColumn: dateIndex >= 0 ? dateIndex : null,
@@ -108,7 +115,12 @@ export function readPaperFile(bytes: Buffer, now = new Date()): PaperFile {
   const rejects: PaperReject[] = [];
   const seen = new Set<string>();
   for (const record of hasHeader ? records.slice(1) : records) {
-    const value = record.fields[nirColumn] ?? "";
+    const cell = nirText(record.cells[nirColumn]);
+    if ("problem" in cell) {
+      rejects.push({ line: record.line, nir: "—", reason: cell.problem });
+      continue;
+    }
+    const value = cell.value;
     const checked = checkNir(value);
     if (!checked.ok) {
       rejects.push({
@@ -124,7 +136,13 @@ export function readPaperFile(bytes: Buffer, now = new Date()): PaperFile {
     }
     let at: Date | null = null;
     if (format.dateColumn !== null) {
-      const parsed = parseReceivedDate(record.fields[format.dateColumn] ?? "");
+      const dateCell = record.cells[format.dateColumn];
+      const serial = typeof dateCell === "number" ? excelNumberProblem(dateCell, "une date") : null;
+      if (serial) {
+        rejects.push({ line: record.line, nir: maskNir(checked.nir), reason: serial });
+        continue;
+      }
+      const parsed = parseReceivedDay(dateCell);
       if (parsed === "invalid") {
         rejects.push({
           line: record.line,
@@ -133,7 +151,8 @@ export function readPaperFile(bytes: Buffer, now = new Date()): PaperFile {
         });
         continue;
       }
-      if (parsed && parsed.getTime() > now.getTime()) {
+      // Compared as days in Paris: a form dated today is not in the future, whatever the hour.
+      if (parsed && parsed > today) {
         rejects.push({
           line: record.line,
           nir: maskNir(checked.nir),
@@ -141,7 +160,8 @@ export function readPaperFile(bytes: Buffer, now = new Date()): PaperFile {
         });
         continue;
       }
-      at = parsed;
+      // Noon Paris that day: the instant recorded for a form received on that date.
+      at = parsed ? parisInstant(parsed, "12:00:00") : null;
     }
     seen.add(checked.nir);
     lines.push({ line: record.line, nir: checked.nir, at });

@@ -1,3 +1,5 @@
+import { excelNumberMessage, isExcelScientific } from "../files/excel-values";
+
 /**
  * NIR (numéro d'inscription au répertoire): 13 characters then a 2-digit key, key = 97 − (N mod 97) where N
  * is the 13-digit number, with Corsica's department 2A counted as 19 and 2B as 18 (DESIGN §6).
@@ -7,7 +9,8 @@ export type NirProblem =
   | { kind: "characters" }
   | { kind: "sex" }
   | { kind: "month"; month: string }
-  | { kind: "key"; expected: string; found: string };
+  | { kind: "key"; expected: string; found: string }
+  | { kind: "excel_number"; shown: string };
 
 export type NirCheck = { ok: true; nir: string } | { ok: false; problem: NirProblem };
 
@@ -77,7 +80,11 @@ export function checkNir(input: string): NirCheck {
   let expected = wellFormedKey(input);
   if (expected < 0) {
     nir = normaliseNir(input);
-    if (nir.length !== 15) return { ok: false, problem: { kind: "length", length: nir.length } };
+    if (nir.length !== 15) {
+      if (isExcelScientific(input))
+        return { ok: false, problem: { kind: "excel_number", shown: input.trim() } };
+      return { ok: false, problem: { kind: "length", length: nir.length } };
+    }
     expected = wellFormedKey(nir);
     if (expected < 0) return { ok: false, problem: { kind: "characters" } };
   }
@@ -104,6 +111,8 @@ export function describeNirProblem(problem: NirProblem): string {
       return `NIR invalide : mois de naissance ${problem.month} impossible`;
     case "key":
       return `clé NIR invalide (attendue ${problem.expected}, lue ${problem.found})`;
+    case "excel_number":
+      return excelNumberMessage(problem.shown, "un NIR");
   }
 }
 

@@ -1,5 +1,5 @@
 import { DomainError } from "../domain-error";
-import { type CsvRecordSplitter, type CsvTail, isBlank, type RecordSink } from "./csv-records";
+import { type CsvRecordSplitter, type CsvTail, isBlank, type RecordSink } from "../files/csv-records";
 
 /** The file is not the UTF-8 its beginning announced. */
 export class EncodingError extends DomainError {

@@ -127,6 +127,9 @@ export async function copyRoll(
     if (copyError) throw copyError;
     await reporting;
     const end = await source.end();
+    // A header alone is no roll: refused rather than "merged" with nothing in it.
+    if (rows === 0)
+      return { ok: false, message: "aucune ligne de données : le fichier n'a que sa ligne d'en-tête" };
     timings.parseMs = parseMs;
     timings.validateMs = validateMs;
     timings.copyMs = performance.now() - copyStarted;

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
 import { open } from "node:fs/promises";
+import { CsvRecordSplitter } from "../files/csv-records";
 import { type Delimiter, detectDelimiter } from "../files/delimiter";
-import { sniffEncoding, type TextEncoding } from "../files/text-encoding";
+import { sniffFileKind, wrongKindMessage } from "../files/file-kind";
+import { createStreamDecoder, sniffEncoding, type TextEncoding } from "../files/text-encoding";
 import { EncodingError, Utf8RecordReader } from "./byte-records";
 import { type ColumnMap, mapHeader } from "./columns";
-import { CsvRecordSplitter } from "./csv-records";
 import { RowBytes } from "./row-bytes";
 import {
   type CheckedChunk,
@@ -30,14 +31,23 @@ export interface RollFormat {
 export type FormatCheck = { ok: true; format: RollFormat } | { ok: false; message: string };
 
 const SNIFF_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Rolls are not read from workbooks: a national roll is far past Excel's 1 048 576 rows, and exceljs's
+ * streaming reader keeps a workbook's whole shared-string table (every distinct name and address) in memory,
+ * so the roll's memory bound would not hold.
+ */
+const XLSX_ROLL_REFUSAL =
+  "ce fichier est un classeur Excel (.xlsx) : un rôle s'importe au format CSV (un rôle national dépasse la limite d'Excel de 1 048 576 lignes). Dans Excel : Fichier › Enregistrer sous › « CSV UTF-8 (délimité par des virgules) », puis envoyez ce fichier";
 /** Bytes decoded at a time: at most 64 KB of UTF-16 text, under V8's large-object threshold. */
 const DECODE_PIECE = 32 * 1024;
 
 /**
- * Encoding (files/text-encoding.ts): a UTF-8 BOM, or the first MBs decoding as strict UTF-8, means UTF-8;
- * anything else is taken as Windows-1252 (the legacy systems' encoding). Delimiter (files/delimiter.ts):
- * the most frequent of `;` `,` tab in the header line. A header lacking a required column refuses the file
- * here, before any row is read.
+ * Kind (files/file-kind.ts): a workbook, a PDF, an archive… is refused for what it is. Encoding
+ * (files/text-encoding.ts): a UTF-16 byte order mark (Excel's « Texte Unicode ») means UTF-16; a UTF-8 BOM,
+ * or the first MBs decoding as strict UTF-8, means UTF-8; anything else is taken as Windows-1252 (the
+ * legacy systems' encoding). Delimiter (files/delimiter.ts): the most frequent of `;` `,` tab in the header
+ * line. A header lacking a required column refuses the file here, before any row is read.
  */
 export async function inspectRollFile(path: string): Promise<FormatCheck> {
   const handle = await open(path, "r");
@@ -50,9 +60,12 @@ export async function inspectRollFile(path: string): Promise<FormatCheck> {
     await handle.close();
   }
   if (head.length === 0) return { ok: false, message: "fichier vide : aucun en-tête ni aucune ligne" };
+  const kind = sniffFileKind(head);
+  if (kind.kind === "xlsx") return { ok: false, message: XLSX_ROLL_REFUSAL };
+  if (kind.kind === "other") return { ok: false, message: wrongKindMessage(kind, "un rôle au format CSV") };
   // The first MBs only: a character cut at their end is not held against UTF-8.
   const { encoding, hasBom } = sniffEncoding(head, { partial: true });
-  const text = new TextDecoder(encoding).decode(head, { stream: true });
+  const text = createStreamDecoder(encoding).write(head);
   const firstLine = /^[\s]*([^\n]*)(\n?)/.exec(text);
   const headerLine = (firstLine?.[1] ?? "").replace(/\r$/, "");
   if (headerLine.trim() === "") return { ok: false, message: "fichier vide : aucun en-tête ni aucune ligne" };
@@ -104,8 +117,8 @@ export { EncodingError };
  * whatever the file size. Yields COPY text; returns the file's SHA-256 and totals.
  *
  * A UTF-8 file is read from its bytes (Utf8RecordReader), most rows checked and written by the byte path
- * (RowBytes) and the others by the string path; a Windows-1252 file, or `bytePath: false` (the tests that
- * compare both), is decoded and split as text.
+ * (RowBytes) and the others by the string path; a Windows-1252 or UTF-16 file, or `bytePath: false` (the
+ * tests that compare both), is decoded and split as text.
  */
 export async function* checkRollFile(
   path: string,
@@ -115,7 +128,7 @@ export async function* checkRollFile(
   { bytePath = true }: { bytePath?: boolean } = {},
 ): AsyncGenerator<CheckedFileChunk, CheckedFileEnd> {
   const hash = createHash("sha256");
-  const decoder = new TextDecoder(format.encoding, { fatal: format.encoding === "utf-8" });
+  const decoder = createStreamDecoder(format.encoding, { fatal: format.encoding === "utf-8" });
   const splitter = new CsvRecordSplitter(format.delimiter);
   // Rows are rarely under 60 bytes: an upper estimate of their number, to size the filter of NIRs seen.
   const checker = new RowChecker(
@@ -197,7 +210,7 @@ export async function* checkRollFile(
     for (let at = 0; at < buf.length; at += DECODE_PIECE) {
       let text: string;
       try {
-        text = decoder.decode(buf.subarray(at, at + DECODE_PIECE), { stream: true });
+        text = decoder.write(buf.subarray(at, at + DECODE_PIECE));
       } catch {
         throw new EncodingError(
           `encodage incohérent : le début du fichier est en UTF-8 mais l'octet ${bytes + 1} et suivants ne le sont pas (fichier mélangeant UTF-8 et Windows-1252 ?)`,
@@ -209,7 +222,7 @@ export async function* checkRollFile(
     yield emit(buf.length, started);
   }
   const started = performance.now();
-  const rest = reader ? "" : decoder.decode();
+  const rest = reader ? "" : decoder.end();
   if (rest) splitter.push(rest, sink);
   // A last record without final newline and with too few fields is the file cut short.
   tail = true;

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CsvRecordSplitter } from "../files/csv-records";
 import { detectDelimiter } from "../files/delimiter";
 import { buildNir, checkNir, nirKey } from "../persons/nir";
 import { mapHeader, normaliseHeader } from "./columns";
-import { CsvRecordSplitter } from "./csv-records";
 import {
   departmentOfPostalCode,
   generalRules,
