@@ -135,18 +135,19 @@ export default function KpiImport() {
         className="card stack"
       >
         <div className="field">
-          <label htmlFor="kpi-file">Fichier CSV des chiffres mensuels</label>
+          <label htmlFor="kpi-file">Fichier des chiffres mensuels (CSV ou Excel)</label>
           <input
             id="kpi-file"
             name="file"
             type="file"
-            accept=".csv,text/csv"
+            accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             required
             aria-describedby="kpi-file-hint"
           />
           <p className="hint" id="kpi-file-hint">
-            UTF-8 ou Windows-1252, séparateur « ; » ou « , », 5 Mo au plus. Le fichier est accepté en entier
-            ou refusé en entier.
+            CSV en UTF-8, Windows-1252 ou UTF-16, séparateur « ; », « , » ou tabulation, ou la première
+            feuille d'un classeur Excel (.xlsx) ; 5 Mo au plus. Le fichier est accepté en entier ou refusé en
+            entier.
           </p>
         </div>
         <div>

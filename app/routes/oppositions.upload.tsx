@@ -93,9 +93,18 @@ export default function OppositionsUpload() {
         className="card stack"
       >
         <div className="field">
-          <label htmlFor="file">Fichier CSV (5 Mo au plus)</label>
-          <input id="file" name="file" type="file" accept=".csv,.txt,text/csv" required />
-          <p className="hint">UTF-8 ou Windows-1252, séparateur point-virgule, virgule ou tabulation.</p>
+          <label htmlFor="file">Fichier CSV ou classeur Excel (5 Mo au plus)</label>
+          <input
+            id="file"
+            name="file"
+            type="file"
+            accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            required
+          />
+          <p className="hint">
+            CSV ou texte en UTF-8, Windows-1252 ou UTF-16, séparateur point-virgule, virgule ou tabulation ;
+            ou la première feuille d'un classeur Excel (.xlsx).
+          </p>
         </div>
         <div>
           <button type="submit" className="button" disabled={busy}>

@@ -80,8 +80,9 @@ export default function RollUpload() {
             aria-describedby="file-hint"
           />
           <p className="hint" id="file-hint">
-            UTF-8 (avec ou sans BOM) ou Windows-1252 ; séparateur point-virgule, virgule ou tabulation ;
-            aucune taille maximale (le fichier est écrit sur disque au fil de l'envoi).
+            CSV ou texte : UTF-8 (avec ou sans BOM), Windows-1252 ou UTF-16 (« Texte Unicode » d'Excel) ;
+            séparateur point-virgule, virgule ou tabulation ; aucune taille maximale (le fichier est écrit sur
+            disque au fil de l'envoi). Un classeur Excel (.xlsx) est à enregistrer d'abord au format CSV.
           </p>
         </div>
         <div className="checkbox">

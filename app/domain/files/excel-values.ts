@@ -10,9 +10,9 @@ export function isExcelScientific(text: string): boolean {
   return SCIENTIFIC.test(text);
 }
 
-/** `expected`: what the cell should have held, with its article ("un NIR", "une date"). */
+/** `expected`: what the cell should have held, as a phrase ("un NIR attendu", "une date attendue"). */
 export function excelNumberMessage(shown: string, expected: string): string {
   return isExcelScientific(shown)
-    ? `valeur convertie par Excel en nombre : ${shown.trim()} (${expected} attendu ; les chiffres au-delà du 6e sont perdus : mettez la colonne au format Texte avant l'export)`
-    : `valeur convertie par Excel en nombre : ${shown.trim()} (${expected} attendu : mettez la colonne au format Texte)`;
+    ? `valeur convertie par Excel en nombre : ${shown.trim()} (${expected} ; les chiffres au-delà du 6e sont perdus : mettez la colonne au format Texte avant l'export)`
+    : `valeur convertie par Excel en nombre : ${shown.trim()} (${expected} : mettez la colonne au format Texte)`;
 }

@@ -1,6 +1,14 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import { sniffEncoding, startsWithUtf8Bom } from "./text-encoding";
+import {
+  bomLength,
+  createStreamDecoder,
+  decodeText,
+  encodeText,
+  sniffEncoding,
+  startsWithUtf8Bom,
+  type TextEncoding,
+} from "./text-encoding";
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const utf8 = (text: string) => Buffer.from(text, "utf8");
@@ -61,5 +69,48 @@ describe("encoding sniffer", () => {
     expect(startsWithUtf8Bom(Buffer.concat([utf8(" "), BOM]))).toBe(false);
     expect(startsWithUtf8Bom(BOM.subarray(0, 2))).toBe(false);
     expect(sniffEncoding(Buffer.concat([utf8("NIR\n"), BOM])).hasBom).toBe(false);
+  });
+});
+
+describe("UTF-16 and the decoders", () => {
+  it("reads UTF-16 by its byte order mark, or by its zero bytes without one", () => {
+    const le = Buffer.from("NIR\tNom\r\nŒuvre\r\n", "utf16le");
+    const be = Buffer.from(le).swap16();
+    expect(sniffEncoding(Buffer.concat([Buffer.from([0xff, 0xfe]), le]))).toEqual({
+      encoding: "utf-16le",
+      hasBom: true,
+    });
+    expect(sniffEncoding(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).toEqual({
+      encoding: "utf-16be",
+      hasBom: true,
+    });
+    expect(sniffEncoding(le)).toEqual({ encoding: "utf-16le", hasBom: false });
+    expect(sniffEncoding(be)).toEqual({ encoding: "utf-16be", hasBom: false });
+  });
+
+  it("decodes every encoding in pieces cut anywhere, its BOM left out", () => {
+    const text = "NIR;Nom;Prénom\r\n1;Œuvre;Zoë “€” – l’été\r\n";
+    const files: Array<[TextEncoding, Buffer]> = [
+      ["utf-8", Buffer.concat([BOM, utf8(text)])],
+      ["windows-1252", cp1252(text)],
+      ["utf-16le", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")])],
+      ["utf-16be", Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, "utf16le").swap16()])],
+    ];
+    for (const [encoding, bytes] of files) {
+      expect(decodeText(bytes, encoding), encoding).toBe(text);
+      for (const cut of [1, 3, 7]) {
+        const decoder = createStreamDecoder(encoding);
+        let out = "";
+        for (let at = 0; at < bytes.length; at += cut) out += decoder.write(bytes.subarray(at, at + cut));
+        expect(out + decoder.end(), `${encoding} by ${cut}`).toBe(text);
+      }
+      expect(bomLength(bytes, encoding) > 0).toBe(encoding !== "windows-1252");
+    }
+  });
+
+  it("encodes back into the sender's encoding", () => {
+    expect(encodeText("Œ€", "windows-1252")).toEqual(Buffer.from([0x8c, 0x80]));
+    expect(encodeText("é", "utf-16le")).toEqual(Buffer.from([0xe9, 0x00]));
+    expect(encodeText("é", "utf-16be")).toEqual(Buffer.from([0x00, 0xe9]));
   });
 });

@@ -1,3 +1,4 @@
+import { excelNumberMessage } from "../files/excel-values";
 import { type Indicator, isDepartmentCode, parsePeriod, parseUnit, UNIT_LABELS } from "./catalogue";
 import { parseFrenchNumber } from "./format";
 
@@ -78,11 +79,7 @@ export function validateObservations(
     const periodText = text(raw.period);
     const period = parsePeriod(periodText);
     if (!period && typeof raw.period === "number")
-      reject(
-        "periode",
-        periodText,
-        `valeur convertie par Excel en nombre : ${periodText} (période AAAA-MM attendue : mettez la colonne au format Texte)`,
-      );
+      reject("periode", periodText, excelNumberMessage(periodText, "une période AAAA-MM attendue"));
     else if (!period)
       reject("periode", periodText, "période invalide (format attendu AAAA-MM, par ex. 2024-03)");
     else if (period > now.month)

@@ -75,7 +75,7 @@ function parseReceivedDay(cell: TableCell | undefined): string | null | "invalid
 function nirText(cell: TableCell | undefined): { value: string } | { problem: string } {
   if (typeof cell === "number" && Number.isSafeInteger(cell) && /^\d{13}(\d{2})?$/.test(String(cell)))
     return { value: String(cell) };
-  const problem = excelNumberProblem(cell, "un NIR");
+  const problem = excelNumberProblem(cell, "un NIR attendu");
   return problem ? { problem } : { value: cellText(cell) };
 }
 
@@ -137,7 +137,7 @@ export async function readPaperFile(bytes: Buffer, now = new Date()): Promise<Pa
     let at: Date | null = null;
     if (format.dateColumn !== null) {
       const dateCell = record.cells[format.dateColumn];
-      const serial = typeof dateCell === "number" ? excelNumberProblem(dateCell, "une date") : null;
+      const serial = typeof dateCell === "number" ? excelNumberProblem(dateCell, "une date attendue") : null;
       if (serial) {
         rejects.push({ line: record.line, nir: maskNir(checked.nir), reason: serial });
         continue;

@@ -112,7 +112,7 @@ export function describeNirProblem(problem: NirProblem): string {
     case "key":
       return `clé NIR invalide (attendue ${problem.expected}, lue ${problem.found})`;
     case "excel_number":
-      return excelNumberMessage(problem.shown, "un NIR");
+      return excelNumberMessage(problem.shown, "un NIR attendu");
   }
 }
 
