@@ -293,15 +293,19 @@ export default function NewWave() {
             </div>
             <div className="wave-row">
               <div className="field">
-                <label htmlFor="postalDelayDays">Délai postal (jours)</label>
+                <label htmlFor="postalDelayDays">Délai postal (jours de distribution)</label>
                 <input
                   id="postalDelayDays"
                   name="postalDelayDays"
                   type="number"
                   min={0}
                   defaultValue={values.postalDelayDays}
+                  aria-describedby="postalDelayDays-hint"
                   {...invalid("postalDelayDays")}
                 />
+                <p className="hint" id="postalDelayDays-hint">
+                  Comptés du lundi au samedi, hors jours fériés : La Poste ne distribue pas le dimanche.
+                </p>
                 <FieldError id="postalDelayDays" error={shownErrors.postalDelayDays} />
               </div>
               <div className="field">

@@ -10,6 +10,7 @@ import { issueCode } from "../codes/codes.server";
 import { addDays, formatDateTime, formatShortDate, parisDate, parisInstant } from "../lifecycle/paris-time";
 import { applyTransition } from "../lifecycle/transition.server";
 import type { LifecycleEvent } from "../lifecycle/transitions";
+import { codeExpiry } from "../lifecycle/window";
 import { channelFor, hasUsableEmail } from "../waves/channel";
 import type { ResetChannel } from "./case";
 import { type CaseActor, lockOwnCase } from "./cases.server";
@@ -448,7 +449,7 @@ export async function deliverResetBySms(
       if (!to) throw new SmsRefused("numéro de mobile absent ou invalide");
       const base =
         person.window_ends_at && person.window_ends_at > new Date() ? person.window_ends_at : new Date();
-      const expiresAt = parisInstant(addDays(parisDate(base), config.codeGraceDays), "23:59:59");
+      const expiresAt = codeExpiry(base, config.codeGraceDays);
       const { clearCode } = await issueCode(
         trx,
         { config },

@@ -1,5 +1,5 @@
+import { frenchHolidays, isWorkingDay } from "../lifecycle/french-calendar";
 import { addDays, parisDate, parisInstant } from "../lifecycle/paris-time";
-import { frenchHolidays, isWorkingDay } from "../waves/calendar";
 
 /**
  * The helpline's working time: Monday–Friday, 8:30–17:30 Europe/Paris, closed on French public holidays
@@ -12,7 +12,7 @@ export const MINUTES_PER_DAY = 9 * 60;
 const MINUTE = 60_000;
 
 // The French public holidays (8 fixed dates + Easter Monday, Ascension, Whit Monday from the Easter
-// algorithm) and working days are the waves calendar's: one definition for the whole application.
+// algorithm) and working days are lifecycle/french-calendar.ts: one definition for the whole application.
 export { frenchHolidays as frenchPublicHolidays, isWorkingDay };
 
 function openingOf(date: string): Date {

@@ -16,3 +16,16 @@ export function windowEnd(notifiedAt: Date, days = DEFAULT_WINDOW_DAYS): Date {
  */
 export const WINDOW_END_SQL = (notifiedAtExpr: string, daysExpr: string) =>
   `((((${notifiedAtExpr}) AT TIME ZONE 'Europe/Paris')::date + (${daysExpr})::int) + time '23:59:59') AT TIME ZONE 'Europe/Paris'`;
+
+/**
+ * A provisional code expires `graceDays` after the window closes, in Paris calendar days: at 23:59:59 Paris
+ * again, whatever DST change falls in between (adding `graceDays × 24 h` would land at 22:59:59 or
+ * 00:59:59 across one).
+ */
+export function codeExpiry(windowEndsAt: Date, graceDays: number): Date {
+  return endOfParisDay(addDays(parisDate(windowEndsAt), graceDays));
+}
+
+/** The same rule in SQL: the window end's Paris date plus the days, at 23:59:59 Paris. */
+export const CODE_EXPIRY_SQL = (windowEndsAtExpr: string, graceDaysExpr: string) =>
+  WINDOW_END_SQL(windowEndsAtExpr, graceDaysExpr);

@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import type { AppConfig } from "../../config/config.server";
 import { type IssueBatchParams, issueClearCodes, revokeBatchCodes } from "../codes/codes.server";
-import { windowEnd } from "../lifecycle/window";
+import { codeExpiry, windowEnd } from "../lifecycle/window";
 import { advance, type Batch, holdLease } from "./batch-state.server";
 import { recordIncident } from "./fallback.server";
 import { batchLabel, type Channel, letterNotifiedAt, type WaveSettings } from "./wave";
@@ -19,9 +19,9 @@ interface CodeDeps {
   config: AppConfig;
 }
 
-function codeExpiry(config: AppConfig, settings: WaveSettings, channel: Channel, now: Date): Date {
+function codeExpiryOf(config: AppConfig, settings: WaveSettings, channel: Channel, now: Date): Date {
   const notifiedAt = channel === "letter" ? letterNotifiedAt(now, settings.postalDelayDays) : now;
-  return new Date(windowEnd(notifiedAt, settings.windowDays).getTime() + config.codeGraceDays * 86400_000);
+  return codeExpiry(windowEnd(notifiedAt, settings.windowDays), config.codeGraceDays);
 }
 
 /** Issues codes (revoking any earlier active code) for members, records them, returns memberId → clear code. */
@@ -38,7 +38,7 @@ async function issueFor(
     batchId: batch.id,
     waveId: batch.wave_id,
     members,
-    expiresAt: codeExpiry(deps.config, settings, batch.channel, new Date()),
+    expiresAt: codeExpiryOf(deps.config, settings, batch.channel, new Date()),
     reason,
     revoke,
   });

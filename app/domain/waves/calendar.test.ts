@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parisInstant } from "../lifecycle/paris-time";
 import { windowEnd } from "../lifecycle/window";
-import { frenchHolidays, isWorkingDay, planBatches, planCalendar } from "./calendar";
+import { frenchHolidays, isWorkingDay } from "../lifecycle/french-calendar";
+import { planBatches, planCalendar } from "./calendar";
 import { letterNotifiedAt } from "./wave";
 
 const base = {
@@ -81,12 +82,13 @@ describe("planCalendar", () => {
   });
 
   it("ends windows at 23:59:59 Paris across the DST changes", () => {
-    // Letters handed off 10 March 2022 → received 13 March → window ends 24 April (after spring forward).
+    // Letters handed off Thursday 10 March 2022 → 3 delivery days: Friday, Saturday, Monday 14 March (no
+    // delivery on Sunday) → window ends 25 April (after spring forward).
     const spring = planCalendar(
       { letters: 10, emails: 10 },
       { ...base, startAt: parisInstant("2022-03-10", "08:00:00") },
     );
-    expect(spring.days[0].letterWindowEnd?.toISOString()).toBe("2022-04-24T21:59:59.000Z");
+    expect(spring.days[0].letterWindowEnd?.toISOString()).toBe("2022-04-25T21:59:59.000Z");
     expect(spring.days[0].emailWindowEnd?.toISOString()).toBe("2022-04-21T21:59:59.000Z");
     // Emails of 19 September 2022 → window ends 31 October (after fall back): UTC+1.
     const autumn = planCalendar(
@@ -94,8 +96,9 @@ describe("planCalendar", () => {
       { ...base, startAt: parisInstant("2022-09-19", "08:00:00") },
     );
     expect(autumn.days[0].emailWindowEnd?.toISOString()).toBe("2022-10-31T22:59:59.000Z");
+    // Handed off Friday 25 March at 23:30 → Saturday, Monday, Tuesday 29 March, noon Paris (summer time).
     expect(letterNotifiedAt(parisInstant("2022-03-25", "23:30:00"), 3).toISOString()).toBe(
-      "2022-03-28T10:00:00.000Z",
+      "2022-03-29T10:00:00.000Z",
     );
   });
 

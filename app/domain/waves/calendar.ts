@@ -1,3 +1,4 @@
+import { addDeliveryDays, isWorkingDay } from "../lifecycle/french-calendar";
 import { addDays, parisDate, parisInstant, parisParts } from "../lifecycle/paris-time";
 import { windowEnd } from "../lifecycle/window";
 import { EMAIL_HOURS, type SendHours, type WaveSettings } from "./wave";
@@ -31,45 +32,6 @@ export type CalendarSettings = Pick<
   sendHours?: SendHours;
 };
 
-/** Easter Sunday (Gregorian, anonymous algorithm) as YYYY-MM-DD. */
-function easter(year: number): string {
-  const a = year % 19;
-  const b = Math.floor(year / 100);
-  const c = year % 100;
-  const d = Math.floor(b / 4);
-  const e = b % 4;
-  const f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4);
-  const k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31);
-  const day = ((h + l - 7 * m + 114) % 31) + 1;
-  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
-}
-
-const holidayCache = new Map<number, Set<string>>();
-
-/** French public holidays of a year (metropolitan list). */
-export function frenchHolidays(year: number): Set<string> {
-  const cached = holidayCache.get(year);
-  if (cached) return cached;
-  const e = easter(year);
-  const fixed = ["01-01", "05-01", "05-08", "07-14", "08-15", "11-01", "11-11", "12-25"].map(
-    (md) => `${year}-${md}`,
-  );
-  const set = new Set([...fixed, addDays(e, 1), addDays(e, 39), addDays(e, 50)]);
-  holidayCache.set(year, set);
-  return set;
-}
-
-export function isWorkingDay(date: string): boolean {
-  const [y, m, d] = date.split("-").map(Number);
-  const weekday = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
-  return weekday !== 0 && weekday !== 6 && !frenchHolidays(y).has(date);
-}
 
 /** Email capacity of a send day: the full sending hours, or what is left of them on the start day. */
 function emailCapacityOn(date: string, settings: CalendarSettings): number {
@@ -88,7 +50,8 @@ const MAX_DAYS = 3660;
 
 /**
  * Lays `letters` and `emails` over send days from the start date: each channel fills its daily capacity,
- * skipping weekends and public holidays when asked. A letter notifies `postalDelayDays` after hand-off, an
+ * skipping weekends and public holidays when asked. A letter notifies `postalDelayDays` delivery days
+ * (Monday–Saturday, holidays off) after hand-off, an
  * email on its send day; each window ends `windowDays` later at 23:59:59 Paris time.
  */
 export function planCalendar(
@@ -113,7 +76,10 @@ export function planCalendar(
       emails,
       letterWindowEnd:
         letters > 0
-          ? windowEnd(parisInstant(addDays(date, settings.postalDelayDays), "12:00:00"), settings.windowDays)
+          ? windowEnd(
+              parisInstant(addDeliveryDays(date, settings.postalDelayDays), "12:00:00"),
+              settings.windowDays,
+            )
           : null,
       emailWindowEnd: emails > 0 ? windowEnd(noon, settings.windowDays) : null,
     });

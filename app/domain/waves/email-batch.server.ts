@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import { renderNotificationEmail } from "../../../reports/emails/notification-email";
-import { windowEnd } from "../lifecycle/window";
+import { codeExpiry, windowEnd } from "../lifecycle/window";
 import { type MemberForDelivery, membersToDeliver, reissueLost, statedWindowEnd } from "./batch-codes.server";
 import type { DispatchDeps, RunOptions } from "./batch-run.server";
 import { advance, type Batch, stopRequested } from "./batch-state.server";
@@ -68,7 +68,7 @@ export async function sendEmailBatch(
         lastName: m.last_name,
         code,
         windowEnd: end,
-        codeExpiresAt: new Date(end.getTime() + deps.config.codeGraceDays * 86400_000),
+        codeExpiresAt: codeExpiry(end, deps.config.codeGraceDays),
       });
       return provider.send({ idempotencyKey: emailKey(m.id, m.code_id), to: m.email ?? "", ...email });
     });

@@ -5,7 +5,7 @@ import type { DB } from "../../../db/connection";
 import { type LetterData, renderLetters } from "../../../reports/letters/letter";
 import { manifestCsv } from "../../../reports/letters/manifest";
 import type { AppConfig } from "../../config/config.server";
-import { windowEnd } from "../lifecycle/window";
+import { codeExpiry, windowEnd } from "../lifecycle/window";
 import { membersToDeliver, reissueLost, statedWindowEnd } from "./batch-codes.server";
 import type { DispatchDeps, RunOptions } from "./batch-run.server";
 import { advance, type Batch } from "./batch-state.server";
@@ -71,7 +71,7 @@ export async function renderLetterBatch(
       city: m.city,
       code,
       windowEnd: end,
-      codeExpiresAt: new Date(end.getTime() + deps.config.codeGraceDays * 86400_000),
+      codeExpiresAt: codeExpiry(end, deps.config.codeGraceDays),
     });
   }
   const pdfTmp = path.join(p.staging, `${p.pdf}.${owner}.tmp`);

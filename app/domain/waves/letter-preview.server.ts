@@ -1,6 +1,6 @@
 import { renderLettersToBuffer } from "../../../reports/letters/letter";
 import { SAMPLE_CODE } from "../codes/code";
-import { windowEnd } from "../lifecycle/window";
+import { codeExpiry, windowEnd } from "../lifecycle/window";
 import { letterNotifiedAt } from "./wave";
 
 /** The letter as it will print, for a fictitious person and a fake code (never a real one). */
@@ -21,7 +21,7 @@ export async function letterPreviewPdf(opts: {
       city: "Toulouse",
       code: SAMPLE_CODE,
       windowEnd: end,
-      codeExpiresAt: new Date(end.getTime() + opts.codeGraceDays * 86400_000),
+      codeExpiresAt: codeExpiry(end, opts.codeGraceDays),
     },
   ]);
   return new Uint8Array(pdf);

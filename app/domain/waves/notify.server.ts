@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import type { PersonState } from "../../../db/schema";
 import { bulkTransition } from "../lifecycle/bulk-transition.server";
-import { WINDOW_END_SQL } from "../lifecycle/window";
+import { CODE_EXPIRY_SQL, WINDOW_END_SQL } from "../lifecycle/window";
 import type { Channel } from "./wave";
 
 export interface NotifiedMember {
@@ -68,7 +68,7 @@ export async function notifyMembers(trx: DB, p: NotifyParams): Promise<number> {
       details: sql`jsonb_build_object('channel', ${p.channel}::text, 'batch_id', ${p.batchId}::bigint,
         'notified_at', notified_at, 'window_ends_at', window_ends_at)`,
       after: sql`codes AS (
-      UPDATE provisional_code c SET expires_at = moved.window_ends_at + make_interval(days => ${p.codeGraceDays}::int)
+      UPDATE provisional_code c SET expires_at = ${sql.raw(CODE_EXPIRY_SQL("moved.window_ends_at", String(Math.trunc(p.codeGraceDays))))}
       -- The code this batch issued to the person (members do not record its id): the active one of the batch.
       FROM moved WHERE c.person_id = moved.person_id AND c.batch_id = ${p.batchId}
         AND c.used_at IS NULL AND c.revoked_at IS NULL AND moved.window_ends_at IS NOT NULL

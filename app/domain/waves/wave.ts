@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { BatchKind, BatchStatus, Channel, WaveStatus } from "../../../db/tables/waves";
+import { addDeliveryDays } from "../lifecycle/french-calendar";
 import { addDays, parisDate, parisInstant } from "../lifecycle/paris-time";
 
 export type { BatchKind, BatchStatus, Channel, WaveStatus };
@@ -104,11 +105,12 @@ export interface SendHours {
 export const EMAIL_HOURS: SendHours = { from: 8, to: 20 };
 
 /**
- * A letter is presumed received `postalDelayDays` after hand-off: noon Paris time on that day (the window
- * only depends on the Paris date, so noon keeps it DST-proof).
+ * A letter is presumed received `postalDelayDays` La Poste delivery days after hand-off (Monday–Saturday,
+ * public holidays off: handed off on Thursday with 3 days, received on Monday), at noon Paris time on that
+ * day (the window only depends on the Paris date, so noon keeps it DST-proof).
  */
 export function letterNotifiedAt(handedOffAt: Date, postalDelayDays: number): Date {
-  return parisInstant(addDays(parisDate(handedOffAt), postalDelayDays), "12:00:00");
+  return parisInstant(addDeliveryDays(parisDate(handedOffAt), postalDelayDays), "12:00:00");
 }
 
 /** The label printed in letter footers and file names: V12-C0003 (wave 12, letter batch 3), S45 (single). */
