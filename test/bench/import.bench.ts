@@ -14,7 +14,9 @@ import { type Bench, benchDatabase, median, round, timed } from "./lib";
  *   the end-to-end import (parse, validate, COPY staging, checks, merge into the indexed person table) into
  *   an empty database, then a re-import of the same roll with 5 % of contact data changed.
  * Each import runs in a child process that reports its own peak RSS (worker thread included). --rss-5m
- * adds a 5 000 000-row import for the RSS figure. Figures are medians of --runs (default 3).
+ * adds a 5 000 000-row import for the RSS figure. --encodings also imports the same roll re-encoded as
+ * Windows-1252 and as UTF-16 LE with BOM (Excel's « Texte Unicode »), which take the string path, and
+ * reports their rows/s and their ratio to the UTF-8 import. Figures are medians of --runs (default 3).
  */
 const PSQL = "/usr/bin/psql";
 const exec = promisify(execFile);
@@ -153,6 +155,36 @@ export const importBench: Bench = {
         merge_ms: Math.round(t("mergeMs")),
       };
       if (rss5m !== null) figures.peak_rss_5m_mb = round(rss5m, 0);
+      if (args.get("encodings") === true) {
+        const { readFileSync, writeFileSync } = await import("node:fs");
+        const iconv = (await import("iconv-lite")).default;
+        const text = readFileSync(file, "utf8");
+        const encoded: Array<[string, Buffer]> = [
+          ["cp1252", iconv.encode(text, "win1252")],
+          ["utf16", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")])],
+        ];
+        for (const [name, bytes] of encoded) {
+          const target = path.join(dir, `roll-${name}.csv`);
+          writeFileSync(target, bytes);
+          const ms: number[] = [];
+          for (let r = 0; r < runs; r++) {
+            const db = await benchDatabase();
+            try {
+              const out = await importInChild(db.url, target);
+              if (out.state !== "merged") throw new Error(`${name} import not merged: ${out.state}`);
+              ms.push(out.ms);
+            } finally {
+              await db.drop();
+            }
+          }
+          const rate = rows / (median(ms) / 1000);
+          figures[`${name}_rows_per_s`] = Math.round(rate);
+          figures[`${name}_ratio_to_utf8`] = round(rate / rowsPerS, 3);
+          log(
+            `${name}: ${Math.round(rate).toLocaleString("fr-FR")} rows/s → ${figures[`${name}_ratio_to_utf8`]} of UTF-8`,
+          );
+        }
+      }
       log(
         [
           `end-to-end import: ${figures.rows_per_s.toLocaleString("fr-FR")} rows/s (${figures.import_s} s)`,
