@@ -36,7 +36,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const issue = parsed.error.issues[0];
     return json({ error: `${issue.path.join(".") || "corps"} : ${issue.message}` }, { status: 400 });
   }
-  const result = await applyEmailEvents(context.db, context.boss, parsed.data);
+  const result = await applyEmailEvents(context.db, { boss: context.boss }, parsed.data);
   return json(result);
 }
 
