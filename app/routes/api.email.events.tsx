@@ -15,12 +15,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (raw.length > MAX_BODY)
     return json({ error: "corps trop volumineux (512 Ko au plus)" }, { status: 413 });
   // No replay store: the provider's events are applied idempotently.
-  const signature = await verifySignedRequest(context.db, {
-    scheme: PORTAL_SIGNATURE,
-    secret: context.config.email.webhookSecret,
-    headers: request.headers,
-    rawBody: raw,
-  });
+  const signature = await verifySignedRequest(
+    context.db,
+    { secret: context.config.email.webhookSecret },
+    { scheme: PORTAL_SIGNATURE, headers: request.headers, rawBody: raw },
+  );
   if (!signature.ok) {
     context.logger.warn({ problem: signature.problem }, "email webhook refused");
     return json({ error: SIGNATURE_PROBLEMS[signature.problem] }, { status: 401 });
