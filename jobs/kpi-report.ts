@@ -17,11 +17,15 @@ export const kpiReport: JobHandler<KpiReportData> = {
     const results = [];
     for (const job of jobs) {
       const period = parsePeriod(job.data?.period ?? "") ?? reportPeriodFor();
-      const { report, created } = await generateKpiReport(db, config.reportsDir, {
-        period,
-        trigger: job.data?.trigger === "manual" ? "manual" : "cron",
-        requestedBy: job.data?.requestedBy ?? null,
-      });
+      const { report, created } = await generateKpiReport(
+        db,
+        { config },
+        {
+          period,
+          trigger: job.data?.trigger === "manual" ? "manual" : "cron",
+          requestedBy: job.data?.requestedBy ?? null,
+        },
+      );
       logger.info({ reportId: report.id, period, created }, "kpi report archived");
       results.push({ id: report.id, created });
     }

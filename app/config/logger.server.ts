@@ -50,7 +50,7 @@ export function scrubValue(value: unknown, depth = 0): unknown {
   if (depth > 6) return value;
   if (typeof value === "string") return scrubText(value);
   if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
-  if (value instanceof Error) return { type: value.name, message: scrubText(value.message) };
+  if (value instanceof Error) return scrubError(value, depth);
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -61,6 +61,35 @@ export function scrubValue(value: unknown, depth = 0): unknown {
   return value;
 }
 
+/**
+ * An error as the logs show it: pino's own serialization (its class as `type`, its message and stack with
+ * their causes', its own fields), then scrubbed like any value: the message and stack lose the personal
+ * data they quote, personal fields are censored. This runs in the log formatter, i.e. before pino's error
+ * serializer, which would otherwise receive a plain object and name its type "Object".
+ */
+function scrubError(error: Error, depth: number): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(serialized)) {
+    // An own `name` (DomainError sets one) is the class name `type` already gives, not personal data.
+    if (key === "name" && value === serialized.type) continue;
+    out[key] = SENSITIVE_KEYS.includes(key) ? "[redacted]" : scrubValue(value, depth + 1);
+  }
+  return out;
+}
+
+/** pino takes the message of an error logged without one (`logger.error(err)`, `{ err }`) after the hooks. */
+function errorWithoutMessage(args: unknown[]): Error | null {
+  if (args.length !== 1) return null;
+  const [first] = args;
+  if (first instanceof Error) return first;
+  if (first && typeof first === "object" && !("msg" in first)) {
+    const err = (first as { err?: unknown }).err;
+    if (err instanceof Error) return err;
+  }
+  return null;
+}
+
 export function createLogger(opts: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
@@ -68,10 +97,15 @@ export function createLogger(opts: { level?: string; destination?: pino.Destinat
       base: { app: "mes-ops" },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { log: (obj) => scrubValue(obj) as Record<string, unknown> },
+      // The formatter has already turned a logged error into a scrubbed plain object; an error in a child
+      // logger's bindings, which the formatter does not see, is serialized and scrubbed here.
+      serializers: { err: (value: unknown) => (value instanceof Error ? scrubError(value, 0) : value) },
       hooks: {
         logMethod(args, method) {
           // Scrub the message string too (the object part goes through the formatter above).
           const scrubbed = args.map((a) => (typeof a === "string" ? scrubText(a) : a)) as typeof args;
+          const error = errorWithoutMessage(scrubbed);
+          if (error) scrubbed.push(scrubText(error.message));
           method.apply(this, scrubbed);
         },
       },

@@ -41,6 +41,44 @@ describe("logger redaction", () => {
     expect(scrubText("NIR 184057512345678")).toBe("NIR [nir]");
   });
 
+  it("keeps a logged error's class, message and stack, the NIR it quotes scrubbed", () => {
+    class RollRefused extends Error {
+      constructor(message: string) {
+        super(message);
+        this.name = "RollRefused";
+      }
+    }
+    const { logger, lines } = capture();
+    const error = new RollRefused("ligne 3 : NIR 184057512345678 déjà présent");
+    logger.error({ err: error, rollId: 7 }, "import refusé");
+    logger.error(error);
+    const [withObject, alone] = lines.map((l) => JSON.parse(l));
+    for (const entry of [withObject, alone]) {
+      expect(entry.err.type).toBe("RollRefused");
+      expect(entry.err.message).toBe("ligne 3 : NIR [nir] déjà présent");
+      expect(entry.err.stack).toMatch(/^RollRefused: ligne 3 : NIR \[nir\] déjà présent\n\s+at /);
+      expect(entry.err).not.toHaveProperty("name");
+    }
+    expect(withObject).toMatchObject({ msg: "import refusé", rollId: 7 });
+    // Without a message of its own, the line takes the error's, scrubbed too.
+    expect(alone.msg).toBe("ligne 3 : NIR [nir] déjà présent");
+    expect(lines.join("")).not.toContain("184057512345678");
+  });
+
+  it("censors a logged error's personal fields and serializes one in a child's bindings", () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new TypeError("adresse jean@exemple.fr refusée"), {
+      email: "jean@exemple.fr",
+      status: 422,
+    });
+    logger.child({ err: error }).warn("envoi");
+    const entry = JSON.parse(lines[0]);
+    expect(entry.err).toMatchObject({ type: "TypeError", message: "adresse [email] refusée", status: 422 });
+    expect(entry.err.email).toBe("[redacted]");
+    expect(entry.err.stack).toContain("TypeError: adresse [email] refusée");
+    expect(lines[0]).not.toContain("jean@exemple.fr");
+  });
+
   it("keeps ordinary text", () => {
     expect(scrubText("vague 12 : 5000 lettres")).toBe("vague 12 : 5000 lettres");
   });

@@ -15,12 +15,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (raw.length > MAX_BODY)
     return json({ error: "corps trop volumineux (512 Ko au plus)" }, { status: 413 });
   // No replay store: the provider's events are applied idempotently.
-  const signature = await verifySignedRequest(context.db, {
-    scheme: PORTAL_SIGNATURE,
-    secret: context.config.email.webhookSecret,
-    headers: request.headers,
-    rawBody: raw,
-  });
+  const signature = await verifySignedRequest(
+    context.db,
+    { secret: context.config.email.webhookSecret },
+    { scheme: PORTAL_SIGNATURE, headers: request.headers, rawBody: raw },
+  );
   if (!signature.ok) {
     context.logger.warn({ problem: signature.problem }, "email webhook refused");
     return json({ error: SIGNATURE_PROBLEMS[signature.problem] }, { status: 401 });
@@ -36,7 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const issue = parsed.error.issues[0];
     return json({ error: `${issue.path.join(".") || "corps"} : ${issue.message}` }, { status: 400 });
   }
-  const result = await applyEmailEvents(context.db, context.boss, parsed.data);
+  const result = await applyEmailEvents(context.db, { boss: context.boss }, parsed.data);
   return json(result);
 }
 

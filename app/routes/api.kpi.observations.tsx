@@ -22,13 +22,16 @@ function json(body: unknown, status = 200): Response {
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return json({ error: "méthode non autorisée : utilisez POST" }, 405);
   const body = await request.text();
-  const verdict = await verifySignedRequest(context.db, {
-    scheme: KPI_API_SIGNATURE,
-    secret: context.config.secrets.kpiApi,
-    headers: request.headers,
-    rawBody: body,
-    replay: (db, accepted) => rememberSignature(db, accepted.signature),
-  });
+  const verdict = await verifySignedRequest(
+    context.db,
+    { secret: context.config.secrets.kpiApi },
+    {
+      scheme: KPI_API_SIGNATURE,
+      headers: request.headers,
+      rawBody: body,
+      replay: (db, accepted) => rememberSignature(db, accepted.signature),
+    },
+  );
   if (!verdict.ok) {
     return json(
       { error: KPI_SIGNATURE_PROBLEMS[verdict.problem] },

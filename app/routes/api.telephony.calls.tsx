@@ -27,12 +27,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES)
     return json({ error: "corps trop volumineux" }, { status: 413 });
   // No replay store: a call notification sent twice is answered by its call_id (200 duplicate).
-  const signature = await verifySignedRequest(context.db, {
-    scheme: TELEPHONY_SIGNATURE,
-    secret: context.config.secrets.telephonyWebhook,
-    headers: request.headers,
-    rawBody,
-  });
+  const signature = await verifySignedRequest(
+    context.db,
+    { secret: context.config.secrets.telephonyWebhook },
+    {
+      scheme: TELEPHONY_SIGNATURE,
+      headers: request.headers,
+      rawBody,
+    },
+  );
   if (!signature.ok) return json({ error: TELEPHONY_SIGNATURE_PROBLEMS[signature.problem] }, { status: 401 });
   let body: unknown;
   try {

@@ -78,7 +78,10 @@ export async function action({ request, context }: ActionFunctionArgs): Promise<
     return { kind: "errors", errors, nir: raw.nir };
   }
   const origin = new URL(request.url).origin;
-  const outcome = await actOnPortal(origin, context.config.secrets.portalWebhook, parsed.data);
+  const outcome = await actOnPortal(
+    { baseUrl: origin, secret: context.config.secrets.portalWebhook },
+    parsed.data,
+  );
   return { kind: "outcome", ...describe(outcome, parsed.data.type), nir: parsed.data.nir };
 }
 

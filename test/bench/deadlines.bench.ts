@@ -126,7 +126,10 @@ export const deadlinesBench: Bench = {
         const queue = [...batches];
         const worker = async () => {
           for (let b = queue.shift(); b; b = queue.shift()) {
-            const r = await postSigned(base, SECRET, "/api/portal/events", { events: b });
+            const r = await postSigned(
+              { baseUrl: base, secret: SECRET },
+              { path: "/api/portal/events", body: { events: b } },
+            );
             const results = (r.body.results ?? []) as Array<{ status: string }>;
             appliedOppositions += results.filter((x) => x.status === "applied").length;
           }
@@ -179,7 +182,9 @@ export const deadlinesBench: Bench = {
           nir: p.nir,
           at: new Date().toISOString(),
         }));
-        const t = await timed(() => postSigned(base, SECRET, "/api/portal/events", { events }));
+        const t = await timed(() =>
+          postSigned({ baseUrl: base, secret: SECRET }, { path: "/api/portal/events", body: { events } }),
+        );
         if (t.value.status !== 200) throw new Error(`events: HTTP ${t.value.status}`);
         eventsTimes.push(t.ms);
       }
@@ -209,7 +214,9 @@ export const deadlinesBench: Bench = {
           const k = Math.floor(Math.random() * codes.length);
           // A nonce makes each body, hence each signature, unique (identical requests would be replays).
           const body = { nir: verifyPeople[k].nir, code: codes[k].clearCode, nonce: nonce++ };
-          const t = await timed(() => postSigned(base, SECRET, "/api/portal/verify-code", body));
+          const t = await timed(() =>
+            postSigned({ baseUrl: base, secret: SECRET }, { path: "/api/portal/verify-code", body }),
+          );
           if (t.value.status === 200 && t.value.body.result === "valid") latencies.push(t.ms);
           else failures++;
         }

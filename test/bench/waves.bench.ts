@@ -291,14 +291,18 @@ async function materialise(
             .select(["id", "person_id"])
             .where("batch_id", "=", batch.id)
             .execute();
-          await issueMemberCodes(trx, config, {
-            batchId: batch.id,
-            waveId,
-            members,
-            expiresAt: new Date(Date.now() + 60 * 86400_000),
-            reason: "new_notification",
-            revoke: "on_conflict", // as a regular batch of a wave of never-notified persons (revokeFor)
-          });
+          await issueMemberCodes(
+            trx,
+            { config },
+            {
+              batchId: batch.id,
+              waveId,
+              members,
+              expiresAt: new Date(Date.now() + 60 * 86400_000),
+              reason: "new_notification",
+              revoke: "on_conflict", // as a regular batch of a wave of never-notified persons (revokeFor)
+            },
+          );
         });
       }
     };

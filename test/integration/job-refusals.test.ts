@@ -93,7 +93,11 @@ describe("a job whose use case refuses", () => {
         refusal: "RollNotFound",
         kind: "not_found",
         reason: "not_found",
-        err: expect.objectContaining({ message: "fichier d'assurés 987654 introuvable" }),
+        err: expect.objectContaining({
+          type: "RollNotFound",
+          message: "fichier d'assurés 987654 introuvable",
+          stack: expect.stringContaining("RollNotFound: fichier d'assurés 987654 introuvable"),
+        }),
       }),
     );
   });

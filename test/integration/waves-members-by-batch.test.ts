@@ -33,7 +33,11 @@ describe("a wave's members, through its batches", () => {
     await t.db
       .transaction()
       .execute((trx) =>
-        fallBackToLetter(trx, harness.boss, { waveId: first, memberIds: [email?.id ?? 0], reason: "test" }),
+        fallBackToLetter(
+          trx,
+          { boss: harness.boss },
+          { waveId: first, memberIds: [email?.id ?? 0], reason: "test" },
+        ),
       );
     const moved = (await members(first)).find((m) => m.id === email?.id);
     expect(moved?.batch_id).not.toBe(email?.batch_id);

@@ -6,6 +6,7 @@ import type PgBoss from "pg-boss";
 import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
 import { renderKpiReport } from "../../../reports/kpi/report";
+import type { AppConfig } from "../../config/config.server";
 import { bossDb } from "../../infra/job-client.server";
 import { QUEUES } from "../../infra/queues";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
@@ -53,7 +54,7 @@ export async function reportModel(db: DB, period: string): Promise<{ model: Dash
  */
 export async function generateKpiReport(
   db: DB,
-  reportsDir: string,
+  deps: { config: Pick<AppConfig, "reportsDir"> },
   input: { period: string; trigger: "cron" | "manual"; requestedBy: number | null; compress?: boolean },
 ): Promise<{ report: ReportRecord; created: boolean }> {
   if (input.trigger === "cron") {
@@ -66,7 +67,7 @@ export async function generateKpiReport(
     kpiReportData(model, { period: input.period, generatedAt, demo }),
     { compress: input.compress },
   );
-  const folder = reportsFolder(reportsDir);
+  const folder = reportsFolder(deps.config.reportsDir);
   await mkdir(folder, { recursive: true });
   const stamp = generatedAt.toISOString().replace(/[-:]/g, "").slice(0, 15);
   const fileName = `indicateurs-${input.period}-${input.trigger}-${stamp}-${randomBytes(3).toString("hex")}.pdf`;

@@ -28,7 +28,11 @@ async function signedJson(request: Request, ctx: Ctx): Promise<{ body: unknown }
   const raw = await request.text();
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES)
     return { response: refuse(413, "too_large", "corps de requête trop volumineux") };
-  const verdict = await verifyPortalSignature(ctx.db, ctx.config.secrets.portalWebhook, request, raw);
+  const verdict = await verifyPortalSignature(
+    ctx.db,
+    { secret: ctx.config.secrets.portalWebhook },
+    { request, rawBody: raw },
+  );
   if (!verdict.ok) return { response: refuse(401, verdict.problem, SIGNATURE_PROBLEMS[verdict.problem]) };
   try {
     return { body: JSON.parse(raw) };

@@ -3,20 +3,24 @@ import type { CodeCheck } from "../codes/codes.server";
 import type { PortalEventResult, PortalEventType } from "./events.server";
 import { signedHeaders } from "./signature";
 
+/** Where the portal API answers and the secret its requests are signed with. */
+export interface PortalClient {
+  baseUrl: string;
+  secret: string;
+}
+
 /**
  * A signing client of the portal API, as the real patient portal would be: used by the demo portal page,
  * the bench and the tests, over real HTTP so the signature path is exercised end to end.
  */
 export async function postSigned(
-  baseUrl: string,
-  secret: string,
-  path: string,
-  body: unknown,
+  portal: PortalClient,
+  params: { path: string; body: unknown },
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const raw = JSON.stringify(body);
-  const response = await fetch(new URL(path, baseUrl), {
+  const raw = JSON.stringify(params.body);
+  const response = await fetch(new URL(params.path, portal.baseUrl), {
     method: "POST",
-    headers: signedHeaders(secret, raw),
+    headers: signedHeaders(portal.secret, raw),
     body: raw,
   });
   const text = await response.text();
@@ -38,13 +42,12 @@ export type DemoPortalOutcome =
 
 /** What the patient portal does when a person acts: verify the code, then send the event. */
 export async function actOnPortal(
-  baseUrl: string,
-  secret: string,
+  portal: PortalClient,
   params: { nir: string; code: string; type: Extract<PortalEventType, "activation" | "opposition"> },
 ): Promise<DemoPortalOutcome> {
-  const verified = await postSigned(baseUrl, secret, "/api/portal/verify-code", {
-    nir: params.nir,
-    code: params.code,
+  const verified = await postSigned(portal, {
+    path: "/api/portal/verify-code",
+    body: { nir: params.nir, code: params.code },
   });
   if (verified.status === 429) return { kind: "locked" };
   if (verified.status === 400 && verified.body.error === "invalid_nir") return { kind: "bad_nir" };
@@ -52,10 +55,18 @@ export async function actOnPortal(
     return { kind: "error", status: verified.status, reason: String(verified.body.reason ?? "") };
   const result = verified.body.result as CodeCheck;
   if (result !== "valid") return { kind: "code", result };
-  const sent = await postSigned(baseUrl, secret, "/api/portal/events", {
-    events: [
-      { event_id: `demo-${randomUUID()}`, type: params.type, nir: params.nir, at: new Date().toISOString() },
-    ],
+  const sent = await postSigned(portal, {
+    path: "/api/portal/events",
+    body: {
+      events: [
+        {
+          event_id: `demo-${randomUUID()}`,
+          type: params.type,
+          nir: params.nir,
+          at: new Date().toISOString(),
+        },
+      ],
+    },
   });
   const results = sent.body.results as PortalEventResult[] | undefined;
   if (sent.status !== 200 || !results?.[0]) {

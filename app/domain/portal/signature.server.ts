@@ -1,7 +1,11 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
-import { type SignedRequestVerdict, verifySignedRequest } from "../webhooks/signed-request.server";
+import {
+  type SignedRequestDeps,
+  type SignedRequestVerdict,
+  verifySignedRequest,
+} from "../webhooks/signed-request.server";
 import { MAX_SKEW_SECONDS, PORTAL_SIGNATURE } from "./signature";
 
 export type SignatureVerdict = SignedRequestVerdict;
@@ -33,17 +37,13 @@ export async function rememberPortalSignature(
 /** Checks a portal request's signature and accepts each signature once (rememberPortalSignature). */
 export async function verifyPortalSignature(
   db: DB,
-  secret: string,
-  request: Request,
-  rawBody: string,
-  now = new Date(),
+  deps: SignedRequestDeps,
+  params: { request: Request; rawBody: string },
 ): Promise<SignatureVerdict> {
-  return verifySignedRequest(db, {
+  return verifySignedRequest(db, deps, {
     scheme: PORTAL_SIGNATURE,
-    secret,
-    headers: request.headers,
-    rawBody,
+    headers: params.request.headers,
+    rawBody: params.rawBody,
     replay: rememberPortalSignature,
-    now,
   });
 }

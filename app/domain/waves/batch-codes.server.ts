@@ -34,7 +34,7 @@ async function issueFor(
   reason: string,
   revoke: IssueBatchParams["revoke"],
 ): Promise<Map<number, string>> {
-  return issueMemberCodes(trx, deps.config, {
+  return issueMemberCodes(trx, deps, {
     batchId: batch.id,
     waveId: batch.wave_id,
     members,
@@ -54,7 +54,7 @@ async function issueFor(
  */
 export async function issueMemberCodes(
   trx: DB,
-  config: AppConfig,
+  deps: CodeDeps,
   params: {
     batchId: number;
     waveId: number | null;
@@ -69,7 +69,7 @@ export async function issueMemberCodes(
   if (members.length === 0) return new Map();
   const clear = await issueClearCodes(
     trx,
-    { config },
+    { config: deps.config },
     {
       personIds: members.map((m) => m.person_id),
       waveId: params.waveId,

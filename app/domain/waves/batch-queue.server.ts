@@ -15,11 +15,12 @@ export function batchSingletonKey(batchId: number): string {
  */
 export async function enqueueBatches(
   trx: DB,
-  boss: PgBoss,
-  batches: Array<{ id: number; notBefore: Date }>,
+  deps: { boss: PgBoss },
+  params: { batches: Array<{ id: number; notBefore: Date }> },
 ): Promise<void> {
+  const { batches } = params;
   if (batches.length === 0) return;
-  await boss.insert(
+  await deps.boss.insert(
     batches.map((b) => ({
       name: QUEUES.waveBatch,
       data: { batchId: b.id } satisfies BatchJobData,
@@ -30,6 +31,12 @@ export async function enqueueBatches(
   );
 }
 
-export async function enqueueWavePlan(trx: DB, boss: PgBoss, waveId: number): Promise<void> {
-  await boss.send(QUEUES.wavePlan, { waveId }, { db: bossDb(trx), singletonKey: `wave-plan:${waveId}` });
+/** Enqueues the wave's `wave-plan` job (materialisation) inside the caller's transaction, once per wave. */
+export async function enqueueWavePlan(
+  trx: DB,
+  deps: { boss: PgBoss },
+  params: { waveId: number },
+): Promise<void> {
+  const { waveId } = params;
+  await deps.boss.send(QUEUES.wavePlan, { waveId }, { db: bossDb(trx), singletonKey: `wave-plan:${waveId}` });
 }

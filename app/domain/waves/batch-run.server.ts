@@ -58,7 +58,6 @@ export interface RunOptions {
   crashAt?: (point: CrashPoint) => void | Promise<void>;
   emailConcurrency?: number;
   emailChunk?: number;
-  now?: () => Date;
 }
 
 export interface RunParams extends RunOptions {

@@ -87,11 +87,15 @@ export async function sendEmailBatch(
     await recordAccepted(db, deps, batch, settings, accepted);
     if (rejected.length > 0) {
       await db.transaction().execute(async (trx) => {
-        await fallBackToLetter(trx, deps.boss, {
-          waveId: batch.wave_id,
-          memberIds: rejected.map((r) => r.member.id),
-          reason: rejected[0].message,
-        });
+        await fallBackToLetter(
+          trx,
+          { boss: deps.boss },
+          {
+            waveId: batch.wave_id,
+            memberIds: rejected.map((r) => r.member.id),
+            reason: rejected[0].message,
+          },
+        );
       });
       await recordIncident(db, {
         waveId: batch.wave_id,

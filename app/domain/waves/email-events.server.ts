@@ -32,7 +32,11 @@ export interface EmailEventsResult {
   fellBack: number;
 }
 
-export async function applyEmailEvents(db: DB, boss: PgBoss, input: EmailEvents): Promise<EmailEventsResult> {
+export async function applyEmailEvents(
+  db: DB,
+  deps: { boss: PgBoss },
+  input: EmailEvents,
+): Promise<EmailEventsResult> {
   const out: EmailEventsResult = { accepted: 0, duplicates: 0, unknownMessages: 0, fellBack: 0 };
   for (const event of input.events) {
     await db.transaction().execute(async (trx) => {
@@ -69,7 +73,7 @@ export async function applyEmailEvents(db: DB, boss: PgBoss, input: EmailEvents)
           event.type === "invalid"
             ? "adresse e-mail invalide (fournisseur)"
             : "e-mail rejeté définitivement (hard bounce)";
-        out.fellBack += await fallBackToLetter(trx, boss, {
+        out.fellBack += await fallBackToLetter(trx, deps, {
           waveId: member.wave_id,
           memberIds: [member.id],
           reason,

@@ -37,11 +37,11 @@ const FALLBACK_GATHER_MS = 60_000;
  */
 export async function fallBackToLetter(
   trx: DB,
-  boss: PgBoss,
-  params: { waveId: number | null; memberIds: number[]; reason: string; now?: Date },
+  deps: { boss: PgBoss; now?: Date },
+  params: { waveId: number | null; memberIds: number[]; reason: string },
 ): Promise<number> {
   if (params.memberIds.length === 0) return 0;
-  const now = params.now ?? new Date();
+  const now = deps.now ?? new Date();
   await sql`
     UPDATE provisional_code c SET revoked_at = now(), revoked_reason = 'email_failed'
     -- The code the member's batch issued (members do not record it): its person's active code, if of that batch.
@@ -69,7 +69,7 @@ export async function fallBackToLetter(
       RETURNING id, not_before
     `.execute(trx);
     batch = created.rows[0];
-    await enqueueBatches(trx, boss, [{ id: batch.id, notBefore: batch.not_before }]);
+    await enqueueBatches(trx, deps, { batches: [{ id: batch.id, notBefore: batch.not_before }] });
   }
   const moved = await sql`
     UPDATE wave_member SET channel = 'letter', batch_id = ${batch.id}, status = 'planned',

@@ -143,11 +143,9 @@ export async function materialiseWave(
       })
       .where("id", "=", waveId)
       .execute();
-    await enqueueBatches(
-      trx,
-      deps.boss,
-      batchRows.map((b) => ({ id: b.id, notBefore: b.not_before })),
-    );
+    await enqueueBatches(trx, deps, {
+      batches: batchRows.map((b) => ({ id: b.id, notBefore: b.not_before })),
+    });
     await writeAudit(trx, SYSTEM_ACTOR, {
       action: "wave.materialised",
       objectType: "wave",

@@ -19,7 +19,7 @@ export type SingleNotificationResult =
  */
 export async function queueSingleNotification(
   trx: DB,
-  ctx: { boss: PgBoss },
+  deps: { boss: PgBoss },
   params: { personId: number; channel: Channel; reason: string },
 ): Promise<SingleNotificationResult> {
   const person = await trx
@@ -53,6 +53,6 @@ export async function queueSingleNotification(
     VALUES (NULL, ${batch.id}, ${params.personId}, ${params.channel}, 1, false, NULL)
     RETURNING id
   `.execute(trx);
-  await enqueueBatches(trx, ctx.boss, [{ id: batch.id, notBefore: now }]);
+  await enqueueBatches(trx, deps, { batches: [{ id: batch.id, notBefore: now }] });
   return { ok: true, batchId: batch.id, memberId: member.rows[0].id };
 }

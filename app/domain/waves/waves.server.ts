@@ -81,7 +81,7 @@ export async function scheduleWave(
       .set({ status: "scheduled", scheduled_at: new Date(), updated_at: new Date() })
       .where("id", "=", waveId)
       .execute();
-    await enqueueWavePlan(trx, deps.boss, waveId);
+    await enqueueWavePlan(trx, deps, { waveId });
     await writeAudit(trx, actor, { action: "wave.scheduled", objectType: "wave", objectId: waveId });
   });
 }
@@ -117,7 +117,7 @@ export async function resumeWave(
       .set({ status: planned ? "running" : "scheduled", paused_at: null, updated_at: new Date() })
       .where("id", "=", waveId)
       .execute();
-    if (!planned) await enqueueWavePlan(trx, deps.boss, waveId);
+    if (!planned) await enqueueWavePlan(trx, deps, { waveId });
     const open = await trx
       .selectFrom("wave_batch")
       .select(["id", "not_before"])
@@ -125,11 +125,9 @@ export async function resumeWave(
       .where("status", "not in", ["done", "cancelled", "failed"])
       .execute();
     const now = Date.now();
-    await enqueueBatches(
-      trx,
-      deps.boss,
-      open.map((b) => ({ id: b.id, notBefore: new Date(Math.max(now, b.not_before.getTime())) })),
-    );
+    await enqueueBatches(trx, deps, {
+      batches: open.map((b) => ({ id: b.id, notBefore: new Date(Math.max(now, b.not_before.getTime())) })),
+    });
     await writeAudit(trx, actor, {
       action: "wave.resumed",
       objectType: "wave",

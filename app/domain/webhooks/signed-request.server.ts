@@ -14,27 +14,32 @@ export type ReplayStore = (db: DB, accepted: { signature: string; timestamp: num
 
 export type SignedRequestVerdict = { ok: true } | { ok: false; problem: SignatureProblem | "replayed" };
 
+/** What a verification needs besides the database: the sender's shared secret and, for tests, the clock. */
+export interface SignedRequestDeps {
+  secret: string;
+  now?: Date;
+}
+
 /**
  * Checks a signed request (signed-request.ts) and, with a replay store, accepts each signature once. The
  * store is asked only for a request whose signature is valid, so forged requests write nothing.
  */
 export async function verifySignedRequest(
   db: DB,
+  deps: SignedRequestDeps,
   params: {
     scheme: SignatureScheme;
-    secret: string;
     headers: Headers;
     rawBody: string;
     replay?: ReplayStore;
-    now?: Date;
   },
 ): Promise<SignedRequestVerdict> {
   const checked = checkSignedRequest(
     params.scheme,
-    params.secret,
+    deps.secret,
     signatureHeadersOf(params.scheme, params.headers),
     params.rawBody,
-    params.now,
+    deps.now,
   );
   if (!checked.ok) return checked;
   if (params.replay && !(await params.replay(db, checked))) return { ok: false, problem: "replayed" };

@@ -107,36 +107,35 @@ describe("signed webhook requests with a replay store", () => {
       },
     };
   };
+  const deps = { secret, now };
   const request = (headers: Record<string, string>, rawBody = body) => ({
     scheme,
-    secret,
     headers: new Headers(headers),
     rawBody,
-    now,
   });
 
   it("accepts a signed request once and refuses its exact replay", async () => {
     const { store, seen } = memoryStore();
     const headers = signatureHeaders(scheme, secret, body, now);
-    expect(await verifySignedRequest(db, { ...request(headers), replay: store })).toEqual({ ok: true });
-    expect(await verifySignedRequest(db, { ...request(headers), replay: store })).toEqual({
+    expect(await verifySignedRequest(db, deps, { ...request(headers), replay: store })).toEqual({ ok: true });
+    expect(await verifySignedRequest(db, deps, { ...request(headers), replay: store })).toEqual({
       ok: false,
       problem: "replayed",
     });
     expect(seen).toEqual([headers["X-Test-Signature"]]);
     // Another request signed at another second is a new signature.
     const later = signatureHeaders(scheme, secret, body, new Date(now.getTime() + 1000));
-    expect(await verifySignedRequest(db, { ...request(later), replay: store })).toEqual({ ok: true });
+    expect(await verifySignedRequest(db, deps, { ...request(later), replay: store })).toEqual({ ok: true });
   });
 
   it("never stores an invalid request's signature", async () => {
     const { store, seen } = memoryStore();
     const forged = signatureHeaders(scheme, "another-secret", body, now);
-    expect(await verifySignedRequest(db, { ...request(forged), replay: store })).toEqual({
+    expect(await verifySignedRequest(db, deps, { ...request(forged), replay: store })).toEqual({
       ok: false,
       problem: "bad_signature",
     });
-    expect(await verifySignedRequest(db, { ...request({}), replay: store })).toEqual({
+    expect(await verifySignedRequest(db, deps, { ...request({}), replay: store })).toEqual({
       ok: false,
       problem: "missing_signature",
     });
@@ -145,7 +144,7 @@ describe("signed webhook requests with a replay store", () => {
 
   it("without a store, accepts the same signed request again", async () => {
     const headers = signatureHeaders(scheme, secret, body, now);
-    expect(await verifySignedRequest(db, request(headers))).toEqual({ ok: true });
-    expect(await verifySignedRequest(db, request(headers))).toEqual({ ok: true });
+    expect(await verifySignedRequest(db, deps, request(headers))).toEqual({ ok: true });
+    expect(await verifySignedRequest(db, deps, request(headers))).toEqual({ ok: true });
   });
 });
