@@ -3,7 +3,7 @@ import type { DB } from "../../../db/connection";
 import type { PersonState } from "../../../db/tables/core";
 import { EVENT_LABELS, type LifecycleEvent, STATE_LABELS } from "../lifecycle/transitions";
 import { lastRollSql } from "../rolls/roll-persons";
-import { inDepartmentSql } from "./department";
+import { inDepartmentSql } from "./department-sql.server";
 import { normaliseNir } from "./nir";
 
 /**
