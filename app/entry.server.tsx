@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import type { AppLoadContext, EntryContext } from "@remix-run/node";
+import type { ActionFunctionArgs, AppLoadContext, EntryContext, LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
@@ -7,6 +7,16 @@ import { renderToPipeableStream } from "react-dom/server";
 import { NonceProvider } from "./components/nonce";
 
 const ABORT_DELAY = 5_000;
+
+/**
+ * Errors thrown by loaders and actions go to the app's logger, which redacts personal data (NIRs, e-mails,
+ * codes) from messages and stacks; Remix's default would print them raw with console.error. A request the
+ * client gave up on is no error.
+ */
+export function handleError(error: unknown, { request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
+  if (request.signal.aborted) return;
+  context.logger?.error({ err: error, path: new URL(request.url).pathname }, "request error");
+}
 
 export default function handleRequest(
   request: Request,

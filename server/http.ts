@@ -90,15 +90,33 @@ function bodyLimit(req: Request, res: Response, next: NextFunction) {
   next();
 }
 
-export async function readiness(db: DB, boss: PgBoss): Promise<{ database: boolean; jobs: boolean }> {
-  const database = await sql`SELECT 1`.execute(db).then(
-    () => true,
-    () => false,
-  );
-  const jobs = await boss.getQueues().then(
-    () => true,
-    () => false,
-  );
+/** How long /readyz waits for each check: a frozen PostgreSQL never answers, and a probe must. */
+export const READY_CHECK_TIMEOUT_MS = 2000;
+
+/** True when the check answered in time; false when it failed or did not answer (it is left to finish). */
+function withinTime(check: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  return Promise.race([
+    check.then(
+      () => true,
+      () => false,
+    ),
+    late,
+  ]).finally(() => clearTimeout(timer));
+}
+
+export async function readiness(
+  db: DB,
+  boss: PgBoss,
+  { timeoutMs = READY_CHECK_TIMEOUT_MS }: { timeoutMs?: number } = {},
+): Promise<{ database: boolean; jobs: boolean }> {
+  const [database, jobs] = await Promise.all([
+    withinTime(sql`SELECT 1`.execute(db), timeoutMs),
+    withinTime(boss.getQueues(), timeoutMs),
+  ]);
   return { database, jobs };
 }
 
@@ -146,6 +164,12 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
   app.use(bodyLimit);
   app.use(sameOriginMutations);
+  // Every page and API answer may hold personal data (a NIR, an address, a case): no browser or proxy
+  // keeps a copy unless a route says otherwise (Remix's own headers replace this default).
+  app.use((_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
 
   app.all(
     "*",

@@ -14,11 +14,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const raw = await request.text();
   if (raw.length > MAX_BODY)
     return json({ error: "corps trop volumineux (512 Ko au plus)" }, { status: 413 });
-  // No replay store: the provider's events are applied idempotently.
   const signature = await verifySignedRequest(
     context.db,
     { secret: context.config.email.webhookSecret },
-    { scheme: PORTAL_SIGNATURE, headers: request.headers, rawBody: raw },
+    { scheme: PORTAL_SIGNATURE, headers: request.headers, rawBody: raw, sender: "email_events" },
   );
   if (!signature.ok) {
     context.logger.warn({ problem: signature.problem }, "email webhook refused");

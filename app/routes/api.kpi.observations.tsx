@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { KPI_API_SIGNATURE, KPI_SIGNATURE_PROBLEMS } from "~/domain/kpi/api-signature";
-import { describeReject, ingestApiObservations, rememberSignature } from "~/domain/kpi/ingest.server";
+import { describeReject, ingestApiObservations } from "~/domain/kpi/ingest.server";
 import { verifySignedRequest } from "~/domain/webhooks/signed-request.server";
 
 /**
@@ -29,7 +29,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       scheme: KPI_API_SIGNATURE,
       headers: request.headers,
       rawBody: body,
-      replay: (db, accepted) => rememberSignature(db, accepted.signature),
+      sender: "kpi_api",
     },
   );
   if (!verdict.ok) {

@@ -26,7 +26,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const rawBody = await request.text();
   if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES)
     return json({ error: "corps trop volumineux" }, { status: 413 });
-  // No replay store: a call notification sent twice is answered by its call_id (200 duplicate).
   const signature = await verifySignedRequest(
     context.db,
     { secret: context.config.secrets.telephonyWebhook },
@@ -34,6 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       scheme: TELEPHONY_SIGNATURE,
       headers: request.headers,
       rawBody,
+      sender: "telephony",
     },
   );
   if (!signature.ok) return json({ error: TELEPHONY_SIGNATURE_PROBLEMS[signature.problem] }, { status: 401 });

@@ -20,6 +20,7 @@ import * as rollPersonBlock from "./2026_12_06_0140_roll_person_block";
 import * as personDepartmentKey from "./2026_12_06_0200_person_department_key";
 import * as personRoll from "./2026_12_06_0300_person_roll";
 import * as personDepartmentCode from "./2026_12_06_0400_person_department_code";
+import * as signedRequestSeen from "./2026_12_07_0900_signed_request_seen";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -47,4 +48,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_06_0200_person_department_key": personDepartmentKey,
   "2026_12_06_0300_person_roll": personRoll,
   "2026_12_06_0400_person_department_code": personDepartmentCode,
+  "2026_12_07_0900_signed_request_seen": signedRequestSeen,
 };

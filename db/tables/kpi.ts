@@ -70,11 +70,6 @@ export interface KpiObservationRevisionTable {
   recorded_at: DefaultTimestamp;
 }
 
-export interface KpiApiSignatureTable {
-  signature: string;
-  received_at: DefaultTimestamp;
-}
-
 export interface KpiReportTable {
   id: Generated<number>;
   period: MonthDate;
@@ -92,6 +87,5 @@ export interface KpiTables {
   kpi_import: KpiImportTable;
   kpi_observation: KpiObservationTable;
   kpi_observation_revision: KpiObservationRevisionTable;
-  kpi_api_signature: KpiApiSignatureTable;
   kpi_report: KpiReportTable;
 }

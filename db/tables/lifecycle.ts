@@ -10,7 +10,9 @@ declare module "./core" {
   }
 }
 
-export interface PortalSignatureTable {
+/** Signatures accepted from a signed sender (portal, KPI API, telephony, e-mail events): replay guard. */
+export interface SignedRequestSeenTable {
+  sender: string;
   signature_hash: string;
   expires_at: Timestamp;
 }
@@ -71,7 +73,7 @@ export interface LifecycleTables {
   funnel_current_delta: FunnelCurrentTable;
   funnel_daily_delta: FunnelDailyTable;
   deadline_pending_delta: DeadlinePendingTable;
-  portal_signature: PortalSignatureTable;
+  signed_request_seen: SignedRequestSeenTable;
   portal_event: PortalEventTable;
   portal_verify_guard: PortalVerifyGuardTable;
   funnel_current: FunnelCurrentTable;

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { writeAudit } from "../../app/domain/audit/audit.server";
-import { attemptLogin, LOCKOUT_FAILURES } from "../../app/domain/auth/login.server";
+import { attemptLogin, emailHash, LOCKOUT_FAILURES } from "../../app/domain/auth/login.server";
 import { createSession, findSession, revokeAllSessions } from "../../app/domain/auth/session.server";
 import { createUser } from "../../cli/seed/users";
 import { setupTestDatabase } from "../setup/database";
@@ -72,6 +72,30 @@ describe("login", () => {
       ip: "10.0.0.3",
     });
     expect(ghost.kind).toBe("locked");
+  });
+
+  it("checks exactly LOCKOUT_FAILURES passwords when 40 wrong ones arrive at once", async () => {
+    await createUser(t.db, {
+      email: "race@example.fr",
+      name: "Race",
+      password: "correct-horse-battery",
+      roles: [],
+    });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        attemptLogin(t.db, { email: "race@example.fr", password: `bad-${i}-password`, ip: `10.9.${i}.1` }),
+      ),
+    );
+    const kinds = results.map((r) => r.kind);
+    expect(kinds.filter((k) => k === "invalid")).toHaveLength(LOCKOUT_FAILURES - 1);
+    expect(kinds.filter((k) => k === "locked")).toHaveLength(40 - (LOCKOUT_FAILURES - 1));
+    // One recorded (and checked) attempt per password verified: the others were refused before the check.
+    const recorded = await t.db
+      .selectFrom("login_attempt")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("email_hash", "=", emailHash("race@example.fr"))
+      .executeTakeFirstOrThrow();
+    expect(Number(recorded.n)).toBe(LOCKOUT_FAILURES);
   });
 
   it("refuses a disabled account", async () => {

@@ -410,10 +410,10 @@ describe("callers and telephony", () => {
     expect((await takeNextCase(t.db, actor, { userId: agentId })).ok).toBe(true);
   });
 
-  it("answers the telephony server over HTTP: 201 created, 200 duplicate, 401 bad signature, 400 bad body", async () => {
+  it("answers the telephony server over HTTP: 201 created, 401 exact replay, 200 duplicate, 401 bad signature, 400 bad body", async () => {
     const secret = config.secrets.telephonyWebhook;
-    const post = (raw: string, sign = true) => {
-      const ts = Math.floor(Date.now() / 1000);
+    const post = (raw: string, sign = true, secondsLater = 0) => {
+      const ts = Math.floor(Date.now() / 1000) + secondsLater;
       const headers: Record<string, string> = {
         "content-type": "application/json",
         "x-telephony-timestamp": String(ts),
@@ -446,7 +446,11 @@ describe("callers and telephony", () => {
     const created = await post(body);
     expect(created.status).toBe(201);
     const { case_id } = (await created.json()) as { case_id: number };
-    expect((await post(body)).status).toBe(200);
+    // The exact request again (same timestamp, same signature): a replay, refused before anything is read.
+    const replayed = await post(body);
+    expect(replayed.status).toBe(401);
+    // The telephony server re-sending the call (signed anew): the call_id answers it, no second case.
+    expect((await post(body, true, 2)).status).toBe(200);
     expect((await post(body, false)).status).toBe(401);
     const bad = await post(JSON.stringify({ caller_number: "x", ivr_choice: "3", at: "hier" }));
     expect(bad.status).toBe(400);

@@ -7,7 +7,7 @@ import { bossDb } from "../../infra/job-client.server";
 import { QUEUES } from "../../infra/queues";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { issueCode } from "../codes/codes.server";
-import { addDays, formatDateTime, formatShortDate, parisDate, parisInstant } from "../lifecycle/paris-time";
+import { formatDateTime, formatShortDate } from "../lifecycle/paris-time";
 import { applyTransition } from "../lifecycle/transition.server";
 import type { LifecycleEvent } from "../lifecycle/transitions";
 import { codeExpiry } from "../lifecycle/window";

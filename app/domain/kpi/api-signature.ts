@@ -10,7 +10,7 @@ import {
  * POST /api/kpi/observations is signed by the sender: `X-KPI-Timestamp: <unix seconds>` and
  * `X-KPI-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>`, checked by the one
  * signed-webhook verifier (../webhooks/signed-request). A timestamp more than five minutes away from our
- * clock is refused, and so is a signature already seen (replay: rememberSignature in ingest.server.ts).
+ * clock is refused, and so is a signature already seen (replay: the one store of webhooks/signed-request.server.ts).
  */
 export { MAX_SKEW_SECONDS };
 

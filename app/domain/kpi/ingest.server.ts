@@ -84,21 +84,6 @@ export async function ingestApiObservations(db: DB, actor: AuditActor, body: str
   return ingest(db, actor, raws, { source: "api", fileName: null, assumed: null });
 }
 
-/** Stores an accepted API signature; false when it was already used (a replay). */
-export async function rememberSignature(db: DB, signature: string): Promise<boolean> {
-  await db
-    .deleteFrom("kpi_api_signature")
-    .where("received_at", "<", new Date(Date.now() - 15 * 60_000))
-    .execute();
-  const inserted = await db
-    .insertInto("kpi_api_signature")
-    .values({ signature })
-    .onConflict((oc) => oc.column("signature").doNothing())
-    .returning("signature")
-    .executeTakeFirst();
-  return Boolean(inserted);
-}
-
 export function describeReject(r: ObservationReject, unit = "ligne"): string {
   return `${unit} ${r.line}, ${r.field}${r.value ? ` « ${r.value} »` : ""} : ${r.reason}`;
 }

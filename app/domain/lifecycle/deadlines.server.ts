@@ -4,7 +4,7 @@ import type { DB } from "../../../db/connection";
 import { bossDb } from "../../infra/job-client.server";
 import { QUEUES } from "../../infra/queues";
 import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit/audit.server";
-import { inDepartmentSql } from "../persons/department";
+import { inDepartmentSql } from "../persons/department-sql.server";
 import { bulkTransition } from "./bulk-transition.server";
 import { addDays, endOfParisDay, parisDate, parisInstant } from "./paris-time";
 import { fromStatesOf } from "./transitions";

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { frenchHolidays, isWorkingDay } from "../lifecycle/french-calendar";
 import { parisInstant } from "../lifecycle/paris-time";
 import { windowEnd } from "../lifecycle/window";
-import { frenchHolidays, isWorkingDay } from "../lifecycle/french-calendar";
 import { planBatches, planCalendar } from "./calendar";
 import { letterNotifiedAt } from "./wave";
 

@@ -32,7 +32,6 @@ export type CalendarSettings = Pick<
   sendHours?: SendHours;
 };
 
-
 /** Email capacity of a send day: the full sending hours, or what is left of them on the start day. */
 function emailCapacityOn(date: string, settings: CalendarSettings): number {
   const startDay = parisDate(settings.startAt);

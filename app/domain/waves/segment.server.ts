@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import type { DB } from "../../../db/connection";
-import { inDepartmentsSql } from "../persons/department";
+import { inDepartmentsSql } from "../persons/department-sql.server";
 import { maskNir } from "../persons/nir";
 import { ofRollsSql } from "../rolls/roll-persons";
 import { channelSql } from "./channel-sql.server";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { BatchKind, BatchStatus, Channel, WaveStatus } from "../../../db/tables/waves";
 import { addDeliveryDays } from "../lifecycle/french-calendar";
-import { addDays, parisDate, parisInstant } from "../lifecycle/paris-time";
+import { parisDate, parisInstant } from "../lifecycle/paris-time";
 
 export type { BatchKind, BatchStatus, Channel, WaveStatus };
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { DB } from "../../../db/connection";
 import {
   checkSignedRequest,
   MAX_SKEW_SECONDS,
@@ -7,7 +6,6 @@ import {
   signatureHeaders,
   signBody,
 } from "./signed-request";
-import { type ReplayStore, verifySignedRequest } from "./signed-request.server";
 
 const scheme: SignatureScheme = {
   timestampHeader: "X-Test-Timestamp",
@@ -91,60 +89,5 @@ describe("signed webhook requests", () => {
     expect(Object.keys(headers)).toEqual(["X-Test-Timestamp", "X-Test-Signature"]);
     expect(headers["X-Test-Timestamp"]).toBe(String(ts));
     expect(headers["X-Test-Signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
-  });
-});
-
-describe("signed webhook requests with a replay store", () => {
-  const db = {} as DB;
-  const memoryStore = (): { store: ReplayStore; seen: string[] } => {
-    const seen: string[] = [];
-    return {
-      seen,
-      store: async (_db, accepted) => {
-        if (seen.includes(accepted.signature)) return false;
-        seen.push(accepted.signature);
-        return true;
-      },
-    };
-  };
-  const deps = { secret, now };
-  const request = (headers: Record<string, string>, rawBody = body) => ({
-    scheme,
-    headers: new Headers(headers),
-    rawBody,
-  });
-
-  it("accepts a signed request once and refuses its exact replay", async () => {
-    const { store, seen } = memoryStore();
-    const headers = signatureHeaders(scheme, secret, body, now);
-    expect(await verifySignedRequest(db, deps, { ...request(headers), replay: store })).toEqual({ ok: true });
-    expect(await verifySignedRequest(db, deps, { ...request(headers), replay: store })).toEqual({
-      ok: false,
-      problem: "replayed",
-    });
-    expect(seen).toEqual([headers["X-Test-Signature"]]);
-    // Another request signed at another second is a new signature.
-    const later = signatureHeaders(scheme, secret, body, new Date(now.getTime() + 1000));
-    expect(await verifySignedRequest(db, deps, { ...request(later), replay: store })).toEqual({ ok: true });
-  });
-
-  it("never stores an invalid request's signature", async () => {
-    const { store, seen } = memoryStore();
-    const forged = signatureHeaders(scheme, "another-secret", body, now);
-    expect(await verifySignedRequest(db, deps, { ...request(forged), replay: store })).toEqual({
-      ok: false,
-      problem: "bad_signature",
-    });
-    expect(await verifySignedRequest(db, deps, { ...request({}), replay: store })).toEqual({
-      ok: false,
-      problem: "missing_signature",
-    });
-    expect(seen).toEqual([]);
-  });
-
-  it("without a store, accepts the same signed request again", async () => {
-    const headers = signatureHeaders(scheme, secret, body, now);
-    expect(await verifySignedRequest(db, deps, request(headers))).toEqual({ ok: true });
-    expect(await verifySignedRequest(db, deps, request(headers))).toEqual({ ok: true });
   });
 });
