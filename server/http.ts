@@ -54,6 +54,18 @@ function securityHeaders(config: AppConfig) {
 }
 
 /** Defence in depth next to the CSRF token: a browser's cross-site post carries a foreign Origin. */
+/**
+ * A NUL character is no part of any search, date or id, and PostgreSQL refuses it in text ("invalid byte
+ * sequence"), which would surface as a 500 with the database's words: refused at the door, in French.
+ */
+function noNulInUrl(req: Request, res: Response, next: NextFunction) {
+  if (!/%00/.test(req.originalUrl)) return next();
+  res
+    .status(400)
+    .type("text/plain; charset=utf-8")
+    .send("Requête refusée : caractère nul (%00) dans l'adresse.");
+}
+
 function sameOriginMutations(req: Request, res: Response, next: NextFunction) {
   if (["GET", "HEAD", "OPTIONS"].includes(req.method) || req.path.startsWith("/api/")) return next();
   const origin = req.get("origin");
@@ -164,6 +176,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
   app.use(bodyLimit);
   app.use(sameOriginMutations);
+  app.use(noNulInUrl);
   // Every page and API answer may hold personal data (a NIR, an address, a case): no browser or proxy
   // keeps a copy unless a route says otherwise (Remix's own headers replace this default).
   app.use((_req, res, next) => {

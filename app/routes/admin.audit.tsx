@@ -5,7 +5,7 @@ import { Field } from "~/components/field";
 import { Pagination } from "~/components/pagination";
 import { auditVocabulary, readAuditLog } from "~/domain/admin/audit-log.server";
 import { requirePermission } from "~/domain/auth/guards.server";
-import { PARIS } from "~/domain/lifecycle/paris-time";
+import { isCalendarDate, PARIS } from "~/domain/lifecycle/paris-time";
 
 export const meta: MetaFunction = () => [{ title: "Journal d'audit — mes-ops" }];
 
@@ -13,7 +13,7 @@ const isoDate = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "Date attendue au format AAAA-MM-JJ.")
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), "Cette date n'existe pas.");
+  .refine(isCalendarDate, "Cette date n'existe pas.");
 const optionalText = (max: number) =>
   z
     .string()

@@ -21,7 +21,7 @@ import {
 } from "~/domain/helpline/case-actions.server";
 import { listAgents, loadCase } from "~/domain/helpline/case-queries.server";
 import { listMacros } from "~/domain/helpline/setup.server";
-import { formatDateTime } from "~/domain/lifecycle/paris-time";
+import { formatDateTime, isCalendarDate } from "~/domain/lifecycle/paris-time";
 import { personTimeline } from "~/domain/persons/persons.server";
 import { refusal } from "~/http/domain-error";
 
@@ -33,7 +33,7 @@ const SearchQuery = z.union([
   z.object({ nir: z.string().trim().min(1) }),
   z.object({
     lastName: z.string().trim().min(1, "Nom : obligatoire."),
-    birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Date de naissance : JJ/MM/AAAA attendue."),
+    birthDate: z.string().refine(isCalendarDate, "Date de naissance : JJ/MM/AAAA attendue."),
     postalCode: z
       .string()
       .trim()
@@ -45,7 +45,8 @@ const SearchQuery = z.union([
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, context, "cases:work");
   const caseId = Number(params.caseId);
-  if (!Number.isInteger(caseId) || caseId <= 0) throw new Response("Dossier introuvable.", { status: 404 });
+  if (!Number.isSafeInteger(caseId) || caseId <= 0)
+    throw new Response("Dossier introuvable.", { status: 404 });
   const showNir = user.permissions.has("persons:read_nir");
   const found = await loadCase(context.db, caseId, { showNir, viewerId: user.id });
   if (!found) throw new Response(`Le dossier n° ${caseId} n'existe pas.`, { status: 404 });
@@ -69,7 +70,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // agent checks the identity again).
   const linked = found.person && !found.identityChecked ? found.person : null;
   const selected =
-    search.matches?.ok && Number.isInteger(selectedId)
+    search.matches?.ok && Number.isSafeInteger(selectedId)
       ? (search.matches.matches.find((m) => m.personId === selectedId) ?? null)
       : linked
         ? {
@@ -170,7 +171,7 @@ function commandOf(data: z.infer<typeof ActionForm>): CaseCommand | null {
       return { intent: "note", text: data.text, macroId: data.macroId ?? null };
     case "reassign": {
       const toUserId = data.to === "queue" ? null : Number(data.to);
-      if (toUserId !== null && !Number.isInteger(toUserId)) return null;
+      if (toUserId !== null && !Number.isSafeInteger(toUserId)) return null;
       return { intent: "reassign", toUserId, reason: data.reason };
     }
     case "oppose":

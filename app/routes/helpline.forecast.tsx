@@ -17,7 +17,7 @@ import { ActionResult } from "~/components/action-result";
 import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { loadStaffingForecast, saveForecastSettings, saveRoster } from "~/domain/helpline/forecast.server";
-import { formatShortDate, parisInstant } from "~/domain/lifecycle/paris-time";
+import { formatShortDate, isCalendarDate, parisInstant } from "~/domain/lifecycle/paris-time";
 
 export const meta: MetaFunction = () => [{ title: "Prévision d'effectifs 34 22 — mes-ops" }];
 
@@ -60,6 +60,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     for (const [key, value] of form) {
       const m = /^roster-(\d{4}-\d{2}-\d{2})$/.exec(key);
       if (!m) continue;
+      if (!isCalendarDate(m[1]))
+        return json<ActionData>(
+          { ok: false, message: `Effectif : date inexistante « ${m[1]} ».` },
+          { status: 400 },
+        );
       const text = String(value).trim();
       if (text === "") {
         entries.push({ day: m[1], agents: null });

@@ -126,7 +126,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         const skills = form
           .getAll("skills")
           .map(Number)
-          .filter((n) => Number.isInteger(n) && n > 0);
+          .filter((n) => Number.isSafeInteger(n) && n > 0);
         await saveAgent(context.db, actor, { userId: d.userId, capacity: d.capacity, skills });
         return json<ActionData>({ ok: true, message: "Profil du conseiller enregistré." });
       }

@@ -6,6 +6,7 @@ import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { formatMonthFr, formatNumberFr } from "~/domain/kpi/format";
 import { listReports, reportPeriodFor, requestReport } from "~/domain/kpi/reports.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
+import { pageParam } from "~/http/params";
 
 export const meta: MetaFunction = () => [{ title: "Rapports mensuels — mes-ops" }];
 
@@ -13,7 +14,7 @@ const PAGE_SIZE = 20;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "kpi:read");
-  const page = Math.max(1, Number(new URL(request.url).searchParams.get("page")) || 1);
+  const page = pageParam(new URL(request.url).searchParams.get("page"));
   const { reports, total } = await listReports(context.db, {
     limit: PAGE_SIZE,
     offset: (page - 1) * PAGE_SIZE,

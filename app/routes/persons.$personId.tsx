@@ -16,7 +16,8 @@ const frDate = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.sl
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, context, "persons:read");
   const personId = Number(params.personId);
-  if (!Number.isInteger(personId) || personId <= 0) throw new Response("Assuré introuvable", { status: 404 });
+  if (!Number.isSafeInteger(personId) || personId <= 0)
+    throw new Response("Assuré introuvable", { status: 404 });
   const person = await getPerson(context.db, personId);
   if (!person) throw new Response("Assuré introuvable", { status: 404 });
   const showNir = user.permissions.has("persons:read_nir");

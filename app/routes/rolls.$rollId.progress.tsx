@@ -8,7 +8,8 @@ import { refusalResponse } from "~/http/domain-error";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "rolls:import");
   const rollId = Number(params.rollId);
-  if (!Number.isInteger(rollId) || rollId <= 0) throw new Response("Fichier introuvable", { status: 404 });
+  if (!Number.isSafeInteger(rollId) || rollId <= 0)
+    throw new Response("Fichier introuvable", { status: 404 });
   try {
     return Response.json(await rollProgress(context.db, rollId), {
       headers: { "Cache-Control": "no-store" },

@@ -9,7 +9,8 @@ import { getRoll } from "~/domain/rolls/rolls.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, context, "rolls:import");
   const rollId = Number(params.rollId);
-  if (!Number.isInteger(rollId) || rollId <= 0) throw new Response("Fichier introuvable", { status: 404 });
+  if (!Number.isSafeInteger(rollId) || rollId <= 0)
+    throw new Response("Fichier introuvable", { status: 404 });
   const roll = await getRoll(context.db, rollId).catch(() => null);
   if (!roll) throw new Response("Fichier introuvable", { status: 404 });
   await writeAudit(context.db, actorOf(user, context), {

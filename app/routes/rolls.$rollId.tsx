@@ -20,7 +20,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 function rollIdOf(params: { rollId?: string }): number {
   const id = Number(params.rollId);
-  if (!Number.isInteger(id) || id <= 0) throw new Response("Fichier introuvable", { status: 404 });
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Fichier introuvable", { status: 404 });
   return id;
 }
 

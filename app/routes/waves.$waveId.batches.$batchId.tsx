@@ -13,7 +13,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, context, "waves:read");
   const waveId = Number(params.waveId);
   const batchId = Number(params.batchId);
-  if (!Number.isInteger(waveId) || !Number.isInteger(batchId))
+  if (!Number.isSafeInteger(waveId) || !Number.isSafeInteger(batchId))
     throw new Response("Lot introuvable", { status: 404 });
   const file = await batchFile(context.db, waveId, batchId);
   const wantManifest = new URL(request.url).searchParams.get("file") === "manifest";

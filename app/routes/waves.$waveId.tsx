@@ -42,7 +42,7 @@ const BATCH_PAGE = 25;
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, context, "waves:read");
   const waveId = Number(params.waveId);
-  if (!Number.isInteger(waveId) || waveId <= 0) throw new Response("Vague introuvable", { status: 404 });
+  if (!Number.isSafeInteger(waveId) || waveId <= 0) throw new Response("Vague introuvable", { status: 404 });
   const wave = await context.db.selectFrom("wave").selectAll().where("id", "=", waveId).executeTakeFirst();
   if (!wave) throw new Response("Vague introuvable", { status: 404 });
   const { page } = Query.parse(Object.fromEntries(new URL(request.url).searchParams));
@@ -132,7 +132,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, context, "waves:write");
   const waveId = Number(params.waveId);
   const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success || !Number.isInteger(waveId)) {
+  if (!parsed.success || !Number.isSafeInteger(waveId)) {
     return json<ActionData>({ ok: false, message: "Action inconnue." }, { status: 400 });
   }
   const actor = actorOf(user, context);

@@ -128,6 +128,8 @@ describe("npm start on a fresh machine (embedded PostgreSQL)", () => {
 
   it("answers with the security headers, refuses a body over 1 MB, and serves the Jobs page to admins only", async () => {
     const page = await fetch(`${base}/login`);
+    // Pages may hold personal data: no browser or proxy cache keeps them.
+    expect(page.headers.get("cache-control")).toBe("no-store");
     const csp = page.headers.get("content-security-policy") ?? "";
     const scriptSrc = csp.split(";").find((d) => d.trim().startsWith("script-src")) ?? "";
     const nonce = /'nonce-([^']+)'/.exec(scriptSrc)?.[1];
@@ -150,6 +152,7 @@ describe("npm start on a fresh machine (embedded PostgreSQL)", () => {
     expect(big.status).toBe(413);
 
     const jobs = await fetch(`${base}/admin/jobs`, { headers: { Cookie: cookie } });
+    expect(jobs.headers.get("cache-control")).toBe("no-store");
     expect(jobs.status).toBe(200);
     const jobsHtml = await jobs.text();
     expect(jobsHtml).toContain("Tâches de fond");
@@ -174,6 +177,28 @@ describe("npm start on a fresh machine (embedded PostgreSQL)", () => {
     expect(unknownJob.status).toBe(404);
     const agent = await login(base, "conseiller@demo.mes-ops.fr");
     expect((await fetch(`${base}/admin/jobs`, { headers: { Cookie: agent } })).status).toBe(403);
+  }, 60_000);
+
+  it("answers bad input with a 4xx or the page, never a 500: NUL bytes, impossible dates, huge ids", async () => {
+    const cookie = await login(base, "admin@demo.mes-ops.fr");
+    const probes = [
+      "/persons?q=%00DUPONT",
+      "/admin/audit?q=a%00b",
+      "/funnel?from=2026-02-30&to=2026-02-31",
+      "/admin/audit?from=2026-02-30",
+      "/kpi/reports?page=9999999999999999999999",
+      "/funnel?page=9999999999999999999999",
+      "/persons/9999999999999999999999",
+      "/waves/9999999999999999999999",
+      "/rolls/9999999999999999999999",
+      "/helpline/cases/9999999999999999999999",
+      "/waves/new?startDate=2026-12-20&departments=31&rollIds=9999999999999999999999",
+    ];
+    for (const probe of probes) {
+      const res = await fetch(`${base}${probe}`, { headers: { Cookie: cookie } });
+      expect(res.status, probe).toBeLessThan(500);
+      expect(await res.text(), probe).not.toMatch(/out of range|invalid byte sequence|invalid input syntax/);
+    }
   }, 60_000);
 
   it("stops again with SIGTERM, leaving no postgres process behind", async () => {

@@ -1,9 +1,8 @@
-import { addDays, parisDate } from "../lifecycle/paris-time";
+import { addDays, isCalendarDate, parisDate } from "../lifecycle/paris-time";
 
 /** Filters of the funnel page and its export, from the query string; anything malformed falls back. */
 export function parseFunnelFilters(params: URLSearchParams, now = new Date()) {
   const today = parisDate(now);
-  const isDay = (v: string | null): v is string => Boolean(v && /^\d{4}-\d{2}-\d{2}$/.test(v));
   const from = params.get("from");
   const to = params.get("to");
   const department = params.get("department");
@@ -11,7 +10,7 @@ export function parseFunnelFilters(params: URLSearchParams, now = new Date()) {
   return {
     department: department && /^[0-9AB]{2,3}$/.test(department) ? department : null,
     waveId: wave && /^\d{1,12}$/.test(wave) ? Number(wave) : null,
-    from: isDay(from) ? from : addDays(today, -55),
-    to: isDay(to) ? to : today,
+    from: isCalendarDate(from) ? from : addDays(today, -55),
+    to: isCalendarDate(to) ? to : today,
   };
 }

@@ -118,3 +118,11 @@ export function formatDateTime(at: Date): string {
     minute: "2-digit",
   }).format(at);
 }
+
+/** A real calendar date written YYYY-MM-DD (not `2026-02-30`, which PostgreSQL would refuse with a 500). */
+export function isCalendarDate(value: string | null | undefined): value is string {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const [y, m, d] = value.split("-").map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return y >= 1 && t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}

@@ -130,7 +130,7 @@ export function validateWaveForm(
     errors.mode = "Cible : choisissez « jamais notifiés » ou « relance »";
   if (!["any", "yes", "no"].includes(v.hasEmail)) errors.hasEmail = "Filtre e-mail invalide";
   const rollIds = v.rollIds.map(Number);
-  if (rollIds.some((n) => !Number.isInteger(n) || n <= 0)) errors.rollIds = "Rôle inconnu";
+  if (rollIds.some((n) => !Number.isSafeInteger(n) || n <= 0)) errors.rollIds = "Rôle inconnu";
   let startAt: Date | null = null;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v.startDate)) errors.startDate = "Date de début : format AAAA-MM-JJ";
   else if (!/^\d{2}:\d{2}$/.test(v.startTime)) errors.startTime = "Heure de début : format HH:MM";
