@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { importRoll } from "../app/domain/rolls/import.server";
 import { rollOutcome } from "../app/domain/rolls/import-outcome.server";
+import { recoverInterruptedRolls } from "../app/domain/rolls/interrupted.server";
 import { formatCount, lineMessage } from "../app/domain/rolls/reasons";
 import {
   DELIMITER_LABELS,
@@ -34,6 +35,15 @@ export const importRollCommand: CliCommand = {
     const json = flags.get("json") === true;
     const runtime = await startRuntime({ web: false, worker: false, seed: false, quiet: true });
     try {
+      // A CLI import killed earlier left its roll in parsing/merging: refused, its staging table dropped.
+      const interrupted = await recoverInterruptedRolls(runtime.db, {
+        userId: null,
+        label: `cli:${os.userInfo().username}`,
+      });
+      for (const id of interrupted)
+        process.stderr.write(
+          `fichier n° ${id} : import interrompu lors d'une exécution précédente, marqué refusé\n`,
+        );
       const rollId = await createRoll(runtime.db, {
         filePath: file,
         fileName: path.basename(file),

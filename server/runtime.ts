@@ -84,6 +84,10 @@ export async function startRuntime(opts: {
     // processes that run them: a CLI command that needs neither stays ~45 MB lighter.
     if (opts.worker) {
       const { startWorkers } = await import("../jobs/worker-runtime");
+      // A CLI import that died left its roll in parsing/merging: refused, its staging table dropped.
+      const { recoverInterruptedRolls } = await import("../app/domain/rolls/interrupted.server");
+      const interrupted = await recoverInterruptedRolls(db);
+      if (interrupted.length > 0) logger.warn({ rollIds: interrupted }, "interrupted roll imports refused");
       await startWorkers({ db, boss, config, logger });
     }
     if (opts.web) {

@@ -3,6 +3,7 @@ import type { DB } from "../../../db/connection";
 import { SYSTEM_ACTOR } from "../audit/audit.server";
 import { firstLoadRoll } from "./first-load.server";
 import { recordTimings, rollOutcome } from "./import-outcome.server";
+import { lockRollImport } from "./interrupted.server";
 import { mergeRoll } from "./merge.server";
 import { type ParseOptions, parseRoll } from "./parse-phase.server";
 import type { RollOutcome, RollTimings } from "./roll";
@@ -25,6 +26,17 @@ export interface ImportOptions extends ParseOptions {
 }
 
 export async function importRoll(db: DB, rollId: number, opts: ImportOptions = {}): Promise<RollOutcome> {
+  // Held for the whole import: a process that dies mid-way releases it (interrupted.server.ts).
+  const lock = await lockRollImport(db, rollId);
+  if (!lock) return rollOutcome(db, rollId);
+  try {
+    return await runImport(db, rollId, opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runImport(db: DB, rollId: number, opts: ImportOptions): Promise<RollOutcome> {
   const started = performance.now();
   const actor = opts.actor ?? SYSTEM_ACTOR;
   let roll = await loadRoll(db, rollId);
