@@ -253,11 +253,15 @@ describe("email waves against the provider", () => {
 });
 
 describe("provider webhook POST /api/email/events", () => {
+  // Each post is signed at its own second: the provider re-sending an event signs it anew, and an exact
+  // replay of a signed request is refused before anything is read (signed-request-replay.test.ts).
+  let signedAt = Date.now();
   function post(body: unknown, secret = config.email.webhookSecret) {
     const raw = JSON.stringify(body);
+    signedAt += 1000;
     const request = new Request("http://localhost/api/email/events", {
       method: "POST",
-      headers: signedHeaders(secret, raw),
+      headers: signedHeaders(secret, raw, new Date(signedAt)),
       body: raw,
     });
     const context = { db: t.db, boss: harness.boss, config, logger: createLogger({ level: "silent" }) };
