@@ -22,6 +22,8 @@ export interface AppConfig {
   workerConcurrency: number;
   /** Paris hours within which wave batches leave (SEND_HOURS). */
   sendHours: { from: number; to: number };
+  /** The largest roll a browser may upload (ROLL_UPLOAD_MAX_MB; the CLI reads files of any size). */
+  rollUploadMaxBytes: number;
   uploadDir: string;
   reportsDir: string;
   rollRejectThresholdPct: number;
@@ -104,6 +106,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     uploadDir: path.resolve(raw.UPLOAD_DIR ?? path.join(dataDir, "uploads")),
     reportsDir: path.resolve(raw.REPORTS_DIR ?? path.join(dataDir, "reports")),
     rollRejectThresholdPct: raw.ROLL_REJECT_THRESHOLD_PCT,
+    rollUploadMaxBytes: raw.ROLL_UPLOAD_MAX_MB * 1024 * 1024,
     codeGraceDays: raw.CODE_GRACE_DAYS,
     // Demo mode (demo portal, outbox page, demo seed) defaults to on with the embedded database.
     demoMode: flag(raw.DEMO_MODE, !raw.DATABASE_URL),

@@ -46,6 +46,7 @@ const envSchema = z.object({
     }),
   UPLOAD_DIR: z.string().optional(),
   ROLL_REJECT_THRESHOLD_PCT: z.coerce.number().min(0).max(100).default(5),
+  ROLL_UPLOAD_MAX_MB: z.coerce.number().int().min(1).default(20_480),
   CODE_GRACE_DAYS: z.coerce.number().int().min(0).default(14),
   TELEPHONY_WEBHOOK_SECRET: z.string().min(32).optional(),
   KPI_API_SECRET: z.string().min(32).optional(),

@@ -2,7 +2,6 @@ import {
   type ActionFunctionArgs,
   type LoaderFunctionArgs,
   type MetaFunction,
-  unstable_createMemoryUploadHandler,
   unstable_parseMultipartFormData,
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
@@ -11,6 +10,7 @@ import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { loadCatalogue } from "~/domain/kpi/catalogue.server";
 import { formatNumberFr } from "~/domain/kpi/format";
 import { importObservationFile } from "~/domain/kpi/ingest.server";
+import { boundedMemoryUpload, UploadRefused } from "~/http/uploads.server";
 
 export const meta: MetaFunction = () => [{ title: "Import d'indicateurs — mes-ops" }];
 
@@ -29,10 +29,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     form = await unstable_parseMultipartFormData(
       request,
-      unstable_createMemoryUploadHandler({ maxPartSize: MAX_FILE_BYTES }),
+      boundedMemoryUpload({ maxFileBytes: MAX_FILE_BYTES }),
     );
-  } catch {
-    return { kind: "unreadable" as const, message: "fichier trop volumineux (5 Mo au plus)", fileName: null };
+  } catch (error) {
+    if (!(error instanceof UploadRefused)) throw error;
+    return { kind: "unreadable" as const, message: error.message, fileName: null };
   }
   const file = form.get("file");
   if (!(file instanceof File) || file.size === 0) {

@@ -2,7 +2,6 @@ import {
   type ActionFunctionArgs,
   type LoaderFunctionArgs,
   type MetaFunction,
-  unstable_createMemoryUploadHandler,
   unstable_parseMultipartFormData,
 } from "@remix-run/node";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
@@ -11,6 +10,7 @@ import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { describeTableFormat } from "~/domain/files/table-file.server";
 import { recordPaperOppositions } from "~/domain/oppositions/oppositions.server";
 import { readPaperFile } from "~/domain/oppositions/paper-file";
+import { boundedMemoryUpload, UploadRefused } from "~/http/uploads.server";
 
 export const meta: MetaFunction = () => [{ title: "Oppositions papier — mes-ops" }];
 
@@ -29,10 +29,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     form = await unstable_parseMultipartFormData(
       request,
-      unstable_createMemoryUploadHandler({ maxPartSize: MAX_FILE_BYTES }),
+      boundedMemoryUpload({ maxFileBytes: MAX_FILE_BYTES }),
     );
-  } catch {
-    return { kind: "error" as const, message: "Fichier trop volumineux (5 Mo au plus)." };
+  } catch (error) {
+    if (!(error instanceof UploadRefused)) throw error;
+    return {
+      kind: "error" as const,
+      message: `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`,
+    };
   }
   const file = form.get("file");
   if (!(file instanceof File) || file.size === 0) {

@@ -10,7 +10,12 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useCsrfToken } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { ROLL_COLUMNS } from "~/domain/rolls/columns";
-import { type StoredUpload, storeUpload, submitUploadedRoll } from "~/domain/rolls/upload.server";
+import {
+  RollUploadTooLarge,
+  type StoredUpload,
+  storeUpload,
+  submitUploadedRoll,
+} from "~/domain/rolls/upload.server";
 
 export const meta: MetaFunction = () => [{ title: "Déposer un fichier d'assurés — mes-ops" }];
 
@@ -24,8 +29,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, context, "rolls:import");
   let upload: StoredUpload | null = null;
   const handler: UploadHandler = async ({ name, filename, data }) => {
-    if (name === "file" && filename) {
-      upload = await storeUpload(context.config.uploadDir, filename, data);
+    // One file per roll: a second file part is read as a (truncated) text field, never stored.
+    if (name === "file" && filename && !upload) {
+      upload = await storeUpload(context.config.uploadDir, filename, data, context.config.rollUploadMaxBytes);
       return upload.fileName;
     }
     let text = "";
@@ -36,7 +42,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     return text;
   };
-  const form = await unstable_parseMultipartFormData(request, handler);
+  let form: FormData;
+  try {
+    form = await unstable_parseMultipartFormData(request, handler);
+  } catch (error) {
+    if (error instanceof RollUploadTooLarge) return { error: error.message };
+    throw error;
+  }
   const stored = upload as StoredUpload | null;
   if (!stored || stored.size === 0) return { error: "Choisissez un fichier CSV non vide." };
   const rollId = await submitUploadedRoll(context.db, { boss: context.boss }, actorOf(user, context), {

@@ -4,6 +4,7 @@ import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { reasonLabel } from "./reasons";
 import type { RollOutcome, RollTimings } from "./roll";
 import { stagingTable } from "./staging-tables";
+import { deleteUploadedFile } from "./uploaded-file.server";
 
 /**
  * What an import records on the roll and says about it: its refusal, the figures of its parse, the
@@ -40,6 +41,7 @@ export async function refuse(db: DB, rollId: number, message: string, actor: Aud
     });
   });
   await sql.raw(`DROP TABLE IF EXISTS ${stagingTable(rollId)}`).execute(db);
+  await deleteUploadedFile(db, rollId);
 }
 
 export async function alreadyMerged(

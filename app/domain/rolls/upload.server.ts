@@ -7,6 +7,7 @@ import type { DB } from "../../../db/connection";
 import { bossDb } from "../../infra/job-client.server";
 import { QUEUES } from "../../infra/queues";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
+import { DomainError } from "../domain-error";
 import { createRoll } from "./rolls.server";
 
 export interface StoredUpload {
@@ -16,14 +17,26 @@ export interface StoredUpload {
   sha256: string;
 }
 
+/** A roll upload over the configured size: stopped as it streams in, the partial file deleted. */
+export class RollUploadTooLarge extends DomainError {
+  constructor(maxBytes: number) {
+    super(
+      "invalid",
+      `fichier trop volumineux : ${Math.round(maxBytes / 1024 / 1024)} Mo au plus par dépôt (au-delà, importez-le en ligne de commande)`,
+      { field: "file" },
+    );
+  }
+}
+
 /**
  * Writes an uploaded file part to the upload directory as it arrives (never held in memory; several GB
- * work), hashing it on the way.
+ * work), hashing it on the way, up to `maxBytes`.
  */
 export async function storeUpload(
   uploadDir: string,
   fileName: string,
   data: AsyncIterable<Uint8Array>,
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<StoredUpload> {
   await mkdir(uploadDir, { recursive: true });
   const target = path.join(uploadDir, `roll-${Date.now()}-${randomBytes(6).toString("hex")}.csv`);
@@ -34,13 +47,20 @@ export async function storeUpload(
     for await (const chunk of data) {
       hash.update(chunk);
       size += chunk.length;
+      if (size > maxBytes) throw new RollUploadTooLarge(maxBytes);
       if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
     }
     await new Promise<void>((resolve, reject) =>
       out.end((err?: Error | null) => (err ? reject(err) : resolve())),
     );
   } catch (error) {
-    out.destroy();
+    // The stream opens its file asynchronously: wait until it is closed, or the file would reappear after
+    // the unlink.
+    await new Promise<void>((resolve) => {
+      if (out.closed) return resolve();
+      out.once("close", () => resolve());
+      out.destroy();
+    });
     await unlink(target).catch(() => undefined);
     throw error;
   }
