@@ -1,4 +1,4 @@
-import type { UploadHandler } from "@remix-run/node";
+import { type UploadHandler, unstable_parseMultipartFormData } from "@remix-run/node";
 
 /** An upload refused while it streams in (too large, too many parts): the message is French, for the page. */
 export class UploadRefused extends Error {}
@@ -47,4 +47,32 @@ export function boundedMemoryUpload(options: {
     }
     return text + decoder.decode();
   };
+}
+
+/**
+ * Remix's multipart parser, with its own failures (a request it cannot read) turned into a refusal the page
+ * shows, instead of a 500. Known case: a file named with `=` (`a=b.csv`) makes it throw "malformed
+ * content-disposition header", although browsers send such names; the message says to rename the file.
+ * Errors thrown by the handler (a disk full, a refusal of ours) pass through unchanged.
+ */
+export async function parseUpload(request: Request, handler: UploadHandler): Promise<FormData> {
+  const ours = new WeakSet<object>();
+  const tracked: UploadHandler = async (part) => {
+    try {
+      return await handler(part);
+    } catch (error) {
+      if (typeof error === "object" && error !== null) ours.add(error);
+      throw error;
+    }
+  };
+  try {
+    return await unstable_parseMultipartFormData(request, tracked);
+  } catch (error) {
+    if (typeof error === "object" && error !== null && ours.has(error)) throw error;
+    const detail =
+      error instanceof Error && /content-disposition/i.test(error.message)
+        ? " : le nom du fichier contient un caractère que le serveur ne sait pas lire (« = », guillemet…), renommez-le"
+        : "";
+    throw new UploadRefused(`envoi illisible${detail}`);
+  }
 }

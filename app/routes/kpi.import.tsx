@@ -1,16 +1,11 @@
-import {
-  type ActionFunctionArgs,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  unstable_parseMultipartFormData,
-} from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CsrfInput, useCsrfToken } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { loadCatalogue } from "~/domain/kpi/catalogue.server";
 import { formatNumberFr } from "~/domain/kpi/format";
 import { importObservationFile } from "~/domain/kpi/ingest.server";
-import { boundedMemoryUpload, UploadRefused } from "~/http/uploads.server";
+import { boundedMemoryUpload, parseUpload, UploadRefused } from "~/http/uploads.server";
 
 export const meta: MetaFunction = () => [{ title: "Import d'indicateurs — mes-ops" }];
 
@@ -27,10 +22,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, context, "kpi:write");
   let form: FormData;
   try {
-    form = await unstable_parseMultipartFormData(
-      request,
-      boundedMemoryUpload({ maxFileBytes: MAX_FILE_BYTES }),
-    );
+    form = await parseUpload(request, boundedMemoryUpload({ maxFileBytes: MAX_FILE_BYTES }));
   } catch (error) {
     if (!(error instanceof UploadRefused)) throw error;
     return { kind: "unreadable" as const, message: error.message, fileName: null };

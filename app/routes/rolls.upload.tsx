@@ -4,7 +4,6 @@ import {
   type MetaFunction,
   redirect,
   type UploadHandler,
-  unstable_parseMultipartFormData,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useCsrfToken } from "~/components/csrf";
@@ -16,6 +15,7 @@ import {
   storeUpload,
   submitUploadedRoll,
 } from "~/domain/rolls/upload.server";
+import { parseUpload, UploadRefused } from "~/http/uploads.server";
 
 export const meta: MetaFunction = () => [{ title: "Déposer un fichier d'assurés — mes-ops" }];
 
@@ -44,9 +44,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   };
   let form: FormData;
   try {
-    form = await unstable_parseMultipartFormData(request, handler);
+    form = await parseUpload(request, handler);
   } catch (error) {
-    if (error instanceof RollUploadTooLarge) return { error: error.message };
+    if (error instanceof RollUploadTooLarge || error instanceof UploadRefused)
+      return { error: error.message };
     throw error;
   }
   const stored = upload as StoredUpload | null;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { importRoll } from "../../app/domain/rolls/import.server";
 import { createRoll } from "../../app/domain/rolls/rolls.server";
 import { RollUploadTooLarge, storeUpload } from "../../app/domain/rolls/upload.server";
-import { boundedMemoryUpload, UploadRefused } from "../../app/http/uploads.server";
+import { boundedMemoryUpload, parseUpload, UploadRefused } from "../../app/http/uploads.server";
 import { setupTestDatabase } from "../setup/database";
 import { HEADER, rollFile, row, runImport } from "./rolls-support";
 
@@ -54,6 +54,20 @@ describe("bounded uploads", () => {
     const many = Array.from({ length: 60 }, (_, i) => ({ name: `f${i}`, body: "x" }));
     await expect(unstable_parseMultipartFormData(multipart(many), handler())).rejects.toThrow(
       "plus de 8 champs",
+    );
+  });
+});
+
+describe("unreadable multipart requests", () => {
+  it("refuse a file named a=b.csv with a message, not a 500", async () => {
+    const body = `--B\r\nContent-Disposition: form-data; name="file"; filename="a=b.csv"\r\nContent-Type: text/csv\r\n\r\nNIR\r\n--B--\r\n`;
+    const request = new Request("http://localhost/x", {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=B" },
+      body,
+    });
+    await expect(parseUpload(request, boundedMemoryUpload({ maxFileBytes: 1024 }))).rejects.toThrow(
+      /^envoi illisible : le nom du fichier contient un caractère .* renommez-le$/,
     );
   });
 });
