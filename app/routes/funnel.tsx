@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { FunnelChart } from "~/components/funnel-chart";
 import { Pagination } from "~/components/pagination";
 import { requirePermission } from "~/domain/auth/guards.server";
@@ -33,6 +33,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     filters,
     audience: view.audience,
+    canReadKpi: user.permissions.has("kpi:read"),
     totals: view.totals,
     totalRates: view.totalRates,
     rows: view.rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
@@ -64,6 +65,12 @@ export default function FunnelPage() {
           <p className="muted">
             Notifiés, activés, opposés, créés automatiquement et clôturés, par département et par vague.
             Chiffres agrégés, à jour à chaque transition.
+          </p>
+          <p data-note="funnel-source">
+            Cette page compte les assurés enregistrés dans cette base (importés dans mes-ops par les fichiers
+            d'assurés et suivis par leurs changements d'état) : ce ne sont pas les chiffres nationaux de la
+            feuille de route, présentés sur la page{" "}
+            {data.canReadKpi ? <Link to="/kpi">Indicateurs</Link> : "Indicateurs"}.
           </p>
         </div>
       </div>
