@@ -1,8 +1,9 @@
 import { useEffect, useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { FunnelDay } from "~/domain/funnel/funnel";
+import type { FunnelDayView, FunnelState } from "~/domain/funnel/funnel";
+import { SUPPRESSED_LABEL } from "~/domain/kpi/suppression";
 
-const SERIES: Array<{ key: keyof Omit<FunnelDay, "day">; label: string; color: string }> = [
+const SERIES: Array<{ key: FunnelState; label: string; color: string }> = [
   { key: "notified", label: "Notifications", color: "#000091" },
   { key: "activated", label: "Activations", color: "#18753c" },
   { key: "opposed", label: "Oppositions", color: "#e1000f" },
@@ -10,7 +11,7 @@ const SERIES: Array<{ key: keyof Omit<FunnelDay, "day">; label: string; color: s
   { key: "closed", label: "Clôtures", color: "#b34000" },
 ];
 
-function DayTable({ series }: { series: FunnelDay[] }) {
+function DayTable({ series }: { series: FunnelDayView[] }) {
   if (series.length === 0) return <p className="empty">Aucun mouvement sur la période choisie.</p>;
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
@@ -33,7 +34,7 @@ function DayTable({ series }: { series: FunnelDay[] }) {
               <th scope="row">{d.day.split("-").reverse().join("/")}</th>
               {SERIES.map((s) => (
                 <td key={s.key} className="num">
-                  {d[s.key].toLocaleString("fr-FR")}
+                  {d.cells[s.key].text}
                 </td>
               ))}
             </tr>
@@ -44,12 +45,19 @@ function DayTable({ series }: { series: FunnelDay[] }) {
   );
 }
 
-/** The daily series: a chart once hydrated (recharts measures the DOM), a table on the server and on demand. */
-export function FunnelChart({ series, csvHref }: { series: FunnelDay[]; csvHref: string }) {
+/**
+ * The daily series, as presented for the reader (suppressed cells have no value: gaps in the chart,
+ * « < 10 » in the table): a chart once hydrated (recharts measures the DOM), a table on the server and on
+ * demand.
+ */
+export function FunnelChart({ series, csvHref }: { series: FunnelDayView[]; csvHref: string }) {
   const [mounted, setMounted] = useState(false);
   const [view, setView] = useState<"chart" | "table">("chart");
   useEffect(() => setMounted(true), []);
-  const data = series.map((d) => ({ ...d, tick: d.day.slice(8, 10) + "/" + d.day.slice(5, 7) }));
+  const data = series.map((d) => ({
+    tick: `${d.day.slice(8, 10)}/${d.day.slice(5, 7)}`,
+    ...Object.fromEntries(SERIES.map((s) => [s.key, d.cells[s.key].value])),
+  }));
   return (
     <section className="card" aria-labelledby="funnel-series-title">
       <div className="page-header">
@@ -81,7 +89,9 @@ export function FunnelChart({ series, csvHref }: { series: FunnelDay[]; csvHref:
               <XAxis dataKey="tick" tick={{ fontSize: 12 }} minTickGap={12} />
               <YAxis tick={{ fontSize: 12 }} width={64} allowDecimals={false} />
               <Tooltip
-                formatter={(v: unknown) => (typeof v === "number" ? v.toLocaleString("fr-FR") : String(v))}
+                formatter={(v: unknown) =>
+                  typeof v === "number" ? v.toLocaleString("fr-FR") : SUPPRESSED_LABEL
+                }
               />
               <Legend />
               {SERIES.map((s) => (

@@ -1,43 +1,55 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { FunnelChart } from "~/components/funnel-chart";
 import { Pagination } from "~/components/pagination";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { parseFunnelFilters } from "~/domain/funnel/filters";
-import { FUNNEL_LABELS, formatRateFr, rate } from "~/domain/funnel/funnel";
+import {
+  FUNNEL_EXACT_NOTE,
+  FUNNEL_LABELS,
+  FUNNEL_SUPPRESSION_NOTE,
+  funnelAudience,
+  funnelView,
+} from "~/domain/funnel/funnel";
 import { loadFunnel } from "~/domain/funnel/funnel.server";
 
 export const meta: MetaFunction = () => [{ title: "Entonnoir de la campagne — mes-ops" }];
 
 const PAGE_SIZE = 50;
 
-/** Aggregates only (ministry may read it): counts per department and wave, never a person. */
+/**
+ * Aggregates only (the ministry may read it): counts per department and wave, never a person. What leaves
+ * the server is already presented for the reader (funnelView): small counts suppressed unless they get
+ * exact counts.
+ */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requirePermission(request, context, "funnel:read");
+  const user = await requirePermission(request, context, "funnel:read");
   const params = new URL(request.url).searchParams;
   const filters = parseFunnelFilters(params);
   const model = await loadFunnel(context.db, filters);
-  const pages = Math.max(1, Math.ceil(model.rows.length / PAGE_SIZE));
+  const view = funnelView(model, funnelAudience(user));
+  const pages = Math.max(1, Math.ceil(view.rows.length / PAGE_SIZE));
   const page = Math.min(pages, Math.max(1, Number(params.get("page")) || 1));
   return {
     filters,
-    totals: model.totals,
-    rows: model.rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
-    rowCount: model.rows.length,
+    audience: view.audience,
+    canReadKpi: user.permissions.has("kpi:read"),
+    totals: view.totals,
+    totalRates: view.totalRates,
+    rows: view.rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
+    rowCount: view.rows.length,
     page,
     pages,
-    series: model.series,
+    series: view.series,
     departments: model.departments,
     waves: model.waves,
   };
 }
 
-const n = (v: number) => v.toLocaleString("fr-FR");
-
 export default function FunnelPage() {
   const data = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
-  const { totals, filters } = data;
+  const { totals, totalRates, filters } = data;
   const exportParams = new URLSearchParams(params);
   exportParams.delete("page");
   const pageHref = (p: number) => {
@@ -53,6 +65,12 @@ export default function FunnelPage() {
           <p className="muted">
             Notifiés, activés, opposés, créés automatiquement et clôturés, par département et par vague.
             Chiffres agrégés, à jour à chaque transition.
+          </p>
+          <p data-note="funnel-source">
+            Cette page compte les assurés enregistrés dans cette base (importés dans mes-ops par les fichiers
+            d'assurés et suivis par leurs changements d'état) : ce ne sont pas les chiffres nationaux de la
+            feuille de route, présentés sur la page{" "}
+            {data.canReadKpi ? <Link to="/kpi">Indicateurs</Link> : "Indicateurs"}.
           </p>
         </div>
       </div>
@@ -93,14 +111,16 @@ export default function FunnelPage() {
         </button>
       </Form>
 
+      <p className="hint" data-audience={data.audience}>
+        {data.audience === "suppressed" ? FUNNEL_SUPPRESSION_NOTE : FUNNEL_EXACT_NOTE}
+      </p>
+
       <section className="grid" aria-label="Totaux">
         {(["reached", "notified", "activated", "opposed", "auto_created", "closed"] as const).map((k) => (
           <div key={k} className="stat" data-stat={k}>
             <div className="stat-label">{FUNNEL_LABELS[k]}</div>
-            <div className="stat-value">{n(totals[k])}</div>
-            {k !== "reached" ? (
-              <div className="hint">{formatRateFr(rate(totals[k], totals))} des notifiés</div>
-            ) : null}
+            <div className="stat-value">{totals[k].text}</div>
+            {k !== "reached" ? <div className="hint">{totalRates[k]} des notifiés</div> : null}
           </div>
         ))}
       </section>
@@ -149,14 +169,14 @@ export default function FunnelPage() {
                     <tr key={`${r.department}/${r.waveId}`}>
                       <th scope="row">{r.department}</th>
                       <td>{r.waveName}</td>
-                      <td className="num">{n(r.reached)}</td>
-                      <td className="num">{n(r.notified)}</td>
-                      <td className="num">{n(r.activated)}</td>
-                      <td className="num">{n(r.opposed)}</td>
-                      <td className="num">{n(r.auto_created)}</td>
-                      <td className="num">{n(r.closed)}</td>
-                      <td className="num">{formatRateFr(rate(r.activated, r))}</td>
-                      <td className="num">{formatRateFr(rate(r.opposed, r))}</td>
+                      <td className="num">{r.cells.reached.text}</td>
+                      <td className="num">{r.cells.notified.text}</td>
+                      <td className="num">{r.cells.activated.text}</td>
+                      <td className="num">{r.cells.opposed.text}</td>
+                      <td className="num">{r.cells.auto_created.text}</td>
+                      <td className="num">{r.cells.closed.text}</td>
+                      <td className="num">{r.rates.activated}</td>
+                      <td className="num">{r.rates.opposed}</td>
                     </tr>
                   ))}
                 </tbody>

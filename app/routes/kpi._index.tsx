@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { ChartCard } from "~/components/kpi/chart-card";
 import { requirePermission } from "~/domain/auth/guards.server";
-import { chartTables } from "~/domain/kpi/chart-tables";
+import { chartTables, withheldTable } from "~/domain/kpi/chart-tables";
 import {
   currentParisMonth,
   filtersQuery,
@@ -30,8 +30,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     query: filtersQuery(filters),
     demo,
     canWrite: user.permissions.has("kpi:write"),
-    tables: chartTables(model),
-    keyFigures: model.keyFigures,
+    canReadFunnel: user.permissions.has("funnel:read"),
+    tables: chartTables(model).map(withheldTable),
+    // Key figures leave the server suppressed too (a department's campaign total may be small).
+    keyFigures: model.keyFigures.map((k) => ({
+      ...k,
+      value: presentCell(k.value, k.unit).value,
+      valueText: presentCell(k.value, k.unit).text,
+    })),
     notes: model.notes,
     doctorsTarget: model.doctors.target,
     trend: model.documents.trend,
@@ -91,6 +97,17 @@ export default function KpiDashboard() {
         <output className="alert alert-warning">
           Données de démonstration : les séries affichées sont générées et ne sont pas des chiffres réels.
         </output>
+      ) : null}
+      {data.notes.campaignSource ? (
+        <p className="alert" data-note="campaign-source">
+          {data.notes.campaignSource}{" "}
+          {data.canReadFunnel ? <Link to="/funnel">Voir l'entonnoir de la campagne</Link> : null}
+        </p>
+      ) : null}
+      {data.notes.inProgress ? (
+        <p className="alert alert-warning" data-note="month-in-progress">
+          {data.notes.inProgress}
+        </p>
       ) : null}
 
       <Form method="get" className="card toolbar" aria-label="Filtres du tableau de bord">
@@ -156,7 +173,7 @@ export default function KpiDashboard() {
           {data.keyFigures.map((k) => (
             <div key={k.code} className="stat">
               <div className="stat-label">{k.label}</div>
-              <div className="stat-value">{presentCell(k.value, k.unit).text}</div>
+              <div className="stat-value">{k.valueText}</div>
               {k.target !== null ? (
                 <div className="hint">
                   Cible {k.targetYear} : {presentCell(k.target, k.unit).text}
@@ -188,7 +205,7 @@ export default function KpiDashboard() {
               table.id === "documents-years" || table.id === "documents-trajectory" || table.id === "doctors"
                 ? data.notes.projection
                 : table.id === "funnel"
-                  ? data.notes.suppression
+                  ? `${data.notes.campaignFlows} ${data.notes.suppression}`
                   : undefined
             }
           />
@@ -200,6 +217,8 @@ export default function KpiDashboard() {
         <p>{data.notes.projection}</p>
         <p>{data.notes.status}</p>
         <p>{data.notes.suppression}</p>
+        {data.notes.campaignSource ? <p>{data.notes.campaignSource}</p> : null}
+        <p>{data.notes.campaignFlows}</p>
         <ul>
           {data.notes.sources.map((s) => (
             <li key={s}>{s}</li>

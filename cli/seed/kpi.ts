@@ -1,7 +1,8 @@
 import { sql } from "kysely";
-import { DEPARTMENTS, KPI, monthRange } from "../../app/domain/kpi/catalogue";
+import { addMonths, DEPARTMENTS, KPI, monthRange } from "../../app/domain/kpi/catalogue";
 import { currentParisMonth } from "../../app/domain/kpi/dashboard.server";
 import { upsertObservations } from "../../app/domain/kpi/observations.server";
+import { monthsBetween } from "../../app/domain/kpi/projection";
 import type { Seeder } from "./seeder";
 
 /**
@@ -53,6 +54,176 @@ function departmentWeights(): Map<string, number> {
   return new Map(raw.map(([d, w]) => [d, w / sum]));
 }
 
+/** Persons notified during the national generalisation (DESIGN §1: about 65 million). */
+export const NATIONAL_NOTICES = 65_000_000;
+/** Share of a notice's persons who oppose within the six weeks (1.48 % after the February–March notices). */
+export const OPPOSITION_RATE = 0.0148;
+/** Share who activate their space within the six weeks (the rest is created automatically). */
+export const WINDOW_ACTIVATION_RATE = 0.08;
+/** Days between a notice and its automatic creation (six weeks). */
+export const WINDOW_DAYS = 42;
+/** Share of the spaces that exist that are closed in a month. */
+const MONTHLY_CLOSURE_RATE = 0.00015;
+/**
+ * Published stock of activated spaces (end of month, DESIGN §1: 7.2 M in October 2022 … 24 M in January
+ * 2026), which the activations of spaces created earlier follow; afterwards the last pace goes on.
+ */
+const ACTIVATED_STOCK: Array<[string, number]> = [
+  ["2022-10", 7_200_000],
+  ["2023-02", 7_900_000],
+  ["2023-09", 9_200_000],
+  ["2024-12", 17_000_000],
+  ["2025-10", 23_000_000],
+  ["2026-01", 24_000_000],
+];
+const LATER_MONTHLY_ACTIVATIONS = 330_000;
+
+const DAY_MS = 86_400_000;
+const dayIndex = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
+const isoOfDay = (index: number) => new Date(index * DAY_MS).toISOString().slice(0, 10);
+
+/** Working days (Monday–Friday) from `from` to `to` inclusive, as day indexes. */
+function workingDays(from: string, to: string): number[] {
+  const out: number[] = [];
+  for (let d = dayIndex(from); d <= dayIndex(to); d++) {
+    const weekday = new Date(d * DAY_MS).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) out.push(d);
+  }
+  return out;
+}
+
+/** The activated stock the series follows at the end of `period` (linear between published figures). */
+function activatedStockAt(period: string, start: [string, number]): number {
+  const anchors = [start, ...ACTIVATED_STOCK.filter(([p]) => p > start[0])];
+  const last = anchors[anchors.length - 1];
+  if (period >= last[0]) return last[1] + LATER_MONTHLY_ACTIVATIONS * monthsBetween(last[0], period);
+  for (let i = 1; i < anchors.length; i++) {
+    const [p1, v1] = anchors[i];
+    if (period <= p1) {
+      const [p0, v0] = anchors[i - 1];
+      return v0 + ((v1 - v0) * monthsBetween(p0, period)) / monthsBetween(p0, p1);
+    }
+  }
+  return last[1];
+}
+
+/**
+ * The campaign as the demo tells it, per department and month (`[notified, activated, opposed,
+ * auto-created, closed]`, one entry per month from 2022-01): notices every working day from 31 January to
+ * 28 March 2022, department by department in increasing number order, then the newcomers once a week; of
+ * each day's notices 1.48 % oppose and 8 % activate within the six weeks, the others' spaces are created
+ * automatically six weeks later (so none before mid-March 2022); later, spaces created earlier are
+ * activated at the pace of the published stock, and a few are closed. So every series holds with the
+ * others: nobody leaves a window they did not enter, nobody is activated without a notice, and the
+ * activations of a month may exceed its notifications only because they include spaces created before.
+ */
+export function campaignDemoSeries(lastMonth: string): Map<string, number[][]> {
+  const months = monthRange(START, lastMonth);
+  const first = dayIndex(`${START}-01`);
+  const end = dayIndex(`${addMonths(lastMonth, 1)}-01`); // exclusive
+  const span = end - first + WINDOW_DAYS + 2;
+  const monthOf = new Int32Array(end - first);
+  for (let d = first; d < end; d++) monthOf[d - first] = months.indexOf(isoOfDay(d).slice(0, 7));
+  const weights = departmentWeights();
+
+  // Daily notices per department: the generalisation in department order, then weekly newcomers.
+  const generalisation = workingDays("2022-01-31", "2022-03-28");
+  const perDay = NATIONAL_NOTICES / generalisation.length;
+  const notices = new Map<string, Float64Array>();
+  let before = 0;
+  for (const [department, w] of weights) {
+    const daily = new Float64Array(span);
+    const from = before;
+    const to = before + NATIONAL_NOTICES * w;
+    generalisation.forEach((day, k) => {
+      const overlap = Math.min(to, (k + 1) * perDay) - Math.max(from, k * perDay);
+      if (overlap > 0) daily[day - first] += overlap;
+    });
+    before = to;
+    for (let d = generalisation[generalisation.length - 1] + 1; d < end; d++) {
+      if (new Date(d * DAY_MS).getUTCDay() !== 1) continue;
+      const t = monthOf[d - first];
+      daily[d - first] += ((60_000 + t * 300) * 12 * w * wiggle(t, w * 100, 0.05)) / 52;
+    }
+    notices.set(department, daily);
+  }
+
+  // Outcomes within the window, per department and month.
+  type Monthly = { notified: number[]; windowActivated: number[]; opposed: number[]; autoCreated: number[] };
+  const monthly = new Map<string, Monthly>();
+  const windowActivatedNational = months.map(() => 0);
+  for (const [department, daily] of notices) {
+    const m: Monthly = {
+      notified: months.map(() => 0),
+      windowActivated: months.map(() => 0),
+      opposed: months.map(() => 0),
+      autoCreated: months.map(() => 0),
+    };
+    // Spread evenly over the six weeks after the notice: a running sum of the notices of the last 42 days.
+    let inWindow = 0;
+    for (let i = 0; i < end - first; i++) {
+      if (i >= 1) inWindow += daily[i - 1];
+      if (i >= WINDOW_DAYS + 1) inWindow -= daily[i - WINDOW_DAYS - 1];
+      const t = monthOf[i];
+      m.notified[t] += daily[i];
+      m.opposed[t] += (inWindow * OPPOSITION_RATE) / WINDOW_DAYS;
+      m.windowActivated[t] += (inWindow * WINDOW_ACTIVATION_RATE) / WINDOW_DAYS;
+      if (i >= WINDOW_DAYS)
+        m.autoCreated[t] += daily[i - WINDOW_DAYS] * (1 - OPPOSITION_RATE - WINDOW_ACTIVATION_RATE);
+    }
+    m.windowActivated.forEach((v, t) => {
+      windowActivatedNational[t] += v;
+    });
+    monthly.set(department, m);
+  }
+
+  // Activations of spaces created earlier follow the published stock from June 2022 (after the windows
+  // of the generalisation), shared by the departments in proportion to their spaces not yet activated.
+  const startAt = months.indexOf("2022-06");
+  let cumulative = 0;
+  const later = months.map(() => 0);
+  months.forEach((period, t) => {
+    if (startAt >= 0 && t >= startAt) {
+      const target = activatedStockAt(period, [months[startAt - 1], cumulativeBefore(startAt)]);
+      later[t] = Math.max(0, target - cumulative - windowActivatedNational[t]);
+    }
+    cumulative += windowActivatedNational[t] + later[t];
+  });
+  function cumulativeBefore(t: number): number {
+    return windowActivatedNational.slice(0, t).reduce((a, v) => a + v, 0);
+  }
+
+  const out = new Map<string, number[][]>();
+  const waiting = new Map<string, number>(); // created automatically, not yet activated nor closed
+  const existing = new Map<string, number>(); // spaces that exist (created or activated), not closed
+  for (const department of weights.keys()) {
+    waiting.set(department, 0);
+    existing.set(department, 0);
+    out.set(department, []);
+  }
+  months.forEach((_, t) => {
+    const waitingTotal = [...waiting.values()].reduce((a, v) => a + v, 0);
+    for (const [department, m] of monthly) {
+      const share = waitingTotal > 0 ? (waiting.get(department) ?? 0) / waitingTotal : 0;
+      const laterHere = Math.min(later[t] * share, waiting.get(department) ?? 0);
+      const closed = (existing.get(department) ?? 0) * MONTHLY_CLOSURE_RATE;
+      const activated = m.windowActivated[t] + laterHere;
+      waiting.set(
+        department,
+        Math.max(0, (waiting.get(department) ?? 0) + m.autoCreated[t] - laterHere - closed / 2),
+      );
+      existing.set(
+        department,
+        (existing.get(department) ?? 0) + m.autoCreated[t] + m.windowActivated[t] - closed,
+      );
+      out
+        .get(department)
+        ?.push([m.notified[t], activated, m.opposed[t], m.autoCreated[t], closed].map(Math.round));
+    }
+  });
+  return out;
+}
+
 type Row = { indicator_code: string; period: string; breakdown: string; department: string; value: number };
 
 export function buildDemoKpiRows(lastMonth: string): Row[] {
@@ -80,39 +251,17 @@ export function buildDemoKpiRows(lastMonth: string): Row[] {
     }
   });
 
-  // Campaign: national letters and emails from 3 February to 18 March 2022, six-week windows, then the flow
-  // of newly insured persons; per department by weight.
-  const national = (period: string, t: number) => {
-    const newcomers = 60_000 + t * 300;
-    const table: Record<string, [number, number, number, number, number]> = {
-      // notified, activated, opposed, auto-created, closed
-      "2022-01": [40_000, 180_000, 9_000, 30_000, 1_500],
-      "2022-02": [30_000_000, 1_100_000, 320_000, 0, 4_000],
-      "2022-03": [35_000_000, 2_000_000, 520_000, 19_500_000, 9_000],
-      "2022-04": [400_000, 1_200_000, 230_000, 33_800_000, 14_000],
-      "2022-05": [150_000, 800_000, 70_000, 5_200_000, 12_000],
-    };
-    return (
-      table[period] ?? [
-        newcomers,
-        150_000 + t * 2_500,
-        16_000 + (t % 5) * 900,
-        newcomers * 0.92,
-        8_000 + t * 60,
-      ]
-    );
-  };
-  const weights = departmentWeights();
-  const codes = [KPI.notified, KPI.activated, KPI.opposed, KPI.autoCreated, KPI.closed];
+  // Campaign: a cohort model of the national generalisation (campaignDemoSeries), per department; the
+  // national row is the sum of the departments (as the kpi-campaign job writes it).
+  const campaign = campaignDemoSeries(lastMonth);
+  const codes = [KPI.notified, KPI.activated, KPI.opposed, KPI.autoCreated, KPI.closed] as const;
   monthRange(START, lastMonth).forEach((period, t) => {
-    const figures = national(period, t);
-    // The national row is the sum of the departments (as the kpi-campaign job writes it).
-    const totals = figures.map(() => 0);
-    for (const [department, w] of weights) {
-      figures.forEach((f, i) => {
-        const value = Math.round(f * w * wiggle(t, w * 100 + i, 0.05));
+    const totals = codes.map(() => 0);
+    for (const [department, series] of campaign) {
+      codes.forEach((code, i) => {
+        const value = series[t][i];
         totals[i] += value;
-        push(codes[i], period, value, "", department);
+        push(code, period, value, "", department);
       });
     }
     totals.forEach((total, i) => {

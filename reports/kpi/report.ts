@@ -15,6 +15,8 @@ export interface KpiReportData {
   /** The first and last months of the figures, as printed. */
   fromLabel: string;
   toLabel: string;
+  /** What the figures cover, as printed: complete to the end of the month, or provisional for a month in progress. */
+  coverageLabel: string;
   /** When the report was produced, as printed ("1 novembre 2026 à 06:00"). */
   generatedAtLabel: string;
   demo: boolean;
@@ -127,7 +129,7 @@ export async function renderKpiReport(
   doc.font("Regular").fontSize(15).text("Feuille de route : indicateurs et cibles", 50, 108);
   doc.fillColor("#222").font("Bold").fontSize(20).text(`Rapport mensuel — ${data.periodLabel}`, 50, 260);
   doc.font("Regular").fontSize(11).moveDown(1);
-  doc.text(`Données arrêtées à fin ${data.periodLabel}, période ${data.fromLabel} – ${data.toLabel}.`);
+  doc.text(data.coverageLabel);
   doc.text(`Généré le ${data.generatedAtLabel} par mes-ops.`);
   if (data.demo) {
     doc

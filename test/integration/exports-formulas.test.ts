@@ -44,6 +44,7 @@ describe("exports cannot run formulas", () => {
     const csv = funnelCsv(
       [{ ...counts, department: "31", waveId: 1, waveName: FORMULA }],
       [{ day: "2022-02-12", notified: 3, activated: 1, opposed: 1, auto_created: 0, closed: 0 }],
+      "exact",
     );
     expect(cellsOf(csv)).toContain(`'${FORMULA}`);
     expect(unsafe(cellsOf(csv))).toEqual([]);

@@ -210,11 +210,35 @@ describe("funnel CSV", () => {
         },
       ],
       [{ day: "2022-02-12", notified: 3, activated: 1, opposed: 1, auto_created: 0, closed: 0 }],
+      "exact",
     );
     expect(csv.startsWith("\uFEFFDépartement;Vague;")).toBe(true);
     const lines = csv.slice(1).split("\r\n");
     expect(lines[1]).toBe('2A;"Vague ""pilote""; Corse";3;1;1;1;0;0;33,3;33,3;0,0');
     expect(lines).toContain("2022-02-12;3;1;1;0;0");
+  });
+
+  it("writes « < 10 » for small counts, and no rate built on one, for an audience without exact counts", () => {
+    const row = {
+      department: "31",
+      waveId: 1,
+      waveName: "Pilote",
+      pending: 0,
+      reached: 250,
+      notified: 120,
+      activated: 100,
+      opposed: 4,
+      auto_created: 26,
+      closed: 0,
+    };
+    const csv = funnelCsv(
+      [row],
+      [{ day: "2022-02-12", notified: 40, activated: 12, opposed: 3, auto_created: 0, closed: 0 }],
+      "suppressed",
+    );
+    const lines = csv.slice(1).split("\r\n");
+    expect(lines[1]).toBe("31;Pilote;250;120;100;< 10;26;< 10;40,0;;10,4");
+    expect(lines).toContain("2022-02-12;40;12;< 10;< 10;< 10");
   });
 });
 

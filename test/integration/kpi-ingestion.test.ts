@@ -279,4 +279,49 @@ describe("campaign indicators job", () => {
     expect(sum(national)).toBe(30);
     expect(sum(byDept)).toBe(15);
   });
+
+  it("leaves a month of demo figures to the demo, so France entière stays the sum of its departments", async () => {
+    const ids = await insertPersons(t.db, { count: 20, departments: ["31"], state: "pending", offset: 5000 });
+    await sql`
+      UPDATE person SET state = 'notified', state_changed_at = '2025-05-12T10:00:00Z' WHERE id = ANY(${ids})
+    `.execute(t.db);
+    const demo = await t.db
+      .insertInto("kpi_import")
+      .values({ source: "demo", file_name: "démo", user_id: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto("kpi_observation")
+      .values(
+        (
+          [
+            ["", 5000],
+            ["31", 1000],
+            ["75", 4000],
+          ] as const
+        ).map(([department, value]) => ({
+          indicator_code: "campaign_notified",
+          period: "2025-05-01",
+          breakdown: "",
+          department,
+          value,
+          source: "demo",
+          import_id: demo.id,
+        })),
+      )
+      .execute();
+    await t.db.transaction().execute((trx) => computeCampaignIndicators(trx, { from: "2025-05" }));
+    const rows = await t.db
+      .selectFrom("kpi_observation")
+      .select(["department", "value", "source"])
+      .where("indicator_code", "=", "campaign_notified")
+      .where("period", "=", sql<Date>`'2025-05-01'::date`)
+      .orderBy("department")
+      .execute();
+    expect(rows.map((r) => [r.department, Number(r.value), r.source])).toEqual([
+      ["", 5000, "demo"],
+      ["31", 1000, "demo"],
+      ["75", 4000, "demo"],
+    ]);
+  });
 });

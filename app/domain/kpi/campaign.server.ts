@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { DB } from "../../../db/connection";
 import type { Database } from "../../../db/schema";
@@ -20,12 +20,30 @@ export interface CampaignResult {
 }
 
 /**
+ * Keeps the computed figures of an indicator's month out when that month holds demo figures (the seeded
+ * national series, source `demo`): those stand for a campaign this database does not hold, and writing this
+ * database's counts over some of their keys (the national row and the departments with persons, not the
+ * others) would splice two sources into one month, so that France entière and the sum of its departments
+ * disagree. One month of one indicator therefore comes from one computation: the demo's or this job's.
+ */
+function notOverDemo(computed: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`
+    SELECT c.indicator_code, c.period, c.breakdown, c.department, c.value
+    FROM (${computed}) c
+    WHERE NOT EXISTS (
+      SELECT 1 FROM kpi_observation o
+      WHERE o.source = 'demo' AND o.indicator_code = c.indicator_code AND o.period = c.period
+    )`;
+}
+
+/**
  * Computes the campaign's own indicators (notified, activated, opposed, auto-created, closed per Paris
  * month, per department and for the whole country — department '' — so that the dashboard reads one row
  * per month instead of summing 101 departments; helpline cases per month) set-based, from the lifecycle's rollup table
  * `funnel_daily` when it exists (small, kept by triggers), else from the raw `person_event` rows. Written as
  * observations of source `campaign` through the same revision rule as every other figure, so running it
- * twice changes nothing. `from` (YYYY-MM) limits the work to recent months (the daily run).
+ * twice changes nothing. `from` (YYYY-MM) limits the work to recent months (the daily run). A month of
+ * demo figures is left to the demo (notOverDemo).
  */
 export async function computeCampaignIndicators(
   trx: DB,
@@ -69,7 +87,7 @@ export async function computeCampaignIndicators(
           JOIN person p ON p.id = e.person_id
           WHERE e.at >= (${fromDate}::date::timestamp AT TIME ZONE 'Europe/Paris')
           GROUP BY GROUPING SETS ((1, 2, p.department), (1, 2))`;
-  const result = await upsertObservations(trx, incoming, "campaign", imported.id);
+  const result = await upsertObservations(trx, notOverDemo(incoming), "campaign", imported.id);
   let created = result.created;
   let revised = result.revised;
   let unchanged = result.unchanged;
@@ -78,13 +96,13 @@ export async function computeCampaignIndicators(
   if (helplineTable) {
     const cases = await upsertObservations(
       trx,
-      sql`
+      notOverDemo(sql`
         SELECT ${KPI.helplineCases}::text AS indicator_code,
                date_trunc('month', created_at AT TIME ZONE 'Europe/Paris')::date AS period,
                ''::text AS breakdown, ''::text AS department, count(*)::numeric AS value
         FROM helpline_case
         WHERE created_at >= (${fromDate}::date::timestamp AT TIME ZONE 'Europe/Paris')
-        GROUP BY 1, 2`,
+        GROUP BY 1, 2`),
       "campaign",
       imported.id,
     );

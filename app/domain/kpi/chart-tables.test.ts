@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkSignature, signObservations } from "./api-signature";
 import type { Indicator, Target } from "./catalogue";
 import { chartCsv } from "./chart-csv.server";
-import { chartPoints, chartTables, presentRows } from "./chart-tables";
+import { chartPoints, chartTables, presentRows, withheldTable } from "./chart-tables";
 import { buildDashboard } from "./dashboard";
 
 const indicators: Indicator[] = [
@@ -48,7 +48,8 @@ function model(breakdown = "") {
     return { period, value: 30_000_000 };
   });
   return buildDashboard({
-    today: "2026-06",
+    // June is complete (the month in progress is July): its figures count in the year and the trend.
+    today: "2026-07",
     indicators,
     targets: [target("documents_deposited", 2026, 400_000_000), target("doctors_daily_pct", 2026, 50)],
     series: {
@@ -66,6 +67,31 @@ function model(breakdown = "") {
 }
 
 describe("dashboard model", () => {
+  it("keeps the month in progress out of the trend and of the year's close (7 December)", () => {
+    const docs = Array.from({ length: 24 }, (_, i) => ({
+      period: `${2025 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`,
+      value: i === 23 ? 5_000_000 : 30_000_000, // December 2026: a week of figures
+    }));
+    const m = buildDashboard({
+      today: "2026-12",
+      indicators,
+      targets: [target("documents_deposited", 2026, 400_000_000)],
+      series: { documents_deposited: docs },
+      filters: { from: "2025-01", to: "2026-12", breakdown: "", department: "" },
+      helplineAvailable: false,
+      departments: [],
+    });
+    // 2026 is not closed: eleven complete months, December projected from their trend.
+    expect(m.documents.years.find((y) => y.year === 2026)).toMatchObject({
+      actual: 330_000_000,
+      projected: 360_000_000,
+      status: "at_risk",
+    });
+    expect(m.documents.asOf).toBe("2026-11");
+    expect(m.inProgress).toBe("2026-12");
+    expect(m.notes.inProgress).toMatch(/^Décembre 2026 est en cours/);
+  });
+
   it("projects the documents year and judges it against the target", () => {
     const m = model();
     const y2026 = m.documents.years.find((y) => y.year === 2026);
@@ -148,5 +174,19 @@ describe("API signature", () => {
     expect(
       checkSignature({ secret, timestampHeader: "12ab", signatureHeader: "x", body, nowSeconds: now }).ok,
     ).toBe(false);
+  });
+});
+
+describe("withheldTable", () => {
+  it("sends no count below 10 to the browser, and the page still shows « < 10 »", () => {
+    const funnel = chartTables(model()).find((t) => t.id === "funnel");
+    if (!funnel) throw new Error("no funnel table");
+    const withheld = withheldTable(funnel);
+    expect(JSON.stringify(withheld.rows)).not.toContain('"values":[null,null,7');
+    const may = withheld.rows.find((r) => r.key === "2026-05");
+    expect(may?.values[2]).toBeNull();
+    expect(presentRows(withheld).find((r) => r.label === "mai 2026")?.cells[2]).toBe("< 10");
+    expect(presentRows(withheld).find((r) => r.label === "juin 2026")?.cells[2]).toBe("1\u00a0234");
+    expect(chartPoints(withheld).find((p) => p.key === "2026-05")?.opposed).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import type { IndicatorUnit } from "./catalogue";
 import type { DashboardModel } from "./dashboard";
 import { formatMonthFr } from "./format";
-import { type CellFormat, presentCell } from "./suppression";
+import { type CellFormat, presentCell, SUPPRESSED_LABEL } from "./suppression";
 
 /**
  * Every chart of the dashboard as a table: the UI draws and lists it, the CSV export writes it and the PDF
@@ -17,6 +17,8 @@ export interface ChartRow {
   key: string;
   label: string;
   values: Array<number | null>;
+  /** Set by withheldTable: which values were suppressed (their value is then null). */
+  suppressed?: boolean[];
 }
 
 export interface ChartTable {
@@ -145,6 +147,20 @@ export function chartTables(model: DashboardModel): ChartTable[] {
   return tables;
 }
 
+/**
+ * The table as it may leave the server: every suppressed count replaced by null and flagged, so that the
+ * data a browser receives holds no count below 10 (the page still shows « < 10 » for it).
+ */
+export function withheldTable(table: ChartTable): ChartTable {
+  return {
+    ...table,
+    rows: table.rows.map((row) => {
+      const cells = row.values.map((v, i) => presentCell(v, table.columns[i].unit));
+      return { ...row, values: cells.map((c) => c.value), suppressed: cells.map((c) => c.suppressed) };
+    }),
+  };
+}
+
 /** The table as text cells, suppression applied (display for the UI and the PDF, csv for the export). */
 export function presentRows(
   table: ChartTable,
@@ -152,7 +168,9 @@ export function presentRows(
 ): Array<{ label: string; cells: string[] }> {
   return table.rows.map((row) => ({
     label: row.label,
-    cells: row.values.map((v, i) => presentCell(v, table.columns[i].unit, format).text),
+    cells: row.values.map((v, i) =>
+      row.suppressed?.[i] ? SUPPRESSED_LABEL : presentCell(v, table.columns[i].unit, format).text,
+    ),
   }));
 }
 

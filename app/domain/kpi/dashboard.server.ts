@@ -1,17 +1,14 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
-import { parisParts } from "../lifecycle/paris-time";
 import { addMonths, DEPARTMENTS, isDepartmentCode, parsePeriod } from "./catalogue";
 import { loadCatalogue, loadTargets, tableExists } from "./catalogue.server";
-import { buildDashboard, type DashboardFilters, type DashboardModel } from "./dashboard";
+import { buildDashboard, CAMPAIGN_CODES, type DashboardFilters, type DashboardModel } from "./dashboard";
 import type { MonthValue } from "./projection";
+import { currentParisMonth } from "./status";
 
 export const FIRST_MONTH = "2022-01";
 
-export function currentParisMonth(at = new Date()): string {
-  const p = parisParts(at);
-  return `${p.year}-${String(p.month).padStart(2, "0")}`;
-}
+export { currentParisMonth };
 
 /** Filters from a query string; anything invalid falls back to its default (the whole campaign, all). */
 export function parseDashboardFilters(params: URLSearchParams, today: string): DashboardFilters {
@@ -50,8 +47,9 @@ export async function loadDashboard(
   const byDepartment = indicators.filter((i) => i.byDepartment).map((i) => i.code);
   // Projections need the 12 months before `to`, yearly bars need whole years from `from`.
   const start = [`${filters.from.slice(0, 4)}-01`, addMonths(filters.to, -11)].sort()[0];
-  const { rows } = await sql<{ indicator_code: string; period: string; value: number }>`
-    SELECT indicator_code, to_char(period, 'YYYY-MM') AS period, sum(value)::float8 AS value
+  const { rows } = await sql<{ indicator_code: string; period: string; value: number; sources: string[] }>`
+    SELECT indicator_code, to_char(period, 'YYYY-MM') AS period, sum(value)::float8 AS value,
+           array_agg(DISTINCT source) AS sources
     FROM kpi_observation
     WHERE period BETWEEN ${`${start}-01`}::date AND ${`${filters.to}-01`}::date
       AND (indicator_code <> ALL(${withBreakdown}::text[]) OR breakdown = ${filters.breakdown})
@@ -61,9 +59,13 @@ export async function loadDashboard(
     ORDER BY indicator_code, period
   `.execute(db);
   const series: Record<string, MonthValue[]> = {};
+  const campaignCodes: string[] = CAMPAIGN_CODES;
+  const campaignSources = new Set<string>();
   for (const r of rows) {
     series[r.indicator_code] ??= [];
     series[r.indicator_code].push({ period: r.period, value: Number(r.value) });
+    if (campaignCodes.includes(r.indicator_code) && r.period >= filters.from)
+      for (const source of r.sources) campaignSources.add(source);
   }
   return buildDashboard({
     today,
@@ -73,6 +75,7 @@ export async function loadDashboard(
     filters,
     helplineAvailable,
     departments: DEPARTMENTS,
+    campaignSources: [...campaignSources].sort(),
   });
 }
 

@@ -7,7 +7,15 @@ import {
   trendOfLastMonths,
   trendValue,
 } from "./projection";
-import { attainment, STATUS_RULE, type TargetStatus, targetStatus } from "./status";
+import {
+  attainment,
+  isMonthComplete,
+  lastCompleteMonth,
+  monthInProgressNote,
+  STATUS_RULE,
+  type TargetStatus,
+  targetStatus,
+} from "./status";
 
 /** What the ministry viewer filters the dashboard by (empty string = all). */
 export interface DashboardFilters {
@@ -19,7 +27,7 @@ export interface DashboardFilters {
 
 /** Plain data read from the database (series already summed for the filters). */
 export interface DashboardInput {
-  /** The current Paris month (YYYY-MM). */
+  /** The Paris month in progress (YYYY-MM): the months before it are complete, it is not. */
   today: string;
   indicators: Indicator[];
   targets: Target[];
@@ -27,6 +35,8 @@ export interface DashboardInput {
   filters: DashboardFilters;
   helplineAvailable: boolean;
   departments: string[];
+  /** Where the campaign figures shown come from (kpi_observation.source: `demo`, `campaign`, …). */
+  campaignSources?: string[];
 }
 
 export interface YearRow {
@@ -92,7 +102,45 @@ export interface DashboardModel {
   };
   helpline: { available: boolean; monthly: Array<{ period: string; cases: number | null }> };
   keyFigures: KeyFigure[];
-  notes: { projection: string; status: string; suppression: string; sources: string[] };
+  /** The month in progress when the range reaches it (its figures are partial), else null. */
+  inProgress: string | null;
+  notes: {
+    projection: string;
+    status: string;
+    suppression: string;
+    /** Set when the range reaches the month in progress. */
+    inProgress: string | null;
+    /** What the campaign figures count and where they come from (null without campaign figures). */
+    campaignSource: string | null;
+    /** How to read the campaign's monthly figures (flows, not a cohort). */
+    campaignFlows: string;
+    sources: string[];
+  };
+}
+
+export const CAMPAIGN_CODES = [KPI.notified, KPI.activated, KPI.opposed, KPI.autoCreated, KPI.closed];
+
+export const CAMPAIGN_FLOWS_NOTE =
+  "Chaque mois compte les passages du mois : les activations comprennent celles d'espaces créés les mois ou " +
+  "les années précédents (le stock d'espaces activés progresse ainsi de 23 M en octobre 2025 à 24 M en janvier " +
+  "2026), elles peuvent donc dépasser les notifications du mois, qui ne touchent plus que les nouveaux assurés.";
+
+/** What the campaign figures shown count and where they come from, from the sources of their rows. */
+export function campaignSourceNote(sources: string[]): string | null {
+  const parts: string[] = [];
+  if (sources.includes("demo"))
+    parts.push(
+      "Campagne de déploiement : séries nationales de démonstration (générées, aux ordres de grandeur des " +
+        "chiffres publiés : environ 65 millions d'assurés notifiés en février–mars 2022), et non les assurés " +
+        "enregistrés dans cette base — l'entonnoir de la campagne compte ceux-là.",
+    );
+  if (sources.some((s) => s !== "demo"))
+    parts.push(
+      `${parts.length > 0 ? "Mois sans démonstration" : "Campagne de déploiement"} : calculés chaque nuit par ` +
+        "mes-ops à partir des assurés enregistrés dans cette base (les mêmes que l'entonnoir de la campagne), " +
+        "par mois de Paris et par département.",
+    );
+  return parts.length > 0 ? parts.join(" ") : null;
 }
 
 export const SUPPRESSION_NOTE =
@@ -133,6 +181,9 @@ export function buildDashboard(input: DashboardInput): DashboardModel {
   const { filters, series, targets, indicators } = input;
   const byCode = new Map(indicators.map((i) => [i.code, i]));
   const range = months(filters.from, filters.to);
+  // Trends, projections and a year's close stop at the last complete month: the month in progress is partial.
+  const upTo = isMonthComplete(filters.to, input.today) ? filters.to : lastCompleteMonth(input.today);
+  const monthInProgress = isMonthComplete(filters.to, input.today) ? null : input.today;
   // A breakdown value selects part of an indicator: its targets are for the whole, so they are not shown.
   const breakdownOf = (code: string) =>
     byCode.get(code)?.breakdowns.some((b) => b.code === filters.breakdown);
@@ -140,7 +191,7 @@ export function buildDashboard(input: DashboardInput): DashboardModel {
 
   // Documents: yearly bars, target line, year-to-date trajectory and projection.
   const docs = series[KPI.documents] ?? [];
-  const docsAsOf = lastObserved(docs, filters.to)?.period ?? null;
+  const docsAsOf = lastObserved(docs, upTo)?.period ?? null;
   const docsTrend = docsAsOf ? trendOfLastMonths(docs, docsAsOf) : null;
   const docTargets = targetsFor(KPI.documents);
   const fromYear = Number(filters.from.slice(0, 4));
@@ -178,7 +229,7 @@ export function buildDashboard(input: DashboardInput): DashboardModel {
   // Doctors consulting daily (%): monthly, with the trend prolonged to the target year.
   const doctors = series[KPI.doctorsPct] ?? [];
   const doctorsTarget = nextTarget(targets, KPI.doctorsPct, Number(filters.to.slice(0, 4)));
-  const doctorsAsOf = lastObserved(doctors, filters.to)?.period ?? null;
+  const doctorsAsOf = lastObserved(doctors, upTo)?.period ?? null;
   const doctorsTrend = doctorsAsOf ? trendOfLastMonths(doctors, doctorsAsOf) : null;
   const doctorsEnd = doctorsTarget ? `${doctorsTarget.year}-12` : filters.to;
   const doctorsMonthly = months(filters.from, doctorsEnd > filters.to ? doctorsEnd : filters.to).map(
@@ -238,7 +289,7 @@ export function buildDashboard(input: DashboardInput): DashboardModel {
     status: targetStatus(docsGoalValue, docsGoal?.value ?? null),
   });
   const stockFigure = (code: string, s: MonthValue[], goal: Target | null): KeyFigure => {
-    const last = lastObserved(s, filters.to);
+    const last = lastObserved(s, upTo);
     const trend = last ? trendOfLastMonths(s, last.period) : null;
     const projected = goal && last ? projectYear(s, goal.year, last.period, "last", trend) : null;
     const judged = projected?.projected ?? projected?.actual ?? null;
@@ -275,9 +326,17 @@ export function buildDashboard(input: DashboardInput): DashboardModel {
     });
   }
 
+  const campaignSources = input.campaignSources ?? [];
+  const demoOnly = campaignSources.length > 0 && campaignSources.every((s) => s === "demo");
+  const campaignCodes: string[] = CAMPAIGN_CODES;
   const sources = indicators
     .filter((i) => i.sourceNote && (i.code !== KPI.helplineCases || input.helplineAvailable))
-    .map((i) => `${i.label} : ${i.sourceNote}`);
+    .map((i) =>
+      // The catalogue's note says how mes-ops computes them; the demo's series are not computed.
+      demoOnly && campaignCodes.includes(i.code)
+        ? `${i.label} : série nationale de démonstration (générée), pas les assurés de cette base.`
+        : `${i.label} : ${i.sourceNote}`,
+    );
   if (!input.helplineAvailable)
     sources.push("Dossiers 34 22 : non disponibles (module 34 22 absent de cette installation).");
 
@@ -317,6 +376,15 @@ export function buildDashboard(input: DashboardInput): DashboardModel {
       monthly: range.map((period) => ({ period, cases: valueAt(series[KPI.helplineCases], period) })),
     },
     keyFigures,
-    notes: { projection: PROJECTION_METHOD, status: STATUS_RULE, suppression: SUPPRESSION_NOTE, sources },
+    inProgress: monthInProgress,
+    notes: {
+      projection: PROJECTION_METHOD,
+      status: STATUS_RULE,
+      suppression: SUPPRESSION_NOTE,
+      inProgress: monthInProgress ? monthInProgressNote(monthInProgress) : null,
+      campaignSource: campaignSourceNote(campaignSources),
+      campaignFlows: CAMPAIGN_FLOWS_NOTE,
+      sources,
+    },
   };
 }

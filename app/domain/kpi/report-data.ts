@@ -10,7 +10,7 @@ import {
   formatNumberFr,
   formatPercentFr,
 } from "./format";
-import { STATUS_LABELS } from "./status";
+import { currentParisMonth, isMonthComplete, STATUS_LABELS } from "./status";
 import { presentCell } from "./suppression";
 
 /**
@@ -23,10 +23,16 @@ export function kpiReportData(
   opts: { period: string; generatedAt: Date; demo: boolean },
 ): KpiReportData {
   const trend = model.documents.trend;
+  const range = `période ${formatMonthFr(model.filters.from)} – ${formatMonthFr(model.filters.to)}`;
   return {
     periodLabel: formatMonthFr(opts.period),
     fromLabel: formatMonthFr(model.filters.from),
     toLabel: formatMonthFr(model.filters.to),
+    // A month is complete only once it has ended (Paris time): a report made on 7 December does not call
+    // December complete.
+    coverageLabel: isMonthComplete(opts.period, currentParisMonth(opts.generatedAt))
+      ? `Données arrêtées à fin ${formatMonthFr(opts.period)}, ${range}.`
+      : `Données provisoires : ${formatMonthFr(opts.period)} n'est pas terminé (chiffres au ${formatGeneratedAtFr(opts.generatedAt)}), ${range}.`,
     generatedAtLabel: formatGeneratedAtFr(opts.generatedAt),
     demo: opts.demo,
     keyFigures: model.keyFigures.map(keyFigureRow),
@@ -36,7 +42,7 @@ export function kpiReportData(
       trend: trend
         ? `Tendance des documents : ${formatNumberFr(trend.slope)} documents de plus chaque mois (fenêtre ${formatMonthFr(trend.window[0])} – ${formatMonthFr(trend.window.at(-1) ?? trend.window[0])}).`
         : null,
-      status: model.notes.status,
+      status: model.notes.inProgress ? `${model.notes.status} ${model.notes.inProgress}` : model.notes.status,
       suppression: model.notes.suppression,
       sources: model.notes.sources,
     },

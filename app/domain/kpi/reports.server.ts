@@ -34,12 +34,20 @@ export function reportsFolder(reportsDir: string): string {
   return path.join(reportsDir, "kpi");
 }
 
-/** The national, unfiltered model a report shows: the whole campaign up to the report's month. */
-export async function reportModel(db: DB, period: string): Promise<{ model: DashboardModel; demo: boolean }> {
+/**
+ * The national, unfiltered model a report shows: the whole campaign up to the report's month, judged against
+ * the real month in progress (a report of November made in December treats November as complete; one of
+ * the month in progress says it is not).
+ */
+export async function reportModel(
+  db: DB,
+  period: string,
+  now: Date = new Date(),
+): Promise<{ model: DashboardModel; demo: boolean }> {
   const model = await loadDashboard(
     db,
     { from: FIRST_MONTH, to: period, breakdown: "", department: "" },
-    period,
+    currentParisMonth(now),
   );
   const { rows } = await sql<{ demo: boolean }>`
     SELECT EXISTS (SELECT 1 FROM kpi_observation WHERE source = 'demo') AS demo
@@ -61,8 +69,8 @@ export async function generateKpiReport(
     const existing = await findCronReport(db, input.period);
     if (existing) return { report: existing, created: false };
   }
-  const { model, demo } = await reportModel(db, input.period);
   const generatedAt = new Date();
+  const { model, demo } = await reportModel(db, input.period, generatedAt);
   const { pdf, pages } = await renderKpiReport(
     kpiReportData(model, { period: input.period, generatedAt, demo }),
     { compress: input.compress },

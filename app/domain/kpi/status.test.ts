@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { attainment, targetStatus } from "./status";
+import {
+  attainment,
+  currentParisMonth,
+  isMonthComplete,
+  lastCompleteMonth,
+  monthInProgressNote,
+  targetStatus,
+} from "./status";
 
 describe("targetStatus", () => {
   it.each([
@@ -24,5 +31,26 @@ describe("targetStatus", () => {
     expect(attainment(300, 400)).toBe(0.75);
     expect(attainment(null, 400)).toBeNull();
     expect(attainment(3, 0)).toBeNull();
+  });
+});
+
+describe("a month is complete only once it has ended, Paris time", () => {
+  it("does not call December complete on 7 December", () => {
+    const today = currentParisMonth(new Date("2026-12-07T10:00:00Z"));
+    expect(today).toBe("2026-12");
+    expect(isMonthComplete("2026-12", today)).toBe(false);
+    expect(isMonthComplete("2026-11", today)).toBe(true);
+    expect(lastCompleteMonth(today)).toBe("2026-11");
+  });
+  it("turns the month at midnight in Paris, not in UTC", () => {
+    // 31 December 23:30 UTC is already 1 January in Paris (UTC+1): December is over.
+    expect(currentParisMonth(new Date("2026-12-31T23:30:00Z"))).toBe("2027-01");
+    expect(isMonthComplete("2026-12", currentParisMonth(new Date("2026-12-31T23:30:00Z")))).toBe(true);
+    // 31 March 22:30 UTC is 1 April 00:30 in Paris (summer time, UTC+2).
+    expect(currentParisMonth(new Date("2026-03-31T22:30:00Z"))).toBe("2026-04");
+    expect(currentParisMonth(new Date("2026-03-31T21:30:00Z"))).toBe("2026-03");
+  });
+  it("says the month in progress is provisional", () => {
+    expect(monthInProgressNote("2026-12")).toMatch(/^Décembre 2026 est en cours : .*novembre 2026/);
   });
 });

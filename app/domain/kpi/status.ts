@@ -1,3 +1,7 @@
+import { parisParts } from "../lifecycle/paris-time";
+import { addMonths } from "./catalogue";
+import { formatMonthFr } from "./format";
+
 /** How an indicator stands against its target. */
 export type TargetStatus = "on_track" | "at_risk" | "off_track";
 
@@ -26,4 +30,33 @@ export function targetStatus(value: number | null, target: number | null): Targe
 export function attainment(value: number | null, target: number | null): number | null {
   if (value === null || target === null || target <= 0) return null;
   return value / target;
+}
+
+/** The Paris month in progress (YYYY-MM) at an instant. */
+export function currentParisMonth(at = new Date()): string {
+  const p = parisParts(at);
+  return `${p.year}-${String(p.month).padStart(2, "0")}`;
+}
+
+/**
+ * Whether a month's figures are complete: a month (YYYY-MM) is complete only once it has ended, Paris time —
+ * strictly before `currentMonth`, the Paris month in progress (currentParisMonth). On 7 December, December
+ * is not complete: its figures are partial, they neither feed a trend nor close a year.
+ */
+export function isMonthComplete(period: string, currentMonth: string): boolean {
+  return period < currentMonth;
+}
+
+/** The last complete month before the month in progress. */
+export function lastCompleteMonth(currentMonth: string): string {
+  return addMonths(currentMonth, -1);
+}
+
+/** The sentence the dashboard and the report show when the figures reach the month in progress. */
+export function monthInProgressNote(currentMonth: string): string {
+  const month = formatMonthFr(currentMonth);
+  return (
+    `${month.charAt(0).toUpperCase()}${month.slice(1)} est en cours : ses chiffres sont provisoires, et les tendances, ` +
+    `projections et bilans de l'année s'arrêtent au dernier mois terminé (${formatMonthFr(lastCompleteMonth(currentMonth))}).`
+  );
 }
