@@ -6,7 +6,7 @@ import {
   unstable_parseMultipartFormData,
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { CsrfInput, useCsrfToken } from "~/components/csrf";
+import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { loadCatalogue } from "~/domain/kpi/catalogue.server";
 import { formatNumberFr } from "~/domain/kpi/format";
@@ -53,7 +53,6 @@ function formatFigure(value: number): string {
 export default function KpiImport() {
   const { indicators, campaign } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const csrf = useCsrfToken();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
   return (
@@ -128,12 +127,9 @@ export default function KpiImport() {
         </div>
       ) : null}
 
-      <Form
-        method="post"
-        encType="multipart/form-data"
-        action={`/kpi/import?_csrf=${encodeURIComponent(csrf)}`}
-        className="card stack"
-      >
+      <Form method="post" encType="multipart/form-data" className="card stack">
+        {/* First field of the body: the server reads it before the file (verifyCsrf). */}
+        <CsrfInput />
         <div className="field">
           <label htmlFor="kpi-file">Fichier des chiffres mensuels (CSV ou Excel)</label>
           <input

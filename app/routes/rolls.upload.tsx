@@ -7,7 +7,7 @@ import {
   unstable_parseMultipartFormData,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useCsrfToken } from "~/components/csrf";
+import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { ROLL_COLUMNS } from "~/domain/rolls/columns";
 import { type StoredUpload, storeUpload, submitUploadedRoll } from "~/domain/rolls/upload.server";
@@ -50,7 +50,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function RollUpload() {
   const { thresholdPct } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
-  const csrf = useCsrfToken();
   const busy = useNavigation().state === "submitting";
   return (
     <>
@@ -62,13 +61,9 @@ export default function RollUpload() {
           </p>
         </div>
       </div>
-      <Form
-        method="post"
-        encType="multipart/form-data"
-        action={`/rolls/upload?_csrf=${encodeURIComponent(csrf)}`}
-        className="card stack"
-        aria-describedby="upload-help"
-      >
+      <Form method="post" encType="multipart/form-data" className="card stack" aria-describedby="upload-help">
+        {/* First field of the body: the server reads it before the file (verifyCsrf). */}
+        <CsrfInput />
         <div className="field">
           <label htmlFor="file">Fichier CSV</label>
           <input

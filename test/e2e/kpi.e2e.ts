@@ -134,7 +134,7 @@ describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", (
     const page = await context.newPage();
     await login(page, app.baseUrl, "admin@demo.mes-ops.fr");
     await page.goto(`${app.baseUrl}/kpi/import`);
-    await page.getByLabel("Fichier CSV des chiffres mensuels").setInputFiles({
+    await page.getByLabel("Fichier des chiffres mensuels (CSV ou Excel)").setInputFiles({
       name: "documents-mauvais.csv",
       mimeType: "text/csv",
       buffer: Buffer.from(
@@ -149,7 +149,7 @@ describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", (
     await screenshot(page, "kpi-import-rejects");
     await expectAccessible(page);
 
-    await page.getByLabel("Fichier CSV des chiffres mensuels").setInputFiles({
+    await page.getByLabel("Fichier des chiffres mensuels (CSV ou Excel)").setInputFiles({
       name: "documents-corrige.csv",
       mimeType: "text/csv",
       buffer: Buffer.from(
