@@ -10,6 +10,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { ROLL_COLUMNS } from "~/domain/rolls/columns";
+import { FORCE_OPTION_LABEL } from "~/domain/rolls/roll";
 import { type StoredUpload, storeUpload, submitUploadedRoll } from "~/domain/rolls/upload.server";
 
 export const meta: MetaFunction = () => [{ title: "Déposer un fichier d'assurés — mes-ops" }];
@@ -82,10 +83,10 @@ export default function RollUpload() {
         </div>
         <div className="checkbox">
           <input id="force" name="force" type="checkbox" aria-describedby="force-hint" />
-          <label htmlFor="force">Forcer l'import d'un fichier déjà importé</label>
+          <label htmlFor="force">{FORCE_OPTION_LABEL}</label>
         </div>
         <p className="hint" id="force-hint">
-          Sans cette case, un fichier identique (même empreinte SHA-256) à un fichier déjà intégré est refusé.
+          Sans cette case, un fichier au contenu identique à celui d'un fichier déjà intégré est refusé.
         </p>
         {data?.error ? (
           <p className="field-error" role="alert">
@@ -113,7 +114,9 @@ export default function RollUpload() {
           ))}
         </ul>
         <p className="hint">
-          Variantes d'en-têtes, formats de dates et messages d'erreur : voir docs/rolls.md.
+          Dates de naissance : JJ/MM/AAAA, JJ-MM-AAAA, JJ.MM.AAAA, AAAA-MM-JJ ou AAAAMMJJ. Après l'import, la
+          page du fichier liste chaque ligne refusée avec son motif, et le fichier des lignes refusées se
+          télécharge en CSV.
         </p>
       </section>
     </>
