@@ -1,11 +1,12 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import type { PersonState } from "../../../db/tables/core";
+import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { formatFrenchDate } from "../lifecycle/paris-time";
 import { EVENT_LABELS, PERSON_EVENT_LABELS, STATE_LABELS } from "../lifecycle/transitions";
 import { lastRollSql } from "../rolls/roll-persons";
 import { inDepartmentSql } from "./department";
-import { normaliseNir } from "./nir";
+import { checkNir, describeNirProblem, maskNir, normaliseNir } from "./nir";
 
 /**
  * Person queries shared by the persons pages and the helpline. Every function returns the clear NIR:
@@ -67,6 +68,31 @@ export async function searchPersons(
     })),
     nextAfter: rows.length > limit ? page[page.length - 1].id : null,
   };
+}
+
+/**
+ * A search by NIR, audited (person.searched) with the NIR masked: who looked whom up, and what came back.
+ * A NIR that does not check is refused before any read (and audited as such, masked too).
+ */
+export async function searchPersonsByNir(
+  db: DB,
+  actor: AuditActor,
+  params: { nir: string; limit?: number },
+): Promise<{ ok: true; persons: PersonListItem[] } | { ok: false; message: string }> {
+  const checked = checkNir(params.nir);
+  const found = checked.ok ? await searchPersons(db, { nir: checked.nir, limit: params.limit ?? 20 }) : null;
+  await writeAudit(db, actor, {
+    action: "person.searched",
+    objectType: "person",
+    objectId: found?.persons.length === 1 ? found.persons[0].id : null,
+    details: {
+      nirMasked: maskNir(params.nir),
+      valid: checked.ok,
+      results: found?.persons.length ?? 0,
+    },
+  });
+  if (!checked.ok) return { ok: false, message: describeNirProblem(checked.problem) };
+  return { ok: true, persons: found?.persons ?? [] };
 }
 
 /** One page of the persons matching every filter but the roll, by id after `params.after`. */
