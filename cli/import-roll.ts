@@ -7,6 +7,7 @@ import { recoverInterruptedRolls } from "../app/domain/rolls/interrupted.server"
 import { formatCount, lineMessage } from "../app/domain/rolls/reasons";
 import {
   DELIMITER_LABELS,
+  FORCE_OPTION_LABEL,
   ROLL_STATE_LABELS,
   type RollOutcome,
   type RollProgress,
@@ -22,7 +23,8 @@ import { type CliCommand, parseArgs, UsageError } from "./command";
 export const importRollCommand: CliCommand = {
   name: "import-roll",
   usage: "import-roll <fichier> [--dry-run] [--json] [--force]",
-  summary: "importe un fichier d'assurés (CSV) : analyse, contrôles, intégration en une transaction",
+  summary:
+    "importe un fichier d'assurés (CSV) : analyse, contrôles, intégration en une transaction ; --dry-run n'intègre rien, --force importe à nouveau un fichier déjà importé (la case « Forcer l'import » de la page de dépôt)",
   async run(args) {
     const { flags, positional } = parseArgs(args, { booleans: ["dry-run", "json", "force", "inline"] });
     for (const key of flags.keys())
@@ -110,6 +112,7 @@ function summary(o: RollOutcome, groups: RejectGroup[]): string {
     `Fichier n° ${o.rollId} : ${o.file} — ${ROLL_STATE_LABELS[o.state]}${o.dryRun ? " (simulation : rien n'a été intégré)" : ""}`,
   ];
   if (o.refusal) lines.push(`  Refus : ${o.refusal}`);
+  if (o.refusal?.includes(FORCE_OPTION_LABEL)) lines.push("  En ligne de commande : relancez avec --force.");
   if (o.encoding)
     lines.push(
       `  Format détecté : ${o.encoding === "utf-8" ? `UTF-8${o.hasBom ? " avec BOM" : ""}` : "Windows-1252"}, séparateur ${DELIMITER_LABELS[o.delimiter ?? ""] ?? o.delimiter}, fins de ligne ${o.lineEnding}`,

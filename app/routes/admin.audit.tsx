@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Field } from "~/components/field";
 import { Pagination } from "~/components/pagination";
 import { auditVocabulary, readAuditLog } from "~/domain/admin/audit-log.server";
+import { auditActionLabel, auditDetailFields, auditObjectLabel } from "~/domain/audit/labels";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { isCalendarDate, PARIS } from "~/domain/lifecycle/paris-time";
 
@@ -68,7 +69,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     const v = search.get(key);
     if (v !== null) raw[key] = v;
   }
-  const vocabulary = await auditVocabulary(context.db);
+  const codes = await auditVocabulary(context.db);
+  const vocabulary = {
+    actions: codes.actions
+      .map((value) => ({ value, label: auditActionLabel(value) }))
+      .sort((a, b) => a.label.localeCompare(b.label, "fr")),
+    objectTypes: codes.objectTypes
+      .map((value) => ({ value, label: auditObjectLabel(value) }))
+      .sort((a, b) => a.label.localeCompare(b.label, "fr")),
+  };
   const parsed = Filters.safeParse(raw);
   const values = Object.fromEntries(FILTER_KEYS.map((k) => [k, raw[k] ?? ""])) as Record<
     (typeof FILTER_KEYS)[number],
@@ -97,13 +106,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
           id: r.id,
           at: AT_FORMAT.format(r.at),
           actor: r.actorLabel,
-          action: r.action,
-          objectType: r.objectType,
+          action: auditActionLabel(r.action),
+          object: auditObjectLabel(r.objectType),
           objectId: r.objectId,
           ip: r.ip,
           requestId: r.requestId,
-          // jsonb::text spaces its punctuation; re-serialised compact for the narrow column.
-          details: r.details === "{}" ? "" : JSON.stringify(JSON.parse(r.details)),
+          details: auditDetailFields(JSON.parse(r.details) as Record<string, unknown>),
         }))
       : [];
   return {
@@ -136,21 +144,23 @@ export default function AuditLog() {
           error={data.errors.user}
           type="email"
         />
-        <Field
+        <SelectField
           id="f-action"
           name="action"
           label="Action"
           defaultValue={data.values.action}
           error={data.errors.action}
-          list="audit-actions"
+          options={data.vocabulary.actions}
+          empty="Toutes les actions"
         />
-        <Field
+        <SelectField
           id="f-objectType"
           name="objectType"
           label="Type d'objet"
           defaultValue={data.values.objectType}
           error={data.errors.objectType}
-          list="audit-object-types"
+          options={data.vocabulary.objectTypes}
+          empty="Tous les types"
         />
         <Field
           id="f-objectId"
@@ -181,16 +191,6 @@ export default function AuditLog() {
           </button>
           {hasFilters ? <Link to="/admin/audit">Effacer les filtres</Link> : null}
         </div>
-        <datalist id="audit-actions">
-          {data.vocabulary.actions.map((a) => (
-            <option key={a} value={a} />
-          ))}
-        </datalist>
-        <datalist id="audit-object-types">
-          {data.vocabulary.objectTypes.map((a) => (
-            <option key={a} value={a} />
-          ))}
-        </datalist>
       </Form>
 
       {data.unknownUser ? (
@@ -224,12 +224,24 @@ export default function AuditLog() {
                 <tr key={r.id}>
                   <td className="nowrap">{r.at}</td>
                   <td>{r.actor}</td>
-                  <td className="mono">{r.action}</td>
-                  <td className="mono nowrap">
-                    {r.objectType}
-                    {r.objectId ? ` #${r.objectId}` : ""}
+                  <td>{r.action}</td>
+                  <td className="nowrap">
+                    {r.object}
+                    {r.objectId ? ` n° ${r.objectId}` : ""}
                   </td>
-                  <td className="mono audit-details">{r.details}</td>
+                  <td className="audit-details">
+                    {r.details.length === 0 ? (
+                      "—"
+                    ) : (
+                      <ul className="audit-detail-list">
+                        {r.details.map((d) => (
+                          <li key={d.label}>
+                            <span className="muted">{d.label} :</span> {d.value}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
                   <td className="mono">
                     {r.ip ?? "—"}
                     {r.requestId ? (
@@ -256,5 +268,51 @@ export default function AuditLog() {
         note="50 entrées par page."
       />
     </>
+  );
+}
+
+/** A select of coded values shown by their French labels (the option's value is the code). */
+function SelectField({
+  id,
+  name,
+  label,
+  defaultValue,
+  error,
+  options,
+  empty,
+}: {
+  id: string;
+  name: string;
+  label: string;
+  defaultValue: string;
+  error?: string;
+  options: Array<{ value: string; label: string }>;
+  empty: string;
+}) {
+  const known = options.some((o) => o.value === defaultValue);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        name={name}
+        defaultValue={defaultValue}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+      >
+        <option value="">{empty}</option>
+        {defaultValue && !known ? <option value={defaultValue}>{defaultValue}</option> : null}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {error ? (
+        <span id={`${id}-error`} className="field-error">
+          {error}
+        </span>
+      ) : null}
+    </div>
   );
 }

@@ -2,7 +2,8 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { Pagination } from "~/components/pagination";
-import { requirePermission } from "~/domain/auth/guards.server";
+import { writeAudit } from "~/domain/audit/audit.server";
+import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
 import { listOutbox } from "~/domain/waves/email-provider.server";
 
@@ -11,15 +12,20 @@ export const meta: MetaFunction = () => [{ title: "Boîte d'envoi (démo) — me
 const Query = z.object({ page: z.coerce.number().int().min(1).catch(1) });
 const PAGE_SIZE = 50;
 
-/** The dev sink's messages: what would have been sent without a provider. Demo mode only. */
+/** The dev sink's messages: what would have been sent without a provider. Demo mode only; audited. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requirePermission(request, context, "outbox:read");
+  const user = await requirePermission(request, context, "outbox:read");
   if (!context.config.demoMode)
     throw new Response("Page disponible en mode démo uniquement.", { status: 404 });
   const { page } = Query.parse(Object.fromEntries(new URL(request.url).searchParams));
   const { total, entries } = listOutbox(context.config.outboxDir, {
     offset: (page - 1) * PAGE_SIZE,
     limit: PAGE_SIZE,
+  });
+  await writeAudit(context.db, actorOf(user, context), {
+    action: "outbox.listed",
+    objectType: "outbox_message",
+    details: { page, messages: entries.length },
   });
   return json({
     page,

@@ -1,8 +1,16 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import {
+  type ActionFunctionArgs,
+  type AppLoadContext,
+  json,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/node";
+import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { ActionResult } from "~/components/action-result";
 import { CallerPanel } from "~/components/helpline/caller-panel";
+import type { CallerSearchState } from "~/components/helpline/caller-search";
 import { CaseFollowUp } from "~/components/helpline/case-follow-up";
 import { CaseHistory } from "~/components/helpline/case-history";
 import { CaseOverview } from "~/components/helpline/case-overview";
@@ -10,9 +18,9 @@ import { PersonActionsPanel } from "~/components/helpline/person-actions-panel";
 import { ReassignForm } from "~/components/helpline/reassign-form";
 import { PersonTimeline } from "~/components/person-timeline";
 import { actorOf, forbidden, requirePermission } from "~/domain/auth/guards.server";
-import type { Permission } from "~/domain/auth/permissions";
+import type { CurrentUser, Permission } from "~/domain/auth/permissions";
 import { DomainError } from "~/domain/domain-error";
-import { findCallers } from "~/domain/helpline/callers.server";
+import { searchCallers, viewCaller } from "~/domain/helpline/callers.server";
 import { CASE_STATE_LABELS, CASE_TYPE_LABELS, CASE_TYPES, type CaseType } from "~/domain/helpline/case";
 import {
   type CaseCommand,
@@ -29,9 +37,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? `Dossier n° ${data.case.id}` : "Dossier"} — 34 22 — mes-ops` },
 ];
 
-const SearchQuery = z.union([
-  z.object({ nir: z.string().trim().min(1) }),
+const SearchForm = z.discriminatedUnion("by", [
+  z.object({ by: z.literal("nir"), nir: z.string().trim().min(1, "NIR : obligatoire.") }),
   z.object({
+    by: z.literal("name"),
     lastName: z.string().trim().min(1, "Nom : obligatoire."),
     birthDate: z.string().refine(isCalendarDate, "Date de naissance : JJ/MM/AAAA attendue."),
     postalCode: z
@@ -42,45 +51,43 @@ const SearchQuery = z.union([
   }),
 ]);
 
+/**
+ * The caller search is posted (the NIR never goes in a URL, nor in the history) and answered by the
+ * action; the person picked from its results comes back as `?personId=`, an internal id.
+ */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, context, "cases:work");
   const caseId = Number(params.caseId);
   if (!Number.isSafeInteger(caseId) || caseId <= 0)
     throw new Response("Dossier introuvable.", { status: 404 });
+  const url = new URL(request.url);
+  if (url.searchParams.has("nir")) {
+    // An old link or bookmark: drop the NIR from the address.
+    url.searchParams.delete("nir");
+    throw redirect(`${url.pathname}${url.search}`);
+  }
   const showNir = user.permissions.has("persons:read_nir");
   const found = await loadCase(context.db, caseId, { showNir, viewerId: user.id });
   if (!found) throw new Response(`Le dossier n° ${caseId} n'existe pas.`, { status: 404 });
   const mayRoute = user.permissions.has("cases:route");
   const mine = found.assignedUserId === user.id;
   const canWork = (mine || mayRoute) && found.state !== "resolved";
-  const url = new URL(request.url);
-  const raw = Object.fromEntries(url.searchParams);
-  let search: { error: string | null; matches: Awaited<ReturnType<typeof findCallers>> | null } = {
-    error: null,
-    matches: null,
-  };
-  const wantsSearch = Boolean(raw.nir || raw.lastName || raw.birthDate);
-  if (wantsSearch && canWork) {
-    const q = SearchQuery.safeParse(raw.nir ? { nir: raw.nir } : raw);
-    if (!q.success) search = { error: q.error.issues[0]?.message ?? "Recherche invalide.", matches: null };
-    else search = { error: null, matches: await findCallers(context.db, q.data, { showNir }) };
-  }
-  const selectedId = Number(raw.personId);
-  // A caller found by the search, or the person already linked to the case (a reassigned case: the new
-  // agent checks the identity again).
-  const linked = found.person && !found.identityChecked ? found.person : null;
-  const selected =
-    search.matches?.ok && Number.isSafeInteger(selectedId)
-      ? (search.matches.matches.find((m) => m.personId === selectedId) ?? null)
-      : linked
-        ? {
-            personId: linked.id,
-            firstName: linked.firstName,
-            lastName: linked.lastName,
-            birthDate: linked.birthDate,
-            postalCode: linked.postalCode,
-          }
-        : null;
+  const actor = actorOf(user, context);
+  const verified = Boolean(found.person && found.identityChecked);
+  const selectedId = Number(url.searchParams.get("personId"));
+  // The caller picked from the search, or the person already linked to the case (a reassigned case: the
+  // new agent checks the identity again). Each person shown is audited.
+  const candidateId =
+    !canWork || verified
+      ? null
+      : Number.isSafeInteger(selectedId) && selectedId > 0
+        ? selectedId
+        : (found.person?.id ?? null);
+  const selected = candidateId
+    ? await viewCaller(context.db, actor, { caseId, personId: candidateId, stage: "identity_check" })
+    : null;
+  if (verified && found.person)
+    await viewCaller(context.db, actor, { caseId, personId: found.person.id, stage: "verified" });
   const [macros, agents, timeline] = await Promise.all([
     listMacros(context.db),
     mayRoute ? listAgents(context.db) : Promise.resolve([]),
@@ -100,7 +107,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
           resetCode: user.permissions.has("codes:reset"),
         })
       : null,
-    search,
     selected,
     macros: macros.filter((m) => !m.caseType || m.caseType === found.type),
     agents: agents.map((a) => ({ userId: a.user_id, name: a.display_name, presence: a.presence })),
@@ -157,6 +163,7 @@ const ActionForm = z.discriminatedUnion("intent", [
 ]);
 
 type ActionData = { ok: boolean; message: string };
+type SearchData = { search: CallerSearchState };
 
 /** The form's fields as the domain's command; null when the reassignment target is not an agent id. */
 function commandOf(data: z.infer<typeof ActionForm>): CaseCommand | null {
@@ -193,7 +200,9 @@ const ACTION_PERMISSION: Partial<Record<string, Permission>> = {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, context, "cases:work");
   const caseId = Number(params.caseId);
-  const parsed = ActionForm.safeParse(Object.fromEntries(await request.formData()));
+  const fields = Object.fromEntries(await request.formData());
+  if (fields.intent === "search") return searchAction(fields, { user, caseId, context });
+  const parsed = ActionForm.safeParse(fields);
   if (!parsed.success) {
     return json<ActionData>(
       { ok: false, message: parsed.error.issues[0]?.message ?? "Formulaire invalide." },
@@ -217,11 +226,49 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
 }
 
+/** The caller search: run on the case (audited), answered in the page, never redirected to a URL with the NIR. */
+async function searchAction(
+  fields: Record<string, FormDataEntryValue>,
+  { user, caseId, context }: { user: CurrentUser; caseId: number; context: AppLoadContext },
+) {
+  const text = (key: string) => (typeof fields[key] === "string" ? (fields[key] as string) : "");
+  const values = {
+    nir: text("nir"),
+    lastName: text("lastName"),
+    birthDate: text("birthDate"),
+    postalCode: text("postalCode"),
+  };
+  const q = SearchForm.safeParse({ ...values, by: text("by") });
+  if (!q.success)
+    return json<SearchData>(
+      { search: { values, error: q.error.issues[0]?.message ?? "Recherche invalide.", matches: null } },
+      { status: 400 },
+    );
+  const query =
+    q.data.by === "nir"
+      ? { nir: q.data.nir }
+      : { lastName: q.data.lastName, birthDate: q.data.birthDate, postalCode: q.data.postalCode || null };
+  try {
+    const matches = await searchCallers(context.db, actorOf(user, context), {
+      caseActor: { userId: user.id, mayRoute: user.permissions.has("cases:route") },
+      caseId,
+      query,
+      showNir: user.permissions.has("persons:read_nir"),
+    });
+    return json<SearchData>({ search: { values, error: null, matches } });
+  } catch (error) {
+    if (error instanceof DomainError)
+      return refusal<SearchData>(error, { search: { values, error: error.message, matches: null } });
+    throw error;
+  }
+}
+
 export default function CasePage() {
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const posted = useActionData<typeof action>();
+  const result = posted && "message" in posted ? posted : null;
+  const search = posted && "search" in posted ? posted.search : null;
   const navigation = useNavigation();
-  const [params] = useSearchParams();
   const busy = navigation.state !== "idle";
   const c = data.case;
   const verified = Boolean(c.person && c.identityChecked);
@@ -253,8 +300,7 @@ export default function CasePage() {
         person={c.person}
         verified={verified}
         canWork={data.canWork}
-        query={params}
-        search={data.search}
+        search={search}
         selected={data.selected}
         busy={busy}
       />

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { CsrfInput, useCsrfToken } from "~/components/csrf";
+import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { loadCatalogue } from "~/domain/kpi/catalogue.server";
 import { formatNumberFr } from "~/domain/kpi/format";
@@ -46,7 +46,6 @@ function formatFigure(value: number): string {
 export default function KpiImport() {
   const { indicators, campaign } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const csrf = useCsrfToken();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
   return (
@@ -121,12 +120,9 @@ export default function KpiImport() {
         </div>
       ) : null}
 
-      <Form
-        method="post"
-        encType="multipart/form-data"
-        action={`/kpi/import?_csrf=${encodeURIComponent(csrf)}`}
-        className="card stack"
-      >
+      <Form method="post" encType="multipart/form-data" className="card stack">
+        {/* First field of the body: the server reads it before the file (verifyCsrf). */}
+        <CsrfInput />
         <div className="field">
           <label htmlFor="kpi-file">Fichier des chiffres mensuels (CSV ou Excel)</label>
           <input

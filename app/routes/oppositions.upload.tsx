@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
-import { useCsrfToken } from "~/components/csrf";
+import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { describeTableFormat } from "~/domain/files/table-file.server";
 import { recordPaperOppositions } from "~/domain/oppositions/oppositions.server";
@@ -68,7 +68,6 @@ const MOVE_LABELS: Record<string, string> = {
 
 export default function OppositionsUpload() {
   const data = useActionData<typeof action>();
-  const csrf = useCsrfToken();
   const busy = useNavigation().state === "submitting";
   return (
     <>
@@ -82,12 +81,9 @@ export default function OppositionsUpload() {
           </p>
         </div>
       </div>
-      <Form
-        method="post"
-        encType="multipart/form-data"
-        action={`/oppositions/upload?_csrf=${encodeURIComponent(csrf)}`}
-        className="card stack"
-      >
+      <Form method="post" encType="multipart/form-data" className="card stack">
+        {/* First field of the body: the server reads it before the file (verifyCsrf). */}
+        <CsrfInput />
         <div className="field">
           <label htmlFor="file">Fichier CSV ou classeur Excel (5 Mo au plus)</label>
           <input

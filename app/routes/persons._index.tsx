@@ -1,18 +1,24 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { CsrfInput } from "~/components/csrf";
 import { Pagination } from "~/components/pagination";
-import { requirePermission } from "~/domain/auth/guards.server";
+import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { STATE_LABELS } from "~/domain/lifecycle/transitions";
-import { checkNir, describeNirProblem, formatNir, maskNir } from "~/domain/persons/nir";
-import { searchPersons } from "~/domain/persons/persons.server";
+import { formatNir, maskNir } from "~/domain/persons/nir";
+import { type PersonListItem, searchPersons, searchPersonsByNir } from "~/domain/persons/persons.server";
 import { parseBirthDate, parseDepartment } from "~/domain/rolls/rules";
 
 export const meta: MetaFunction = () => [{ title: "Assurés — mes-ops" }];
 
 const STATES = ["pending", "notified", "activated", "opposed", "auto_created", "closed"] as const;
+const FILTER_KEYS = ["lastName", "firstName", "birthDate", "department", "state", "roll"] as const;
 const Query = z.object({
-  nir: z.string().trim().optional(),
   lastName: z.string().trim().max(100).optional(),
   firstName: z.string().trim().max(100).optional(),
   birthDate: z.string().trim().optional(),
@@ -25,27 +31,44 @@ const Query = z.object({
 
 type FieldErrors = Partial<Record<"nir" | "lastName" | "birthDate" | "department" | "roll" | "form", string>>;
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+type PersonRow = PersonListItem & { birthLabel: string };
+
+interface SearchView {
+  persons: PersonRow[];
+  nextAfter: number | null;
+  errors: FieldErrors;
+  searched: boolean;
+  /** The NIR typed, echoed into the form after a NIR search (the page body, never the URL). */
+  nir: string;
+}
+
+function rowsOf(persons: PersonListItem[], showNir: boolean): PersonRow[] {
+  return persons.map((p) => ({
+    ...p,
+    nir: showNir ? formatNir(p.nir) : maskNir(p.nir),
+    birthLabel: `${p.birthDate.slice(8, 10)}/${p.birthDate.slice(5, 7)}/${p.birthDate.slice(0, 4)}`,
+  }));
+}
+
+/**
+ * The filters (name + birth date, department, state, roll) are a GET: shareable, paginated. A NIR is never
+ * put in a URL (it would stay in the browser's history): the form posts, and a NIR search is answered by
+ * the action itself (audited, NIR masked); a post without a NIR is redirected to the filters' URL.
+ */
+export async function loader({ request, context }: LoaderFunctionArgs): Promise<SearchView> {
   const user = await requirePermission(request, context, "persons:read");
   const url = new URL(request.url);
+  if (url.searchParams.has("nir")) {
+    // An old link or bookmark: drop the NIR from the address.
+    url.searchParams.delete("nir");
+    throw redirect(`${url.pathname}${url.search}`);
+  }
   const parsed = Query.safeParse(Object.fromEntries(url.searchParams));
   const showNir = user.permissions.has("persons:read_nir");
-  const errors: FieldErrors = {};
-  if (!parsed.success)
-    return {
-      persons: [],
-      nextAfter: null,
-      errors: { form: "Recherche invalide." },
-      searched: false,
-      showNir,
-    };
+  const empty = { persons: [], nextAfter: null, nir: "" };
+  if (!parsed.success) return { ...empty, errors: { form: "Recherche invalide." }, searched: false };
   const q = parsed.data;
-  let nir: string | undefined;
-  if (q.nir) {
-    const check = checkNir(q.nir);
-    if (!check.ok) errors.nir = describeNirProblem(check.problem);
-    else nir = check.nir;
-  }
+  const errors: FieldErrors = {};
   let birthDate: string | undefined;
   if (q.birthDate) {
     const b = parseBirthDate(q.birthDate);
@@ -66,10 +89,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (q.lastName && !birthDate && !errors.birthDate)
     errors.birthDate = "la recherche par nom demande aussi la date de naissance";
   if (birthDate && !q.lastName) errors.lastName = "la recherche par date de naissance demande aussi le nom";
-  const searched = Boolean(nir || q.lastName || birthDate || department || q.state || q.roll);
-  if (Object.keys(errors).length > 0) return { persons: [], nextAfter: null, errors, searched, showNir };
+  const searched = Boolean(q.lastName || birthDate || department || q.state || q.roll);
+  if (Object.keys(errors).length > 0) return { ...empty, errors, searched };
   const result = await searchPersons(context.db, {
-    nir,
     lastName: q.lastName || undefined,
     firstName: q.firstName || undefined,
     birthDate,
@@ -78,23 +100,42 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     rollId,
     after: q.after,
   });
+  return { persons: rowsOf(result.persons, showNir), nextAfter: result.nextAfter, errors, searched, nir: "" };
+}
+
+export async function action({ request, context }: ActionFunctionArgs): Promise<SearchView> {
+  const user = await requirePermission(request, context, "persons:read");
+  const form = await request.formData();
+  const text = (key: string) => {
+    const v = form.get(key);
+    return typeof v === "string" ? v.trim() : "";
+  };
+  const nirInput = text("nir");
+  if (!nirInput) {
+    const filters = new URLSearchParams();
+    for (const key of FILTER_KEYS) if (text(key)) filters.set(key, text(key));
+    const query = filters.toString();
+    throw redirect(query ? `/persons?${query}` : "/persons");
+  }
+  const showNir = user.permissions.has("persons:read_nir");
+  const found = await searchPersonsByNir(context.db, actorOf(user, context), { nir: nirInput });
+  if (!found.ok)
+    return { persons: [], nextAfter: null, errors: { nir: found.message }, searched: true, nir: nirInput };
   return {
-    persons: result.persons.map((p) => ({
-      ...p,
-      nir: showNir ? formatNir(p.nir) : maskNir(p.nir),
-      birthLabel: `${p.birthDate.slice(8, 10)}/${p.birthDate.slice(5, 7)}/${p.birthDate.slice(0, 4)}`,
-    })),
-    nextAfter: result.nextAfter,
-    errors,
-    searched,
-    showNir,
+    persons: rowsOf(found.persons, showNir),
+    nextAfter: null,
+    errors: {},
+    searched: true,
+    nir: nirInput,
   };
 }
 
 export default function Persons() {
-  const { persons, nextAfter, errors, searched } = useLoaderData<typeof loader>();
+  const listed = useLoaderData<typeof loader>();
+  const posted = useActionData<typeof action>();
+  const { persons, nextAfter, errors, searched } = posted ?? listed;
   const [params] = useSearchParams();
-  const value = (k: string) => params.get(k) ?? "";
+  const value = (k: string) => (k === "nir" ? (posted?.nir ?? "") : posted ? "" : (params.get(k) ?? ""));
   const next = new URLSearchParams(params);
   if (nextAfter) next.set("after", String(nextAfter));
   const first = new URLSearchParams(params);
@@ -110,7 +151,14 @@ export default function Persons() {
           </p>
         </div>
       </div>
-      <Form method="get" className="card stack" role="search" aria-label="Rechercher un assuré">
+      <Form
+        method="post"
+        className="card stack"
+        role="search"
+        aria-label="Rechercher un assuré"
+        key={posted ? "posted" : params.toString()}
+      >
+        <CsrfInput />
         <div className="grid">
           <Field
             name="nir"
@@ -201,8 +249,10 @@ export default function Persons() {
       )}
       <Pagination
         label="Pagination"
-        previous={params.get("after") ? { to: `/persons?${first}`, label: "« Première page" } : null}
-        next={nextAfter ? { to: `/persons?${next}`, label: "Page suivante »" } : null}
+        previous={
+          !posted && params.get("after") ? { to: `/persons?${first}`, label: "« Première page" } : null
+        }
+        next={!posted && nextAfter ? { to: `/persons?${next}`, label: "Page suivante »" } : null}
       />
     </>
   );

@@ -6,9 +6,10 @@ import {
   type UploadHandler,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useCsrfToken } from "~/components/csrf";
+import { CsrfInput } from "~/components/csrf";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { ROLL_COLUMNS } from "~/domain/rolls/columns";
+import { FORCE_OPTION_LABEL } from "~/domain/rolls/roll";
 import {
   RollUploadTooLarge,
   type StoredUpload,
@@ -63,7 +64,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function RollUpload() {
   const { thresholdPct } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
-  const csrf = useCsrfToken();
   const busy = useNavigation().state === "submitting";
   return (
     <>
@@ -75,13 +75,9 @@ export default function RollUpload() {
           </p>
         </div>
       </div>
-      <Form
-        method="post"
-        encType="multipart/form-data"
-        action={`/rolls/upload?_csrf=${encodeURIComponent(csrf)}`}
-        className="card stack"
-        aria-describedby="upload-help"
-      >
+      <Form method="post" encType="multipart/form-data" className="card stack" aria-describedby="upload-help">
+        {/* First field of the body: the server reads it before the file (verifyCsrf). */}
+        <CsrfInput />
         <div className="field">
           <label htmlFor="file">Fichier CSV</label>
           <input
@@ -100,10 +96,10 @@ export default function RollUpload() {
         </div>
         <div className="checkbox">
           <input id="force" name="force" type="checkbox" aria-describedby="force-hint" />
-          <label htmlFor="force">Forcer l'import d'un fichier déjà importé</label>
+          <label htmlFor="force">{FORCE_OPTION_LABEL}</label>
         </div>
         <p className="hint" id="force-hint">
-          Sans cette case, un fichier identique (même empreinte SHA-256) à un fichier déjà intégré est refusé.
+          Sans cette case, un fichier au contenu identique à celui d'un fichier déjà intégré est refusé.
         </p>
         {data?.error ? (
           <p className="field-error" role="alert">
@@ -131,7 +127,9 @@ export default function RollUpload() {
           ))}
         </ul>
         <p className="hint">
-          Variantes d'en-têtes, formats de dates et messages d'erreur : voir docs/rolls.md.
+          Dates de naissance : JJ/MM/AAAA, JJ-MM-AAAA, JJ.MM.AAAA, AAAA-MM-JJ ou AAAAMMJJ. Après l'import, la
+          page du fichier liste chaque ligne refusée avec son motif, et le fichier des lignes refusées se
+          télécharge en CSV.
         </p>
       </section>
     </>

@@ -7,6 +7,7 @@ import { ActionResult } from "~/components/action-result";
 import { CsrfInput } from "~/components/csrf";
 import { Pagination } from "~/components/pagination";
 import { PreviewPanel } from "~/components/wave-preview";
+import { auditActionLabel, auditDetailFields } from "~/domain/audit/labels";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { can } from "~/domain/auth/permissions";
 import { DomainError } from "~/domain/domain-error";
@@ -116,7 +117,18 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       items: batches.batches.map((b) => ({ ...b, updatedAt: formatDateTime(b.updatedAt) })),
     },
     incidents: incidents.map((i) => ({ ...i, at: formatDateTime(i.at) })),
-    audit: audit.map((a) => ({ id: a.id, at: formatDateTime(a.at), actor: a.actor_label, action: a.action })),
+    audit: audit.map((a) => ({
+      id: a.id,
+      at: formatDateTime(a.at),
+      actor: a.actor_label,
+      action: auditActionLabel(a.action),
+      details: auditDetailFields(
+        (typeof a.details === "string" ? JSON.parse(a.details) : (a.details ?? {})) as Record<
+          string,
+          unknown
+        >,
+      ),
+    })),
     preview,
   });
 }
@@ -506,7 +518,10 @@ export default function WavePage() {
           <ul>
             {audit.map((a) => (
               <li key={a.id}>
-                {a.at} — {a.actor} — <span className="mono">{a.action}</span>
+                {a.at} — {a.actor} — {a.action}
+                {a.details.length > 0 ? (
+                  <div className="hint">{a.details.map((d) => `${d.label} : ${d.value}`).join(" · ")}</div>
+                ) : null}
               </li>
             ))}
           </ul>

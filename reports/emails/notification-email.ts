@@ -1,3 +1,5 @@
+import { frenchLongDate } from "../french-date";
+
 /**
  * The notification email: the same content as the letter, as HTML and plain text. Data in, strings out.
  */
@@ -17,28 +19,14 @@ export interface RenderedEmail {
   text: string;
 }
 
-const longDate = new Intl.DateTimeFormat("fr-FR", {
-  timeZone: "Europe/Paris",
-  weekday: "long",
-  day: "numeric",
-  month: "long",
-  year: "numeric",
-});
-const shortDate = new Intl.DateTimeFormat("fr-FR", {
-  timeZone: "Europe/Paris",
-  day: "numeric",
-  month: "long",
-  year: "numeric",
-});
-
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function renderNotificationEmail(data: NotificationEmailData): RenderedEmail {
   const url = data.portalUrl ?? "https://www.monespacesante.fr";
-  const until = longDate.format(data.windowEnd);
-  const expires = shortDate.format(data.codeExpiresAt);
+  const until = frenchLongDate(data.windowEnd, { weekday: true });
+  const expires = frenchLongDate(data.codeExpiresAt);
   const name = `${data.firstName} ${data.lastName}`;
   const paragraphs = [
     "L'Assurance Maladie et le ministère chargé de la Santé vous proposent Mon espace santé, un service public, gratuit et sécurisé, pour stocker et partager vos documents et données de santé : ordonnances, résultats d'examens, comptes rendus d'hospitalisation, vaccinations.",

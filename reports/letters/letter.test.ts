@@ -63,6 +63,8 @@ describe("notification letters", () => {
 
   it("writes the date out in French", () => {
     expect(frenchLongDate(new Date("2022-03-17T22:59:59Z"))).toBe("jeudi 17 mars 2022");
+    // The first of the month is an ordinal; midnight in Paris is still the previous day in UTC.
+    expect(frenchLongDate(new Date("2022-02-28T23:30:00Z"))).toBe("mardi 1er mars 2022");
   });
 
   it("builds the print manifest with quoting, BOM and CRLF", () => {

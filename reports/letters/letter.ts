@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import PDFDocument from "pdfkit";
+import { frenchLongDate as longDate } from "../french-date";
 
 /**
  * Notification letters: A4, one page per person, many letters per PDF (the font is embedded once per file).
@@ -46,23 +47,9 @@ function letterFonts(): { regular: Buffer; bold: Buffer } {
   return fonts;
 }
 
-const dateLong = new Intl.DateTimeFormat("fr-FR", {
-  timeZone: "Europe/Paris",
-  weekday: "long",
-  day: "numeric",
-  month: "long",
-  year: "numeric",
-});
-const dateShort = new Intl.DateTimeFormat("fr-FR", {
-  timeZone: "Europe/Paris",
-  day: "numeric",
-  month: "long",
-  year: "numeric",
-});
-
-/** "lundi 17 mars 2022": the end of the window written out, as the letter states it. */
+/** "lundi 17 mars 2022", "mardi 1er mars 2022": the end of the window written out, as the letter states it. */
 export function frenchLongDate(at: Date): string {
-  return dateLong.format(at);
+  return longDate(at, { weekday: true });
 }
 
 const MM = 72 / 25.4;
@@ -197,7 +184,7 @@ export function drawLetter(
     doc.fillColor("#000000");
     let y = 105 * MM;
     doc.font("body").fontSize(9.5);
-    oneLine(doc, `Le ${dateShort.format(info.issuedAt)}`, left, y, { width, align: "right" });
+    oneLine(doc, `Le ${longDate(info.issuedAt)}`, left, y, { width, align: "right" });
     y += 18;
     doc.font("bold").fontSize(11);
     oneLine(doc, "Objet : votre profil Mon espace santé", left, y);
@@ -233,7 +220,7 @@ export function drawLetter(
   doc.font("bold").fontSize(18);
   oneLine(doc, letter.code, boxX, boxY + 22, { width: boxW, align: "center", characterSpacing: 1 });
   doc.font("body").fontSize(8.5);
-  oneLine(doc, `valable jusqu'au ${dateShort.format(letter.codeExpiresAt)}`, boxX, boxY + 50, {
+  oneLine(doc, `valable jusqu'au ${longDate(letter.codeExpiresAt)}`, boxX, boxY + 50, {
     width: boxW,
     align: "center",
   });

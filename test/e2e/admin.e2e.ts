@@ -168,7 +168,12 @@ describe.runIf(browserAvailable())("staff accounts and administration (browser)"
     await admin.goto(`${app.baseUrl}/admin/audit?objectType=user&objectId=${userId}`);
     const actions = await admin.locator("tbody tr td:nth-child(3)").allInnerTexts();
     expect(actions).toEqual(
-      expect.arrayContaining(["user.created", "auth.login", "auth.password_changed", "user.disabled"]),
+      expect.arrayContaining([
+        "Utilisateur créé",
+        "Connexion",
+        "Mot de passe changé",
+        "Utilisateur désactivé",
+      ]),
     );
     await screenshot(admin, "admin-audit-filtered");
     await expectAccessible(admin);

@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from "../../app/domain/audit/audit.server";
 import { setPresence, takeNextCase } from "../../app/domain/helpline/agent-commands.server";
 import { routeAll } from "../../app/domain/helpline/case-routing.server";
 import { changeCaseState, createCase } from "../../app/domain/helpline/cases.server";
-import { saveSla } from "../../app/domain/helpline/setup.server";
+import { createQueue, saveSla } from "../../app/domain/helpline/setup.server";
 import { applySlaDeadline, sweepSla } from "../../app/domain/helpline/sla.server";
 import { parisInstant } from "../../app/domain/lifecycle/paris-time";
 import { createBoss, startBoss } from "../../app/infra/job-client.server";
@@ -214,6 +214,23 @@ describe("helpline routing", () => {
     for (const a of assigned) expect(Number(a.n)).toBeLessThanOrEqual(2);
     await t.db.updateTable("helpline_agent").set({ presence: "away" }).execute();
     await t.db.updateTable("helpline_case").set({ state: "resolved", resolved_at: new Date() }).execute();
+  });
+});
+
+describe("helpline set-up", () => {
+  it("creates a queue, audited with its code (not under the refused `code` key)", async () => {
+    const id = await createQueue(t.db, SYSTEM_ACTOR, {
+      code: "rappels",
+      name: "Rappels",
+      isEscalation: false,
+    });
+    const entry = await t.db
+      .selectFrom("audit_log")
+      .select("details")
+      .where("action", "=", "helpline.queue_created")
+      .where("object_id", "=", String(id))
+      .executeTakeFirstOrThrow();
+    expect(entry.details).toEqual({ queueCode: "rappels", name: "Rappels", isEscalation: false });
   });
 });
 

@@ -1,12 +1,41 @@
 import { describe, expect, it } from "vitest";
-import { formatNir } from "../../app/domain/persons/nir";
-import { getPerson, personTimeline, searchPersons } from "../../app/domain/persons/persons.server";
+import { formatNir, maskNir } from "../../app/domain/persons/nir";
+import {
+  getPerson,
+  personTimeline,
+  searchPersons,
+  searchPersonsByNir,
+} from "../../app/domain/persons/persons.server";
 import { setupTestDatabase } from "../setup/database";
 import { HEADER, nirOf, rollFile, row, runImport } from "./rolls-support";
 
 const t = setupTestDatabase();
 
 describe("persons search", () => {
+  it("audits a search by NIR with the NIR masked, refused or not", async () => {
+    const roll = await runImport(t.db, rollFile(`${HEADER}\n${row(71, { last: "Perrin" })}\n`));
+    expect(roll.inserted).toBe(1);
+    const actor = { userId: null, label: "agent@exemple.fr", ip: "127.0.0.1" };
+    const found = await searchPersonsByNir(t.db, actor, { nir: formatNir(nirOf(71)) });
+    expect(found.ok && found.persons.map((p) => p.lastName)).toEqual(["Perrin"]);
+    const refused = await searchPersonsByNir(t.db, actor, { nir: "1 84 05 31 555 001 00" });
+    expect(refused).toMatchObject({ ok: false, message: expect.stringContaining("clé NIR invalide") });
+    const audit = await t.db
+      .selectFrom("audit_log")
+      .select(["object_id", "details"])
+      .where("action", "=", "person.searched")
+      .orderBy("id")
+      .execute();
+    expect(audit).toEqual([
+      {
+        object_id: String(found.ok && found.persons[0].id),
+        details: { nirMasked: maskNir(nirOf(71)), valid: true, results: 1 },
+      },
+      { object_id: null, details: { nirMasked: maskNir("184053155500100"), valid: false, results: 0 } },
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(nirOf(71).slice(5, 13));
+  });
+
   it("finds by exact NIR with any spacing, by name + birth date, with filters, page by page", async () => {
     const lines = [
       row(1, { last: "Lefèvre", first: "Hélène" }),

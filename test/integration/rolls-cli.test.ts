@@ -47,6 +47,7 @@ describe("npm run cli -- gen-roll / import-roll", () => {
     const again = cli("import-roll", file);
     expect(again.code).toBe(1);
     expect(again.stdout).toContain("déjà importé");
+    expect(again.stdout).toContain("relancez avec --force");
 
     // Over the 5 % threshold: held for review, exit 1.
     const bad = path.join(dir, "mauvais.csv");

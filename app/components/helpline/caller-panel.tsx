@@ -1,8 +1,7 @@
-import type { CallerSearch as CallerSearchResult } from "~/domain/helpline/callers.server";
 import type { CaseDetail } from "~/domain/helpline/case-queries.server";
 import { formatDateTime, formatShortDate } from "~/domain/lifecycle/paris-time";
 import { STATE_LABELS } from "~/domain/lifecycle/transitions";
-import { CallerSearch } from "./caller-search";
+import { CallerSearch, type CallerSearchState } from "./caller-search";
 import { type IdentityCandidate, IdentityCheckForm } from "./identity-check-form";
 
 /** The verified caller: who they are, their space's state, their provisional code. */
@@ -38,7 +37,6 @@ export function CallerPanel({
   person,
   verified,
   canWork,
-  query,
   search,
   selected,
   busy,
@@ -46,8 +44,7 @@ export function CallerPanel({
   person: CaseDetail["person"];
   verified: boolean;
   canWork: boolean;
-  query: URLSearchParams;
-  search: { error: string | null; matches: CallerSearchResult | null };
+  search: CallerSearchState | null;
   selected: IdentityCandidate | null;
   busy: boolean;
 }) {
@@ -62,7 +59,7 @@ export function CallerPanel({
             Cherchez l'appelant par son NIR, ou par nom + date de naissance (+ code postal). Avant toute
             action, demandez et cochez nom, date de naissance et code postal.
           </p>
-          <CallerSearch query={query} search={search} />
+          <CallerSearch search={search} />
           {selected ? <IdentityCheckForm person={selected} busy={busy} /> : null}
         </>
       ) : (

@@ -1,23 +1,30 @@
 import { Form, Link } from "@remix-run/react";
+import { CsrfInput } from "~/components/csrf";
 import type { CallerSearch as CallerSearchResult } from "~/domain/helpline/callers.server";
 import { formatShortDate } from "~/domain/lifecycle/paris-time";
 import { STATE_LABELS } from "~/domain/lifecycle/transitions";
 
+/** What the case page's action answers to a caller search: the values typed, and what was found. */
+export interface CallerSearchState {
+  values: { nir: string; lastName: string; birthDate: string; postalCode: string };
+  error: string | null;
+  matches: CallerSearchResult | null;
+}
+
 /**
  * The caller lookup: by NIR, or by last name + birth date (+ postal code), and the persons found, each
- * with a link that selects it for the identity check. `query` is the page's search parameters.
+ * with a link that selects it for the identity check. Both searches are posted: no NIR ever goes in the
+ * address bar or the history; `search` is the action's answer (null before any search).
  */
-export function CallerSearch({
-  query,
-  search,
-}: {
-  query: URLSearchParams;
-  search: { error: string | null; matches: CallerSearchResult | null };
-}) {
+export function CallerSearch({ search }: { search: CallerSearchState | null }) {
+  const value = (key: keyof CallerSearchState["values"]) => search?.values[key] ?? "";
   return (
     <>
       <div className="helpline-cols">
-        <Form method="get" className="stack" aria-labelledby="by-nir">
+        <Form method="post" className="stack" aria-labelledby="by-nir">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="search" />
+          <input type="hidden" name="by" value="nir" />
           <h3 id="by-nir">Par NIR</h3>
           <div className="field">
             <label htmlFor="nir">NIR (15 caractères)</label>
@@ -27,7 +34,7 @@ export function CallerSearch({
               type="text"
               inputMode="numeric"
               autoComplete="off"
-              defaultValue={query.get("nir") ?? ""}
+              defaultValue={value("nir")}
             />
           </div>
           <div>
@@ -36,7 +43,10 @@ export function CallerSearch({
             </button>
           </div>
         </Form>
-        <Form method="get" className="stack" aria-labelledby="by-name">
+        <Form method="post" className="stack" aria-labelledby="by-name">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="search" />
+          <input type="hidden" name="by" value="name" />
           <h3 id="by-name">Par nom et date de naissance</h3>
           <div className="field">
             <label htmlFor="lastName">Nom de famille</label>
@@ -45,12 +55,12 @@ export function CallerSearch({
               name="lastName"
               type="text"
               autoComplete="off"
-              defaultValue={query.get("lastName") ?? ""}
+              defaultValue={value("lastName")}
             />
           </div>
           <div className="field">
             <label htmlFor="birthDate">Date de naissance</label>
-            <input id="birthDate" name="birthDate" type="date" defaultValue={query.get("birthDate") ?? ""} />
+            <input id="birthDate" name="birthDate" type="date" defaultValue={value("birthDate")} />
           </div>
           <div className="field">
             <label htmlFor="postalCode">Code postal (facultatif)</label>
@@ -60,7 +70,7 @@ export function CallerSearch({
               type="text"
               inputMode="numeric"
               maxLength={5}
-              defaultValue={query.get("postalCode") ?? ""}
+              defaultValue={value("postalCode")}
             />
           </div>
           <div>
@@ -70,17 +80,17 @@ export function CallerSearch({
           </div>
         </Form>
       </div>
-      {search.error ? (
+      {search?.error ? (
         <p className="field-error" role="alert">
           {search.error}
         </p>
       ) : null}
-      {search.matches && !search.matches.ok ? (
+      {search?.matches && !search.matches.ok ? (
         <p className="field-error" role="alert">
           {search.matches.message}
         </p>
       ) : null}
-      {search.matches?.ok ? (
+      {search?.matches?.ok ? (
         search.matches.matches.length === 0 ? (
           <p className="empty">Aucun assuré ne correspond : vérifiez l'orthographe ou cherchez par NIR.</p>
         ) : (
@@ -101,8 +111,6 @@ export function CallerSearch({
               </thead>
               <tbody>
                 {search.matches.matches.map((m) => {
-                  const next = new URLSearchParams(query);
-                  next.set("personId", String(m.personId));
                   return (
                     <tr key={m.personId}>
                       <td>
@@ -113,7 +121,7 @@ export function CallerSearch({
                       <td>{m.postalCode ?? "—"}</td>
                       <td>{STATE_LABELS[m.state]}</td>
                       <td>
-                        <Link to={`?${next.toString()}`}>Vérifier l'identité</Link>
+                        <Link to={`?personId=${m.personId}`}>Vérifier l'identité</Link>
                       </td>
                     </tr>
                   );

@@ -122,8 +122,10 @@ function sameToken(a: string, b: string): boolean {
 }
 
 /**
- * Synchronizer token: a header (fetch), the `_csrf` field of a urlencoded form, or for multipart uploads
- * (whose body is streamed, not buffered) the `_csrf` query parameter of the form's action URL.
+ * Synchronizer token: a header (fetch), or the `_csrf` field of the form. For a multipart upload (whose body
+ * is streamed to disk, not buffered) the field must come first — `<CsrfInput />` as the form's first child —
+ * and only that first part is read here, from a clone of the request, before the route parses the file. The
+ * token never travels in the URL, so it never shows in the address bar or the history.
  */
 export async function verifyCsrf(request: Request, expected: string): Promise<void> {
   const header = request.headers.get("x-csrf-token");
@@ -131,7 +133,7 @@ export async function verifyCsrf(request: Request, expected: string): Promise<vo
   const contentType = request.headers.get("content-type") ?? "";
   let provided: string | null = null;
   if (contentType.startsWith("multipart/form-data")) {
-    provided = new URL(request.url).searchParams.get("_csrf");
+    provided = await firstMultipartField(request, contentType, "_csrf");
   } else if (contentType.startsWith("application/x-www-form-urlencoded")) {
     const form = await request.clone().formData();
     const value = form.get("_csrf");
@@ -145,6 +147,53 @@ export async function verifyCsrf(request: Request, expected: string): Promise<vo
         statusText: "CSRF",
       },
     );
+  }
+}
+
+/** How far into a multipart body its first field is looked for: a token field is well under 1 kB. */
+const FIRST_PART_MAX_BYTES = 16 * 1024;
+
+/**
+ * The value of a multipart body's first part when it is the plain field `name` (not a file), else null.
+ * Reads a clone of the request up to the end of that part, then cancels the clone: the route still reads
+ * the whole body from the request itself.
+ */
+async function firstMultipartField(
+  request: Request,
+  contentType: string,
+  name: string,
+): Promise<string | null> {
+  const match = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  const body = request.clone().body;
+  if (!boundary || !body) return null;
+  const delimiter = `--${boundary}`;
+  const reader = body.getReader();
+  // latin1: one character per byte, whatever the file's bytes after the first part.
+  const decoder = new TextDecoder("latin1");
+  let text = "";
+  try {
+    while (text.length < FIRST_PART_MAX_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) return null;
+      text += decoder.decode(value, { stream: true });
+      const start = text.indexOf(delimiter);
+      if (start < 0) continue;
+      const end = text.indexOf(`\r\n${delimiter}`, start + delimiter.length);
+      if (end < 0) continue;
+      const part = text.slice(start + delimiter.length, end);
+      const headersEnd = part.indexOf("\r\n\r\n");
+      if (headersEnd < 0) return null;
+      const headers = part.slice(0, headersEnd);
+      const field = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(headers)?.[1];
+      if (field !== name || /filename=/i.test(headers)) return null;
+      return part.slice(headersEnd + 4);
+    }
+    return null;
+  } finally {
+    // Not awaited: a tee'd branch's cancel settles only once the other branch is done too, i.e. after the
+    // route has read the whole body — awaiting it here would wait for that read, which never starts.
+    reader.cancel().catch(() => undefined);
   }
 }
 

@@ -140,7 +140,8 @@ export async function createQueue(
       action: "helpline.queue_created",
       objectType: "helpline_queue",
       objectId: id,
-      details: params,
+      // Not `code`: writeAudit refuses that key (it means a provisional code elsewhere).
+      details: { queueCode: params.code, name: params.name, isEscalation: params.isEscalation },
     });
     return id;
   });

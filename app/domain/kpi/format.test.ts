@@ -74,9 +74,9 @@ describe("French month formats and periods", () => {
 
 describe("French dates (Europe/Paris)", () => {
   it("gives the Paris wall-clock time, winter and summer", () => {
-    expect(formatGeneratedAtFr(new Date("2026-11-01T05:00:00Z"))).toBe("1 novembre 2026 à 06:00");
-    expect(formatGeneratedAtFr(new Date("2026-07-01T04:00:00Z"))).toBe("1 juillet 2026 à 06:00");
+    expect(formatGeneratedAtFr(new Date("2026-11-01T05:00:00Z"))).toBe("1er novembre 2026 à 06:00");
+    expect(formatGeneratedAtFr(new Date("2026-07-01T04:00:00Z"))).toBe("1er juillet 2026 à 06:00");
     // 31 December 23:30 UTC is already New Year in Paris.
-    expect(formatGeneratedAtFr(new Date("2025-12-31T23:30:00Z"))).toBe("1 janvier 2026 à 00:30");
+    expect(formatGeneratedAtFr(new Date("2025-12-31T23:30:00Z"))).toBe("1er janvier 2026 à 00:30");
   });
 });

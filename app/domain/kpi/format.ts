@@ -1,4 +1,5 @@
 import { frenchDecimal } from "../../../reports/csv/french-decimal";
+import { formatFrenchDateTime } from "../lifecycle/paris-time";
 
 /**
  * French formatting for the UI, the CSV and the PDF. Intl's fr-FR output uses U+202F (narrow no-break
@@ -90,17 +91,7 @@ export function parseFrenchNumber(raw: string): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-/** "1 novembre 2026 à 06:00" (Paris time): when a report was produced. */
+/** "1er novembre 2026 à 06:00" (Paris time): when a report was produced. */
 export function formatGeneratedAtFr(at: Date): string {
-  const parts = new Intl.DateTimeFormat("fr-FR", {
-    timeZone: "Europe/Paris",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${get("day")} ${get("month")} ${get("year")} à ${get("hour")}:${get("minute")}`;
+  return formatFrenchDateTime(at);
 }

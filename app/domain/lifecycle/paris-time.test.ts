@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { addParisDays, parisDate, parisInstant, parisParts } from "./paris-time";
+import {
+  addParisDays,
+  formatFrenchDate,
+  formatFrenchDateTime,
+  formatFrenchWeekdayDate,
+  parisDate,
+  parisInstant,
+  parisParts,
+} from "./paris-time";
 
 const HOUR = 3600_000;
 
@@ -67,5 +75,18 @@ describe("addParisDays", () => {
         }
       }
     }
+  });
+});
+
+describe("French long dates", () => {
+  it("write the first of the month as an ordinal, every other day as a number", () => {
+    expect(formatFrenchDate("2026-02-01")).toBe("1er février 2026");
+    expect(formatFrenchDate("2026-02-02")).toBe("2 février 2026");
+    expect(formatFrenchDate("2026-02-11")).toBe("11 février 2026");
+    expect(formatFrenchDate("2026-02-21")).toBe("21 février 2026");
+    expect(formatFrenchWeekdayDate("2027-02-01")).toBe("lundi 1er février 2027");
+    // In Paris time: 23:30 UTC on 31 December is already 1 January.
+    expect(formatFrenchDateTime(new Date("2025-12-31T23:30:00Z"))).toBe("1er janvier 2026 à 00:30");
+    expect(formatFrenchDate(new Date("2026-07-31T22:30:00Z"))).toBe("1er août 2026");
   });
 });

@@ -1,3 +1,5 @@
+import { frenchLongDate } from "../../../reports/french-date";
+
 /** Europe/Paris calendar arithmetic without a date library: DST-safe through Intl. */
 export const PARIS = "Europe/Paris";
 
@@ -86,15 +88,19 @@ export function endOfParisDay(date: string): Date {
   return parisInstant(date, "23:59:59");
 }
 
-/** "12 février 2022" */
+/** "12 février 2022", "1er mars 2022" (the first of the month is an ordinal, as French writes it). */
 export function formatFrenchDate(at: Date | string): string {
-  const d = typeof at === "string" ? parisInstant(at, "12:00:00") : at;
-  return new Intl.DateTimeFormat("fr-FR", {
-    timeZone: PARIS,
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-  }).format(d);
+  return frenchLongDate(typeof at === "string" ? parisInstant(at, "12:00:00") : at);
+}
+
+/** "lundi 1er mars 2022": with the day of the week. */
+export function formatFrenchWeekdayDate(at: Date | string): string {
+  return frenchLongDate(typeof at === "string" ? parisInstant(at, "12:00:00") : at, { weekday: true });
+}
+
+/** "1er février 2022 à 14:05" (Paris time). */
+export function formatFrenchDateTime(at: Date): string {
+  return frenchLongDate(at, { time: true });
 }
 
 /** "12/02/2022" */

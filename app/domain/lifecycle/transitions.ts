@@ -22,6 +22,18 @@ export const EVENT_LABELS: Record<LifecycleEvent, string> = {
 };
 
 /**
+ * Every type of person_event as the timelines name it: the lifecycle's events, and those that change no
+ * state (a postponed deadline, a new code, a helpline confirmation).
+ */
+export const PERSON_EVENT_LABELS: Record<string, string> = {
+  ...EVENT_LABELS,
+  postpone: "report de la fin du délai d'opposition",
+  code_reset: "nouveau code provisoire demandé",
+  confirmation_sent: "confirmation envoyée à l'assuré",
+  confirmation_rejected: "confirmation non remise (adresse refusée)",
+};
+
+/**
  * The table of allowed transitions: from state, on event → to state. Anything absent is refused.
  * - `notify` on `notified` is a re-notification (a new code and a new window).
  * - An opposition before any notification is allowed (a caller who heard of it first).

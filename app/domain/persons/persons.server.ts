@@ -1,10 +1,12 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import type { PersonState } from "../../../db/tables/core";
-import { EVENT_LABELS, type LifecycleEvent, STATE_LABELS } from "../lifecycle/transitions";
+import { type AuditActor, writeAudit } from "../audit/audit.server";
+import { formatFrenchDate } from "../lifecycle/paris-time";
+import { EVENT_LABELS, PERSON_EVENT_LABELS, STATE_LABELS } from "../lifecycle/transitions";
 import { lastRollSql } from "../rolls/roll-persons";
 import { inDepartmentSql } from "./department-sql.server";
-import { normaliseNir } from "./nir";
+import { checkNir, describeNirProblem, maskNir, normaliseNir } from "./nir";
 
 /**
  * Person queries shared by the persons pages and the helpline. Every function returns the clear NIR:
@@ -66,6 +68,31 @@ export async function searchPersons(
     })),
     nextAfter: rows.length > limit ? page[page.length - 1].id : null,
   };
+}
+
+/**
+ * A search by NIR, audited (person.searched) with the NIR masked: who looked whom up, and what came back.
+ * A NIR that does not check is refused before any read (and audited as such, masked too).
+ */
+export async function searchPersonsByNir(
+  db: DB,
+  actor: AuditActor,
+  params: { nir: string; limit?: number },
+): Promise<{ ok: true; persons: PersonListItem[] } | { ok: false; message: string }> {
+  const checked = checkNir(params.nir);
+  const found = checked.ok ? await searchPersons(db, { nir: checked.nir, limit: params.limit ?? 20 }) : null;
+  await writeAudit(db, actor, {
+    action: "person.searched",
+    objectType: "person",
+    objectId: found?.persons.length === 1 ? found.persons[0].id : null,
+    details: {
+      nirMasked: maskNir(params.nir),
+      valid: checked.ok,
+      results: found?.persons.length ?? 0,
+    },
+  });
+  if (!checked.ok) return { ok: false, message: describeNirProblem(checked.problem) };
+  return { ok: true, persons: found?.persons ?? [] };
 }
 
 /** One page of the persons matching every filter but the roll, by id after `params.after`. */
@@ -281,11 +308,29 @@ const SOURCE_LABELS: Record<string, string> = {
   staff: "agent",
 };
 
+/** "Notification → notifié" for a lifecycle event; the event's own label for the others. */
 function eventTitle(type: string, toState: string | null): string {
-  const label = (EVENT_LABELS as Record<string, string>)[type as LifecycleEvent];
-  const base = label ? label.charAt(0).toUpperCase() + label.slice(1) : type.replace(/[._]/g, " ");
-  return toState ? `${base} → ${(STATE_LABELS as Record<string, string>)[toState] ?? toState}` : base;
+  const label = PERSON_EVENT_LABELS[type] ?? "événement";
+  const base = label.charAt(0).toUpperCase() + label.slice(1);
+  const transition = type in EVENT_LABELS && toState;
+  return transition ? `${base} → ${(STATE_LABELS as Record<string, string>)[toState] ?? toState}` : base;
 }
+
+/** What an event's details add: a postponement's days and new deadline, a code's or confirmation's channel. */
+function eventDetail(type: string, details: unknown): string | null {
+  const d = (details && typeof details === "object" ? details : {}) as Record<string, unknown>;
+  const parts: string[] = [];
+  if (type === "postpone") {
+    if (typeof d.days === "number") parts.push(`de ${d.days} jour${d.days > 1 ? "s" : ""}`);
+    if (typeof d.window_ends_at === "string")
+      parts.push(`nouvelle fin le ${formatFrenchDate(new Date(d.window_ends_at))}`);
+    if (typeof d.reason === "string" && d.reason) parts.push(`motif : ${d.reason}`);
+  }
+  if (typeof d.channel === "string") parts.push(`par ${CHANNEL_WORDS[d.channel] ?? d.channel}`);
+  return parts.length ? parts.join(", ") : null;
+}
+
+const CHANNEL_WORDS: Record<string, string> = { email: "e-mail", letter: "courrier", sms: "SMS" };
 
 /**
  * The person's history, newest first: every person_event (all sources), the contact data each roll
@@ -302,6 +347,7 @@ export async function personTimeline(db: DB, personId: number, limit = 200): Pro
       "person_event.source",
       "person_event.to_state",
       "person_event.wave_id",
+      "person_event.details",
       "app_user.display_name",
     ])
     .where("person_event.person_id", "=", personId)
@@ -328,7 +374,11 @@ export async function personTimeline(db: DB, personId: number, limit = 200): Pro
       title: eventTitle(e.type, e.to_state),
       source: SOURCE_LABELS[e.source] ?? e.source,
       detail:
-        [e.wave_id ? `vague n° ${e.wave_id}` : null, e.display_name ? `par ${e.display_name}` : null]
+        [
+          eventDetail(e.type, e.details),
+          e.wave_id ? `vague n° ${e.wave_id}` : null,
+          e.display_name ? `par ${e.display_name}` : null,
+        ]
           .filter(Boolean)
           .join(", ") || null,
     })),

@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
+import { formatShortDate } from "../lifecycle/paris-time";
 import { reasonLabel } from "./reasons";
-import type { RollOutcome, RollTimings } from "./roll";
+import { FORCE_OPTION_LABEL, type RollOutcome, type RollTimings } from "./roll";
 import { stagingTable } from "./staging-tables";
 import { deleteUploadedFile } from "./uploaded-file.server";
 
@@ -58,11 +59,13 @@ export async function alreadyMerged(
     .executeTakeFirst();
 }
 
+/**
+ * The refusal of a file already merged, in the user's words: it names the upload page's option (the CLI's
+ * help says that `--force` is that option).
+ */
 export function duplicateMessage(other: { id: number; finished_at: Date | null }): string {
-  const when = other.finished_at
-    ? ` le ${other.finished_at.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}`
-    : "";
-  return `fichier déjà importé (fichier n° ${other.id}${when}, même empreinte SHA-256) : relancez avec --force (ou cochez « forcer ») pour l'importer à nouveau`;
+  const when = other.finished_at ? ` le ${formatShortDate(other.finished_at)}` : "";
+  return `fichier déjà importé (fichier n° ${other.id}${when}, contenu identique) : pour l'importer à nouveau, cochez « ${FORCE_OPTION_LABEL} » sur la page de dépôt`;
 }
 
 /** What the parse found, as the roll row records it. */

@@ -85,3 +85,6 @@ export class RollNotInState extends RollError {
     super("not_allowed", message);
   }
 }
+
+/** The upload page's option that imports a file already merged again (the CLI's `--force`). */
+export const FORCE_OPTION_LABEL = "Forcer l'import d'un fichier déjà importé";

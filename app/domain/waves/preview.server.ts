@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
+import { formatFrenchWeekdayDate } from "../lifecycle/paris-time";
 import { type Calendar, planCalendar } from "./calendar";
 import { countSegment, type SampleRecipient, type SegmentCount, sampleSegment } from "./segment.server";
 import {
@@ -70,16 +71,7 @@ export interface PreviewView {
 
 /** The preview as the page shows it: French labels and dates, nothing that is not serialisable. */
 export function previewView(p: WavePreview): PreviewView {
-  const long = (d: Date | null) =>
-    d
-      ? new Intl.DateTimeFormat("fr-FR", {
-          timeZone: "Europe/Paris",
-          weekday: "long",
-          day: "numeric",
-          month: "long",
-          year: "numeric",
-        }).format(d)
-      : null;
+  const long = (d: Date | null) => (d ? formatFrenchWeekdayDate(d) : null);
   return {
     eligible: p.count.eligible,
     matched: p.count.matched,
