@@ -112,16 +112,14 @@ describe.runIf(browserAvailable())("six-week window (browser)", () => {
     }
     expect(await states()).toMatchObject({ [late[0]]: "auto_created", [late[1]]: "auto_created" });
 
-    // 5. The funnel (ministry: aggregates only) shows the three outcomes for this wave.
+    // 5. The funnel shows the three outcomes for this wave: to the ministry as aggregates under the small-cell
+    // rule (« < 10 », rates withheld), to campaign staff (who may read persons) exactly.
     const ministry = await ui.browser.newContext();
     const mpage = await ministry.newPage();
     await login(mpage, app.baseUrl, "ministere@demo.mes-ops.fr");
     await mpage.goto(`${app.baseUrl}/funnel?wave=${waveId}`);
     const stat = (k: string) => mpage.locator(`[data-stat="${k}"] .stat-value`).innerText();
-    expect(await stat("activated")).toBe("1");
-    expect(await stat("opposed")).toBe("1");
-    expect(await stat("auto_created")).toBe("2");
-    expect(await stat("reached")).toBe("4");
+    for (const k of ["activated", "opposed", "auto_created", "reached"]) expect(await stat(k)).toBe("< 10");
     await expectAccessible(mpage);
     await screenshot(mpage, "lifecycle-funnel");
     const csv = await mpage.evaluate(async (w) => {
@@ -129,7 +127,23 @@ describe.runIf(browserAvailable())("six-week window (browser)", () => {
       return { type: res.headers.get("content-type"), text: await res.text() };
     }, waveId);
     expect(csv.type).toContain("text/csv");
-    expect(csv.text).toContain("80;Vague e2e;4;0;1;1;2;0;25,0;25,0;50,0");
+    expect(csv.text).toContain("80;Vague e2e;< 10;");
+    expect(csv.text).not.toContain("80;Vague e2e;4;");
+    const staff = await ui.browser.newContext();
+    const spage = await staff.newPage();
+    await login(spage, app.baseUrl, "campagne@demo.mes-ops.fr");
+    await spage.goto(`${app.baseUrl}/funnel?wave=${waveId}`);
+    const exact = (k: string) => spage.locator(`[data-stat="${k}"] .stat-value`).innerText();
+    expect(await exact("activated")).toBe("1");
+    expect(await exact("opposed")).toBe("1");
+    expect(await exact("auto_created")).toBe("2");
+    expect(await exact("reached")).toBe("4");
+    const exactCsv = await spage.evaluate(
+      async (w) => (await fetch(`/funnel/export?wave=${w}`)).text(),
+      waveId,
+    );
+    expect(exactCsv).toContain("80;Vague e2e;4;0;1;1;2;0;25,0;25,0;50,0");
+    await staff.close();
     // The ministry never reaches a page that shows a person.
     const denied = await mpage.goto(`${app.baseUrl}/deadlines`);
     expect(denied?.status()).toBe(403);
