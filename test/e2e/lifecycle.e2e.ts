@@ -129,8 +129,8 @@ describe.runIf(browserAvailable())("six-week window (browser)", () => {
     expect(csv.type).toContain("text/csv");
     expect(csv.text).toContain("80;Vague e2e;< 10;");
     expect(csv.text).not.toContain("80;Vague e2e;4;");
-    const staff = await ui.browser.newContext();
-    const spage = await staff.newPage();
+    const campaign = await ui.browser.newContext();
+    const spage = await campaign.newPage();
     await login(spage, app.baseUrl, "campagne@demo.mes-ops.fr");
     await spage.goto(`${app.baseUrl}/funnel?wave=${waveId}`);
     const exact = (k: string) => spage.locator(`[data-stat="${k}"] .stat-value`).innerText();
@@ -143,7 +143,7 @@ describe.runIf(browserAvailable())("six-week window (browser)", () => {
       waveId,
     );
     expect(exactCsv).toContain("80;Vague e2e;4;0;1;1;2;0;25,0;25,0;50,0");
-    await staff.close();
+    await campaign.close();
     // The ministry never reaches a page that shows a person.
     const denied = await mpage.goto(`${app.baseUrl}/deadlines`);
     expect(denied?.status()).toBe(403);
