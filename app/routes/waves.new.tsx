@@ -5,7 +5,15 @@ import {
   type MetaFunction,
   redirect,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
+import {
+  Form,
+  Link,
+  useActionData,
+  useFetcher,
+  useLoaderData,
+  useNavigate,
+  useNavigation,
+} from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { CsrfInput } from "~/components/csrf";
 import { PreviewPanel } from "~/components/wave-preview";
@@ -34,6 +42,12 @@ export const meta: MetaFunction = () => [{ title: "Nouvelle vague d'envoi — me
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "waves:write");
   const url = new URL(request.url);
+  if (url.searchParams.has("_csrf")) {
+    // A GET submission without JavaScript sends every field, the hidden token too: keep it out of the
+    // address bar, the history and the Referer of the next page.
+    url.searchParams.delete("_csrf");
+    throw redirect(`${url.pathname}?${url.searchParams.toString()}`);
+  }
   const today = parisDate(new Date());
   const values = url.searchParams.has("startDate")
     ? readWaveForm(url.searchParams, today)
@@ -42,7 +56,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   let preview: PreviewView | null = null;
   let errors: WaveFormErrors = {};
   if (values.departments.length > 0) {
-    const checked = validateWaveForm(values, { requireName: false });
+    const checked = validateWaveForm(values, { requireName: false, today });
     if (checked.ok)
       preview = previewView(
         await previewWave(context.db, checked.segment, checked.settings, context.config.sendHours),
@@ -54,8 +68,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, context, "waves:write");
-  const values = readWaveForm(await request.formData(), parisDate(new Date()));
-  const checked = validateWaveForm(values, { requireName: true });
+  const today = parisDate(new Date());
+  const values = readWaveForm(await request.formData(), today);
+  const checked = validateWaveForm(values, { requireName: true, today });
   if (!checked.ok) return json({ values, errors: checked.errors }, { status: 400 });
   const waveId = await createWave(context.db, actorOf(user, context), {
     name: checked.name,
@@ -63,6 +78,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
     settings: checked.settings,
   });
   return redirect(`/waves/${waveId}`);
+}
+
+/**
+ * The query string of the builder's fields as they are now in the page, never with the CSRF token (a token
+ * in a URL leaks to the history, the logs and the Referer): the live preview, the letter preview link and
+ * "update the preview" all read the form through it.
+ */
+function builderQuery(form: HTMLFormElement): string {
+  const query = new URLSearchParams();
+  for (const [k, v] of new FormData(form)) if (k !== "_csrf" && typeof v === "string") query.append(k, v);
+  return query.toString();
 }
 
 function FieldError({ id, error }: { id: string; error?: string }) {
@@ -82,29 +108,27 @@ export default function NewWave() {
   const fetcher = useFetcher<{ preview: PreviewView | null; errors: WaveFormErrors }>();
   const formRef = useRef<HTMLFormElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const navigate = useNavigate();
   const [live, setLive] = useState(false);
   useEffect(() => setLive(true), []);
+  // The fields as edited: the server rendered the link from the values it knew, the page follows the form.
+  const [query, setQuery] = useState(() => waveFormQuery(values));
+  useEffect(() => {
+    if (formRef.current && (loaded || posted)) setQuery(builderQuery(formRef.current));
+  }, [loaded, posted]);
   const refresh = () => {
     if (!formRef.current) return;
-    if (timer.current) clearTimeout(timer.current);
     const form = formRef.current;
-    timer.current = setTimeout(() => {
-      const data = new FormData(form);
-      data.delete("_csrf");
-      const query = new URLSearchParams(data as unknown as Record<string, string>);
-      for (const k of ["departments", "rollIds"]) {
-        query.delete(k);
-        for (const v of data.getAll(k)) query.append(k, String(v));
-      }
-      fetcher.load(`/waves/preview?${query.toString()}`);
-    }, 300);
+    setQuery(builderQuery(form));
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => fetcher.load(`/waves/preview?${builderQuery(form)}`), 300);
   };
   const preview = fetcher.data ? fetcher.data.preview : loaded.preview;
   const shownErrors = fetcher.data && !posted ? { ...errors, ...fetcher.data.errors } : errors;
   const invalid = (k: keyof WaveFormValues) =>
     shownErrors[k] ? { "aria-invalid": true, "aria-describedby": `${k}-error` } : {};
   const departments = Array.from(new Set([...loaded.departments, ...PILOT_DEPARTMENTS]));
-  const previewHref = `/waves/letter-preview?${waveFormQuery(values)}`;
+  const previewHref = `/waves/letter-preview?${query}`;
   return (
     <>
       <div className="page-header">
@@ -346,7 +370,16 @@ export default function NewWave() {
             <button type="submit" className="button" disabled={navigation.state === "submitting"}>
               Créer la vague (brouillon)
             </button>
-            <button type="submit" formMethod="get" className="button button-secondary">
+            <button
+              type="submit"
+              formMethod="get"
+              className="button button-secondary"
+              onClick={(event) => {
+                if (!formRef.current) return;
+                event.preventDefault();
+                navigate(`/waves/new?${builderQuery(formRef.current)}`);
+              }}
+            >
               Mettre à jour l'aperçu
             </button>
             <a className="button button-secondary" href={previewHref} target="_blank" rel="noreferrer">
