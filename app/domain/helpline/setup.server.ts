@@ -140,7 +140,8 @@ export async function createQueue(
       action: "helpline.queue_created",
       objectType: "helpline_queue",
       objectId: id,
-      details: params,
+      // `queueCode`, not `code`: the audit writer refuses a bare "code" key (a provisional code's name).
+      details: { queueCode: params.code, name: params.name, isEscalation: params.isEscalation },
     });
     return id;
   });
