@@ -23,6 +23,15 @@ const Query = z.object({
   after: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
+/** The criteria of a search (pagination's `after` is not one). */
+const SEARCH_KEYS = ["nir", "lastName", "firstName", "birthDate", "department", "state", "roll"] as const;
+const QUERY_MESSAGES = {
+  lastName: "nom trop long (100 caractères au plus)",
+  roll: "numéro de fichier attendu",
+  state: "État de l'espace inconnu : choisissez-le dans la liste.",
+  form: "Recherche invalide : relancez-la depuis le formulaire.",
+};
+
 type FieldErrors = Partial<Record<"nir" | "lastName" | "birthDate" | "department" | "roll" | "form", string>>;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -31,14 +40,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const parsed = Query.safeParse(Object.fromEntries(url.searchParams));
   const showNir = user.permissions.has("persons:read_nir");
   const errors: FieldErrors = {};
-  if (!parsed.success)
-    return {
-      persons: [],
-      nextAfter: null,
-      errors: { form: "Recherche invalide." },
-      searched: false,
-      showNir,
-    };
+  // A search is what was typed, valid or not: an invalid criterion is still a search (not run), never
+  // "no person recorded yet".
+  const searched = SEARCH_KEYS.some((k) => (url.searchParams.get(k) ?? "").trim() !== "");
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[0];
+      if (key === "lastName" || key === "roll") errors[key] ??= QUERY_MESSAGES[key];
+      else errors.form ??= key === "state" ? QUERY_MESSAGES.state : QUERY_MESSAGES.form;
+    }
+    return { persons: [], nextAfter: null, errors, searched: true, showNir };
+  }
   const q = parsed.data;
   let nir: string | undefined;
   if (q.nir) {
@@ -66,7 +78,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (q.lastName && !birthDate && !errors.birthDate)
     errors.birthDate = "la recherche par nom demande aussi la date de naissance";
   if (birthDate && !q.lastName) errors.lastName = "la recherche par date de naissance demande aussi le nom";
-  const searched = Boolean(nir || q.lastName || birthDate || department || q.state || q.roll);
   if (Object.keys(errors).length > 0) return { persons: [], nextAfter: null, errors, searched, showNir };
   const result = await searchPersons(context.db, {
     nir,
@@ -93,6 +104,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function Persons() {
   const { persons, nextAfter, errors, searched } = useLoaderData<typeof loader>();
+  const invalid = Object.keys(errors).length > 0;
   const [params] = useSearchParams();
   const value = (k: string) => params.get(k) ?? "";
   const next = new URLSearchParams(params);
@@ -159,8 +171,16 @@ export default function Persons() {
           </Link>
         </div>
       </Form>
-      {persons.length === 0 ? (
-        <p className="empty">
+      {invalid ? (
+        <p className="empty" data-testid="persons-empty">
+          {errors.form
+            ? "Recherche non lancée."
+            : `Recherche non lancée : corrigez ${
+                Object.keys(errors).length > 1 ? "les champs signalés" : "le champ signalé"
+              } ci-dessus.`}
+        </p>
+      ) : persons.length === 0 ? (
+        <p className="empty" data-testid="persons-empty">
           {searched
             ? "Aucun assuré ne correspond à cette recherche."
             : "Aucun assuré enregistré pour l'instant."}
