@@ -16,6 +16,7 @@ import {
 } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { CsrfInput } from "~/components/csrf";
+import { describedBy, FieldError } from "~/components/field";
 import { PreviewPanel } from "~/components/wave-preview";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { parisDate } from "~/domain/lifecycle/paris-time";
@@ -91,14 +92,6 @@ function builderQuery(form: HTMLFormElement): string {
   return query.toString();
 }
 
-function FieldError({ id, error }: { id: string; error?: string }) {
-  return error ? (
-    <p className="field-error" id={`${id}-error`}>
-      {error}
-    </p>
-  ) : null;
-}
-
 export default function NewWave() {
   const loaded = useLoaderData<typeof loader>();
   const posted = useActionData<typeof action>();
@@ -125,8 +118,7 @@ export default function NewWave() {
   };
   const preview = fetcher.data ? fetcher.data.preview : loaded.preview;
   const shownErrors = fetcher.data && !posted ? { ...errors, ...fetcher.data.errors } : errors;
-  const invalid = (k: keyof WaveFormValues) =>
-    shownErrors[k] ? { "aria-invalid": true, "aria-describedby": `${k}-error` } : {};
+  const invalid = (k: keyof WaveFormValues, hint = false) => describedBy(k, { error: shownErrors[k], hint });
   const departments = Array.from(new Set([...loaded.departments, ...PILOT_DEPARTMENTS]));
   const previewHref = `/waves/letter-preview?${query}`;
   return (
@@ -189,7 +181,7 @@ export default function NewWave() {
             </div>
             <FieldError id="departments" error={shownErrors.departments} />
           </fieldset>
-          <fieldset>
+          <fieldset {...(shownErrors.mode ? { "aria-describedby": "mode-error" } : {})}>
             <legend>Personnes ciblées</legend>
             <label className="checkbox">
               <input type="radio" name="mode" value="pending" defaultChecked={values.mode === "pending"} />
@@ -208,6 +200,7 @@ export default function NewWave() {
               name="rollIds"
               multiple
               defaultValue={values.rollIds}
+              {...invalid("rollIds")}
               size={Math.min(4, Math.max(2, loaded.rolls.length))}
             >
               {loaded.rolls.map((r) => (
@@ -252,11 +245,12 @@ export default function NewWave() {
             </div>
             <div className="field">
               <label htmlFor="hasEmail">Adresse e-mail</label>
-              <select id="hasEmail" name="hasEmail" defaultValue={values.hasEmail}>
+              <select id="hasEmail" name="hasEmail" defaultValue={values.hasEmail} {...invalid("hasEmail")}>
                 <option value="any">Avec ou sans</option>
                 <option value="yes">Avec e-mail</option>
                 <option value="no">Sans e-mail</option>
               </select>
+              <FieldError id="hasEmail" error={shownErrors.hasEmail} />
             </div>
           </div>
           <label className="checkbox">
@@ -324,8 +318,7 @@ export default function NewWave() {
                   type="number"
                   min={0}
                   defaultValue={values.postalDelayDays}
-                  aria-describedby="postalDelayDays-hint"
-                  {...invalid("postalDelayDays")}
+                  {...invalid("postalDelayDays", true)}
                 />
                 <p className="hint" id="postalDelayDays-hint">
                   Comptés du lundi au samedi, hors jours fériés : La Poste ne distribue pas le dimanche.

@@ -66,6 +66,16 @@ describe("wave builder form", () => {
     expect(sameDay.ok).toBe(true);
   });
 
+  it("says each refusal once, on its own field (the age order under the maximum age, not « Départements »)", () => {
+    const r = validateWaveForm(
+      { ...defaultFormValues(today, true), name: "Pilote", ageMin: "70", ageMax: "20" },
+      { requireName: true, today },
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual({ ageMax: "L'âge maximum doit être supérieur ou égal à l'âge minimum" });
+  });
+
   it("round-trips through the query string (preview links)", () => {
     const values = {
       ...defaultFormValues(today, true),

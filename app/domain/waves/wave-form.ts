@@ -81,6 +81,16 @@ export function readWaveForm(data: URLSearchParams | FormData, today: string): W
   };
 }
 
+/** The form field of each segment property (the schema's issue paths). */
+const SEGMENT_FIELDS: Record<string, keyof WaveFormValues> = {
+  departments: "departments",
+  mode: "mode",
+  rollIds: "rollIds",
+  ageMin: "ageMin",
+  ageMax: "ageMax",
+  hasEmail: "hasEmail",
+};
+
 /** 2026-12-07 → 07/12/2026. */
 function frenchDay(iso: string): string {
   return iso.split("-").reverse().join("/");
@@ -157,8 +167,14 @@ export function validateWaveForm(
     ageMax,
     hasEmail: v.hasEmail,
   });
-  if (!segment.success && !errors.departments)
-    errors.departments = segment.error.issues[0]?.message ?? "Segment invalide";
+  // Each of the schema's refusals goes on the field it names (its path), once: a field the checks above
+  // already flagged keeps their message (the age order was said twice, the second under « Départements »).
+  if (!segment.success) {
+    for (const issue of segment.error.issues) {
+      const key = SEGMENT_FIELDS[String(issue.path[0])] ?? "departments";
+      errors[key] ??= issue.message;
+    }
+  }
   if (Object.keys(errors).length > 0 || !segment.success || !startAt) return { ok: false, errors };
   const settings = settingsSchema.parse({
     startAt,
