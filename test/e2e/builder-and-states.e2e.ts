@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import type { Locator } from "playwright-core";
 import { describe, expect, it, vi } from "vitest";
 import { issueCode } from "../../app/domain/codes/codes.server";
 import { addDays, parisDate, parisInstant, parisParts } from "../../app/domain/lifecycle/paris-time";
@@ -301,5 +302,146 @@ describe.runIf(browserAvailable())("wave builder and misleading states (browser,
       .executeTakeFirstOrThrow();
     expect(event.details).toMatchObject({ revokedCodeId: codeId });
     await context.close();
+  });
+
+  it("forms under errors: each message once, next to its field, no input stretched or moved sideways", async () => {
+    const context = await ui.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    /** The inputs' widths and left edges in the form, to compare before and after the errors. */
+    const layout = (form: Locator) =>
+      form.evaluate((el) =>
+        Array.from(el.querySelectorAll<HTMLElement>("input:not([type=hidden]), select, textarea")).map(
+          (i, n) => {
+            const r = i.getBoundingClientRect();
+            return {
+              key: i.id || `${i.getAttribute("name")}#${n}`,
+              left: Math.round(r.left),
+              width: Math.round(r.width),
+              height: Math.round(r.height),
+            };
+          },
+        ),
+      );
+    /** Each error: once in the page, inside its field's box (.field or fieldset), named by that field. */
+    const errorsOf = (form: Locator) =>
+      form.evaluate((el) => {
+        const found: string[] = [];
+        const errors = Array.from(el.querySelectorAll<HTMLElement>(".field-error"));
+        const page = document.querySelector("main") ?? document.body;
+        const alerts = Array.from(page.querySelectorAll<HTMLElement>(".alert")).map((a) => a.innerText);
+        const texts = errors.map((e) => e.innerText.trim());
+        for (const [i, e] of errors.entries()) {
+          const text = texts[i];
+          if (texts.indexOf(text) !== i) found.push(`« ${text} » shown twice`);
+          if (alerts.some((a) => a.includes(text))) found.push(`« ${text} » repeated in a banner`);
+          const box = e.closest(".field, fieldset");
+          if (!e.id) found.push(`« ${text} » has no id`);
+          else if (!box) found.push(`« ${text} » outside any field`);
+          else {
+            const owner = Array.from(
+              document.querySelectorAll<HTMLElement>(`[aria-describedby~="${e.id}"]`),
+            ).find((o) => o === box || box.contains(o));
+            if (!owner) found.push(`« ${text} » not next to the field it describes`);
+          }
+        }
+        return { count: errors.length, found };
+      });
+    async function walk(name: string, form: Locator, fill: () => Promise<void>, submit: () => Promise<void>) {
+      await fill();
+      const before = await layout(form);
+      await submit();
+      await page
+        .locator(".field-error, .alert-error")
+        .first()
+        .waitFor({ timeout: 10_000 })
+        .catch(() => problems.push(`${name}: no error shown`));
+      await screenshot(page, `forms-errors-${name}`);
+      const after = await layout(form);
+      for (const b of before) {
+        const a = after.find((x) => x.key === b.key);
+        if (
+          a &&
+          (Math.abs(a.width - b.width) > 1 ||
+            Math.abs(a.left - b.left) > 1 ||
+            Math.abs(a.height - b.height) > 1)
+        )
+          problems.push(
+            `${name}: ${b.key} moved or stretched (${b.left}/${b.width}×${b.height} → ${a.left}/${a.width}×${a.height})`,
+          );
+      }
+      const errors = await errorsOf(form);
+      if (errors.count === 0) problems.push(`${name}: no field error`);
+      for (const f of errors.found) problems.push(`${name}: ${f}`);
+    }
+
+    await login(page, app.baseUrl, "campagne@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/waves/new?preset=pilot`);
+    const wave = page.locator("form.wave-form");
+    await walk(
+      "wave-builder",
+      wave,
+      async () => {
+        await page.getByLabel("Nom de la vague").fill("x");
+        await page.getByLabel("Âge minimum").fill("70");
+        await page.getByLabel("Âge maximum").fill("20");
+        await page.getByLabel("Courriers par jour (imprimeur)").fill("0");
+        await page.getByLabel("Début (date, heure de Paris)").fill(addDays(parisDate(new Date()), -3));
+      },
+      () => page.getByRole("button", { name: "Créer la vague (brouillon)" }).click(),
+    );
+    // The age order is said once, under the maximum age — not again under « Départements ».
+    expect(await page.locator("#departments-error").count()).toBe(0);
+    await expect(page.locator("#ageMax-error").innerText()).resolves.toContain("âge maximum");
+
+    await page.goto(`${app.baseUrl}/rolls/upload`);
+    await walk(
+      "rolls-upload",
+      page.locator("form", { has: page.getByLabel("Fichier CSV") }),
+      () =>
+        page
+          .getByLabel("Fichier CSV")
+          .setInputFiles({ name: "vide.csv", mimeType: "text/csv", buffer: Buffer.alloc(0) }),
+      () => page.getByRole("button", { name: "Déposer et importer" }).click(),
+    );
+    await page.context().clearCookies();
+
+    await login(page, app.baseUrl, "admin@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/admin/users/new`);
+    await walk(
+      "users-new",
+      page.locator("main form"),
+      async () => {
+        await page.getByLabel("Adresse e-mail").fill("pas-une-adresse");
+        await page.getByLabel("Nom affiché").fill("x");
+      },
+      () => page.getByRole("button", { name: "Créer le compte" }).click(),
+    );
+
+    await page.goto(`${app.baseUrl}/kpi/targets`);
+    await walk(
+      "kpi-targets",
+      page.locator("form", { has: page.getByLabel(/Valeur cible/) }),
+      async () => {
+        await page.getByLabel(/Valeur cible/).fill("beaucoup");
+        await page.getByLabel("Source ou justification").fill("x".repeat(301));
+      },
+      () => page.getByRole("button", { name: "Enregistrer la cible" }).click(),
+    );
+    await page.context().clearCookies();
+
+    await login(page, app.baseUrl, "superviseur@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/helpline/routing`);
+    await walk(
+      "helpline-queue",
+      page.locator("form", { has: page.getByLabel("Code", { exact: true }) }),
+      async () => {
+        await page.getByLabel("Code", { exact: true }).fill("x");
+        await page.getByLabel("Nom", { exact: true }).fill("Une file dont le nom est long");
+      },
+      () => page.getByRole("button", { name: "Créer la file" }).click(),
+    );
+    await context.close();
+    expect(problems).toEqual([]);
   });
 });
