@@ -3,6 +3,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { z } from "zod";
 import { ActionResult } from "~/components/action-result";
 import { CsrfInput } from "~/components/csrf";
+import { describedBy, FieldError } from "~/components/field";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { DomainError } from "~/domain/domain-error";
 import { CASE_TYPE_LABELS, CASE_TYPES, type CaseType, PRESENCE_LABELS } from "~/domain/helpline/case";
@@ -94,15 +95,33 @@ const ActionForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("archive_macro"), id: z.coerce.number().int().positive() }),
 ]);
 
-type ActionData = { ok: boolean; message: string };
+/**
+ * What the action answers. A refusal about one field of one form (`intent`, `field`) is shown beside that
+ * field only; any other outcome in the banner under the title.
+ */
+type ActionData = { ok: boolean; message: string; intent?: string; field?: string };
+
+/** The fields each form shows its errors beside (the others' refusals stay in the banner). */
+const FIELD_ERRORS: Record<string, readonly string[]> = { queue: ["code", "name", "isEscalation"] };
+
+function fieldBound(intent: unknown, field: unknown): { intent?: string; field?: string } {
+  return typeof intent === "string" && typeof field === "string" && FIELD_ERRORS[intent]?.includes(field)
+    ? { intent, field }
+    : {};
+}
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, context, "cases:route");
   const form = await request.formData();
   const parsed = ActionForm.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
+    const issue = parsed.error.issues[0];
     return json<ActionData>(
-      { ok: false, message: parsed.error.issues[0]?.message ?? "Formulaire invalide." },
+      {
+        ok: false,
+        message: issue?.message ?? "Formulaire invalide.",
+        ...fieldBound(form.get("intent"), issue?.path[0]),
+      },
       { status: 400 },
     );
   }
@@ -155,7 +174,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
   } catch (error) {
     if (error instanceof DomainError)
-      return refusal<ActionData>(error, { ok: false, message: error.message });
+      return refusal<ActionData>(error, {
+        ok: false,
+        message: error.message,
+        ...fieldBound(d.intent, error.field),
+      });
     throw error;
   }
 }
@@ -178,6 +201,13 @@ export default function Routing() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const queueName = new Map(data.queues.map((q) => [q.id, q.name]));
+  // A refusal about a field is said beside it, once; the banner says everything else.
+  const fieldError = (intent: string, field: string) =>
+    result && !result.ok && result.intent === intent && result.field === field ? result.message : undefined;
+  const banner = result && !(result.intent && result.field) ? result : null;
+  const queueCodeError = fieldError("queue", "code");
+  const queueNameError = fieldError("queue", "name");
+  const queueEscalationError = fieldError("queue", "isEscalation");
   return (
     <>
       <div className="page-header">
@@ -189,7 +219,7 @@ export default function Routing() {
           </p>
         </div>
       </div>
-      <ActionResult result={result} />
+      <ActionResult result={banner} />
 
       <section className="card" aria-labelledby="queues-title">
         <h2 id="queues-title">Files</h2>
@@ -230,15 +260,39 @@ export default function Routing() {
           <input type="hidden" name="intent" value="queue" />
           <div className="field">
             <label htmlFor="queue-code">Code</label>
-            <input id="queue-code" name="code" type="text" maxLength={20} required />
+            <input
+              id="queue-code"
+              name="code"
+              type="text"
+              maxLength={20}
+              required
+              {...describedBy("queue-code", { error: queueCodeError })}
+            />
+            <FieldError id="queue-code" error={queueCodeError} alert />
           </div>
           <div className="field">
             <label htmlFor="queue-name">Nom</label>
-            <input id="queue-name" name="name" type="text" maxLength={80} required />
+            <input
+              id="queue-name"
+              name="name"
+              type="text"
+              maxLength={80}
+              required
+              {...describedBy("queue-name", { error: queueNameError })}
+            />
+            <FieldError id="queue-name" error={queueNameError} alert />
           </div>
-          <div className="checkbox">
-            <input id="queue-escalation" name="isEscalation" type="checkbox" />
-            <label htmlFor="queue-escalation">File d'escalade</label>
+          <div className="field">
+            <div className="checkbox">
+              <input
+                id="queue-escalation"
+                name="isEscalation"
+                type="checkbox"
+                {...describedBy("queue-escalation", { error: queueEscalationError })}
+              />
+              <label htmlFor="queue-escalation">File d'escalade</label>
+            </div>
+            <FieldError id="queue-escalation" error={queueEscalationError} alert />
           </div>
           <button type="submit" className="button button-secondary" disabled={busy}>
             Créer la file

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { CsrfInput } from "~/components/csrf";
+import { describedBy, FieldError } from "~/components/field";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { DomainError } from "~/domain/domain-error";
 import { loadCatalogue, loadTargetHistory } from "~/domain/kpi/catalogue.server";
@@ -81,14 +82,19 @@ export default function KpiTargets() {
         <CsrfInput />
         <div className="field">
           <label htmlFor="target-indicator">Indicateur</label>
-          <select id="target-indicator" name="indicator" required aria-invalid={Boolean(err("indicator"))}>
+          <select
+            id="target-indicator"
+            name="indicator"
+            required
+            {...describedBy("target-indicator", { error: err("indicator") })}
+          >
             {indicators.map((i) => (
               <option key={i.code} value={i.code}>
                 {i.label}
               </option>
             ))}
           </select>
-          {err("indicator") ? <p className="field-error">{err("indicator")}</p> : null}
+          <FieldError id="target-indicator" error={err("indicator")} />
         </div>
         <div className="field">
           <label htmlFor="target-year">Année</label>
@@ -100,8 +106,9 @@ export default function KpiTargets() {
             max={2100}
             required
             defaultValue={2026}
+            {...describedBy("target-year", { error: err("year") })}
           />
-          {err("year") ? <p className="field-error">{err("year")}</p> : null}
+          <FieldError id="target-year" error={err("year")} />
         </div>
         <div className="field">
           <label htmlFor="target-value">Valeur cible (nombre, ou % pour un taux)</label>
@@ -111,17 +118,23 @@ export default function KpiTargets() {
             type="text"
             inputMode="decimal"
             required
-            aria-describedby="target-value-hint"
+            {...describedBy("target-value", { error: err("value"), hint: true })}
           />
+          <FieldError id="target-value" error={err("value")} />
           <p className="hint" id="target-value-hint">
             Ex. 400 000 000 documents, ou 50 pour 50 %.
           </p>
-          {err("value") ? <p className="field-error">{err("value")}</p> : null}
         </div>
         <div className="field">
           <label htmlFor="target-note">Source ou justification</label>
-          <input id="target-note" name="note" type="text" maxLength={300} />
-          {err("note") ? <p className="field-error">{err("note")}</p> : null}
+          <input
+            id="target-note"
+            name="note"
+            type="text"
+            maxLength={300}
+            {...describedBy("target-note", { error: err("note") })}
+          />
+          <FieldError id="target-note" error={err("note")} />
         </div>
         <div>
           <button type="submit" className="button" disabled={busy}>

@@ -29,6 +29,15 @@ const Query = z.object({
   after: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
+/** The criteria of a search (pagination's `after` is not one). */
+const SEARCH_KEYS = ["nir", "lastName", "firstName", "birthDate", "department", "state", "roll"] as const;
+const QUERY_MESSAGES = {
+  lastName: "nom trop long (100 caractères au plus)",
+  roll: "numéro de fichier attendu",
+  state: "État de l'espace inconnu : choisissez-le dans la liste.",
+  form: "Recherche invalide : relancez-la depuis le formulaire.",
+};
+
 type FieldErrors = Partial<Record<"nir" | "lastName" | "birthDate" | "department" | "roll" | "form", string>>;
 
 type PersonRow = PersonListItem & { birthLabel: string };
@@ -66,9 +75,19 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
   const parsed = Query.safeParse(Object.fromEntries(url.searchParams));
   const showNir = user.permissions.has("persons:read_nir");
   const empty = { persons: [], nextAfter: null, nir: "" };
-  if (!parsed.success) return { ...empty, errors: { form: "Recherche invalide." }, searched: false };
-  const q = parsed.data;
   const errors: FieldErrors = {};
+  // A search is what was typed, valid or not: an invalid criterion is still a search (not run), never
+  // "no person recorded yet".
+  const searched = SEARCH_KEYS.some((k) => (url.searchParams.get(k) ?? "").trim() !== "");
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[0];
+      if (key === "lastName" || key === "roll") errors[key] ??= QUERY_MESSAGES[key];
+      else errors.form ??= key === "state" ? QUERY_MESSAGES.state : QUERY_MESSAGES.form;
+    }
+    return { ...empty, errors, searched: true };
+  }
+  const q = parsed.data;
   let birthDate: string | undefined;
   if (q.birthDate) {
     const b = parseBirthDate(q.birthDate);
@@ -89,7 +108,6 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
   if (q.lastName && !birthDate && !errors.birthDate)
     errors.birthDate = "la recherche par nom demande aussi la date de naissance";
   if (birthDate && !q.lastName) errors.lastName = "la recherche par date de naissance demande aussi le nom";
-  const searched = Boolean(q.lastName || birthDate || department || q.state || q.roll);
   if (Object.keys(errors).length > 0) return { ...empty, errors, searched };
   const result = await searchPersons(context.db, {
     lastName: q.lastName || undefined,
@@ -134,6 +152,7 @@ export default function Persons() {
   const listed = useLoaderData<typeof loader>();
   const posted = useActionData<typeof action>();
   const { persons, nextAfter, errors, searched } = posted ?? listed;
+  const invalid = Object.keys(errors).length > 0;
   const [params] = useSearchParams();
   const value = (k: string) => (k === "nir" ? (posted?.nir ?? "") : posted ? "" : (params.get(k) ?? ""));
   const next = new URLSearchParams(params);
@@ -207,8 +226,16 @@ export default function Persons() {
           </Link>
         </div>
       </Form>
-      {persons.length === 0 ? (
-        <p className="empty">
+      {invalid ? (
+        <p className="empty" data-testid="persons-empty">
+          {errors.form
+            ? "Recherche non lancée."
+            : `Recherche non lancée : corrigez ${
+                Object.keys(errors).length > 1 ? "les champs signalés" : "le champ signalé"
+              } ci-dessus.`}
+        </p>
+      ) : persons.length === 0 ? (
+        <p className="empty" data-testid="persons-empty">
           {searched
             ? "Aucun assuré ne correspond à cette recherche."
             : "Aucun assuré enregistré pour l'instant."}

@@ -7,6 +7,7 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "~/components/csrf";
+import { describedBy, FieldError } from "~/components/field";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { ROLL_COLUMNS } from "~/domain/rolls/columns";
 import { FORCE_OPTION_LABEL } from "~/domain/rolls/roll";
@@ -86,8 +87,9 @@ export default function RollUpload() {
             type="file"
             accept=".csv,.txt,text/csv"
             required
-            aria-describedby="file-hint"
+            {...describedBy("file", { error: data?.error, hint: true })}
           />
+          <FieldError id="file" error={data?.error} alert />
           <p className="hint" id="file-hint">
             CSV ou texte : UTF-8 (avec ou sans BOM), Windows-1252 ou UTF-16 (« Texte Unicode » d'Excel) ;
             séparateur point-virgule, virgule ou tabulation ; aucune taille maximale (le fichier est écrit sur
@@ -101,11 +103,6 @@ export default function RollUpload() {
         <p className="hint" id="force-hint">
           Sans cette case, un fichier au contenu identique à celui d'un fichier déjà intégré est refusé.
         </p>
-        {data?.error ? (
-          <p className="field-error" role="alert">
-            {data.error}
-          </p>
-        ) : null}
         <div>
           <button type="submit" className="button" disabled={busy}>
             {busy ? "Envoi en cours…" : "Déposer et importer"}

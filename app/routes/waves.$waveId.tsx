@@ -308,8 +308,12 @@ export default function WavePage() {
   const busy = navigation.state !== "idle";
   const total = wave.memberCount ?? 0;
   const left = progress.handedOff + progress.sent;
-  const stats: Array<[string, number, string]> = [
-    ["Destinataires figés", progress.materialised, "materialised"],
+  // Before the wave-plan job has materialised it, a wave has no recipients yet: "0" would read as "none".
+  const planned = wave.plannedAt != null;
+  // Completed with nothing handed off or sent: said as such, not as a wave that sent its letters.
+  const nothingSent = wave.status === "completed" && left === 0;
+  const stats: Array<[string, number | null, string]> = [
+    ["Destinataires figés", planned ? progress.members : null, "materialised"],
     ["Courriers imprimés", progress.rendered, "rendered"],
     ["Remis à l'imprimeur", progress.handedOff, "handed-off"],
     ["E-mails envoyés", progress.sent, "sent"],
@@ -328,8 +332,13 @@ export default function WavePage() {
           </p>
           <h1>{wave.name}</h1>
           <p>
-            <span className={STATUS_BADGE[wave.status]} data-testid="wave-status">
-              {WAVE_STATUS_LABELS[wave.status]}
+            <span
+              className={nothingSent ? "badge badge-warning" : STATUS_BADGE[wave.status]}
+              data-testid="wave-status"
+            >
+              {nothingSent
+                ? `${WAVE_STATUS_LABELS.completed} — aucun envoi`
+                : WAVE_STATUS_LABELS[wave.status]}
             </span>{" "}
             Départements {wave.departments.join(", ")} —{" "}
             {wave.mode === "pending" ? "jamais notifiés" : "relance des codes expirés"} — début {wave.startAt}
@@ -390,9 +399,20 @@ export default function WavePage() {
       ) : (
         <section className="card" aria-labelledby="progress-title">
           <h2 id="progress-title">Avancement</h2>
-          <p>
-            {fr(left)} envoi(s) parti(s) sur {fr(total)} destinataire(s)
-            {wave.completedAt ? `, terminée le ${wave.completedAt}` : ""}.
+          <p data-testid="wave-progress-text">
+            {!planned && (wave.status === "scheduled" || wave.status === "paused")
+              ? "Destinataires pas encore figés : ils le sont au lancement de la vague, puis chaque lot part à son heure."
+              : nothingSent
+                ? `Aucun courrier ni e-mail n'est parti par les lots de cette vague${
+                    total === 0
+                      ? " : elle n'avait aucun destinataire au lancement"
+                      : progress.excluded === progress.members
+                        ? " : tous ses destinataires ont été exclus au départ (opposés ou espace déjà créé)"
+                        : ""
+                  }${wave.completedAt ? ` ; close le ${wave.completedAt}` : ""}.`
+                : `${fr(left)} envoi(s) parti(s) sur ${fr(total)} destinataire(s)${
+                    wave.completedAt ? `, terminée le ${wave.completedAt}` : ""
+                  }.`}
           </p>
           <div className="progress" aria-hidden="true">
             <span style={{ width: `${total ? Math.min(100, (100 * left) / total) : 0}%` }} />
@@ -401,7 +421,7 @@ export default function WavePage() {
             {stats.map(([label, value, id]) => (
               <div className="stat" key={id} data-testid={`stat-${id}`}>
                 <div className="stat-label">{label}</div>
-                <div className="stat-value">{fr(value)}</div>
+                <div className="stat-value">{value == null ? "—" : fr(value)}</div>
               </div>
             ))}
           </div>
@@ -420,7 +440,11 @@ export default function WavePage() {
           <h2 id="batches-title">Lots</h2>
           {batches.items.length === 0 ? (
             <p className="empty">
-              Les lots apparaissent dès que la vague est programmée (quelques secondes).
+              {planned
+                ? "Aucun lot : la vague n'avait aucun destinataire à son lancement."
+                : wave.status === "scheduled" || wave.status === "paused"
+                  ? "Les lots apparaissent dès que la vague est programmée (quelques secondes)."
+                  : "Aucun lot."}
             </p>
           ) : (
             // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)

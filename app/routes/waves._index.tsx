@@ -86,7 +86,13 @@ export default function Waves() {
                     </Link>
                   </td>
                   <td>
-                    <span className={STATUS_BADGE[w.status]}>{WAVE_STATUS_LABELS[w.status]}</span>
+                    {w.status === "completed" && w.delivered === 0 ? (
+                      <span className="badge badge-warning">
+                        {WAVE_STATUS_LABELS.completed} — aucun envoi
+                      </span>
+                    ) : (
+                      <span className={STATUS_BADGE[w.status]}>{WAVE_STATUS_LABELS[w.status]}</span>
+                    )}
                   </td>
                   <td>{w.createdAt}</td>
                   <td>{w.scheduledAt ?? "—"}</td>

@@ -5,9 +5,18 @@ import {
   type MetaFunction,
   redirect,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
+import {
+  Form,
+  Link,
+  useActionData,
+  useFetcher,
+  useLoaderData,
+  useNavigate,
+  useNavigation,
+} from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { CsrfInput } from "~/components/csrf";
+import { describedBy, FieldError } from "~/components/field";
 import { PreviewPanel } from "~/components/wave-preview";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { parisDate } from "~/domain/lifecycle/paris-time";
@@ -34,6 +43,12 @@ export const meta: MetaFunction = () => [{ title: "Nouvelle vague d'envoi — me
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "waves:write");
   const url = new URL(request.url);
+  if (url.searchParams.has("_csrf")) {
+    // A GET submission without JavaScript sends every field, the hidden token too: keep it out of the
+    // address bar, the history and the Referer of the next page.
+    url.searchParams.delete("_csrf");
+    throw redirect(`${url.pathname}?${url.searchParams.toString()}`);
+  }
   const today = parisDate(new Date());
   const values = url.searchParams.has("startDate")
     ? readWaveForm(url.searchParams, today)
@@ -42,7 +57,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   let preview: PreviewView | null = null;
   let errors: WaveFormErrors = {};
   if (values.departments.length > 0) {
-    const checked = validateWaveForm(values, { requireName: false });
+    const checked = validateWaveForm(values, { requireName: false, today });
     if (checked.ok)
       preview = previewView(
         await previewWave(context.db, checked.segment, checked.settings, context.config.sendHours),
@@ -54,8 +69,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, context, "waves:write");
-  const values = readWaveForm(await request.formData(), parisDate(new Date()));
-  const checked = validateWaveForm(values, { requireName: true });
+  const today = parisDate(new Date());
+  const values = readWaveForm(await request.formData(), today);
+  const checked = validateWaveForm(values, { requireName: true, today });
   if (!checked.ok) return json({ values, errors: checked.errors }, { status: 400 });
   const waveId = await createWave(context.db, actorOf(user, context), {
     name: checked.name,
@@ -65,12 +81,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return redirect(`/waves/${waveId}`);
 }
 
-function FieldError({ id, error }: { id: string; error?: string }) {
-  return error ? (
-    <p className="field-error" id={`${id}-error`}>
-      {error}
-    </p>
-  ) : null;
+/**
+ * The query string of the builder's fields as they are now in the page, never with the CSRF token (a token
+ * in a URL leaks to the history, the logs and the Referer): the live preview, the letter preview link and
+ * "update the preview" all read the form through it.
+ */
+function builderQuery(form: HTMLFormElement): string {
+  const query = new URLSearchParams();
+  for (const [k, v] of new FormData(form)) if (k !== "_csrf" && typeof v === "string") query.append(k, v);
+  return query.toString();
 }
 
 export default function NewWave() {
@@ -82,29 +101,26 @@ export default function NewWave() {
   const fetcher = useFetcher<{ preview: PreviewView | null; errors: WaveFormErrors }>();
   const formRef = useRef<HTMLFormElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const navigate = useNavigate();
   const [live, setLive] = useState(false);
   useEffect(() => setLive(true), []);
+  // The fields as edited: the server rendered the link from the values it knew, the page follows the form.
+  const [query, setQuery] = useState(() => waveFormQuery(values));
+  useEffect(() => {
+    if (formRef.current && (loaded || posted)) setQuery(builderQuery(formRef.current));
+  }, [loaded, posted]);
   const refresh = () => {
     if (!formRef.current) return;
-    if (timer.current) clearTimeout(timer.current);
     const form = formRef.current;
-    timer.current = setTimeout(() => {
-      const data = new FormData(form);
-      data.delete("_csrf");
-      const query = new URLSearchParams(data as unknown as Record<string, string>);
-      for (const k of ["departments", "rollIds"]) {
-        query.delete(k);
-        for (const v of data.getAll(k)) query.append(k, String(v));
-      }
-      fetcher.load(`/waves/preview?${query.toString()}`);
-    }, 300);
+    setQuery(builderQuery(form));
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => fetcher.load(`/waves/preview?${builderQuery(form)}`), 300);
   };
   const preview = fetcher.data ? fetcher.data.preview : loaded.preview;
   const shownErrors = fetcher.data && !posted ? { ...errors, ...fetcher.data.errors } : errors;
-  const invalid = (k: keyof WaveFormValues) =>
-    shownErrors[k] ? { "aria-invalid": true, "aria-describedby": `${k}-error` } : {};
+  const invalid = (k: keyof WaveFormValues, hint = false) => describedBy(k, { error: shownErrors[k], hint });
   const departments = Array.from(new Set([...loaded.departments, ...PILOT_DEPARTMENTS]));
-  const previewHref = `/waves/letter-preview?${waveFormQuery(values)}`;
+  const previewHref = `/waves/letter-preview?${query}`;
   return (
     <>
       <div className="page-header">
@@ -165,7 +181,7 @@ export default function NewWave() {
             </div>
             <FieldError id="departments" error={shownErrors.departments} />
           </fieldset>
-          <fieldset>
+          <fieldset {...(shownErrors.mode ? { "aria-describedby": "mode-error" } : {})}>
             <legend>Personnes ciblées</legend>
             <label className="checkbox">
               <input type="radio" name="mode" value="pending" defaultChecked={values.mode === "pending"} />
@@ -184,6 +200,7 @@ export default function NewWave() {
               name="rollIds"
               multiple
               defaultValue={values.rollIds}
+              {...invalid("rollIds")}
               size={Math.min(4, Math.max(2, loaded.rolls.length))}
             >
               {loaded.rolls.map((r) => (
@@ -228,11 +245,12 @@ export default function NewWave() {
             </div>
             <div className="field">
               <label htmlFor="hasEmail">Adresse e-mail</label>
-              <select id="hasEmail" name="hasEmail" defaultValue={values.hasEmail}>
+              <select id="hasEmail" name="hasEmail" defaultValue={values.hasEmail} {...invalid("hasEmail")}>
                 <option value="any">Avec ou sans</option>
                 <option value="yes">Avec e-mail</option>
                 <option value="no">Sans e-mail</option>
               </select>
+              <FieldError id="hasEmail" error={shownErrors.hasEmail} />
             </div>
           </div>
           <label className="checkbox">
@@ -300,8 +318,7 @@ export default function NewWave() {
                   type="number"
                   min={0}
                   defaultValue={values.postalDelayDays}
-                  aria-describedby="postalDelayDays-hint"
-                  {...invalid("postalDelayDays")}
+                  {...invalid("postalDelayDays", true)}
                 />
                 <p className="hint" id="postalDelayDays-hint">
                   Comptés du lundi au samedi, hors jours fériés : La Poste ne distribue pas le dimanche.
@@ -346,7 +363,16 @@ export default function NewWave() {
             <button type="submit" className="button" disabled={navigation.state === "submitting"}>
               Créer la vague (brouillon)
             </button>
-            <button type="submit" formMethod="get" className="button button-secondary">
+            <button
+              type="submit"
+              formMethod="get"
+              className="button button-secondary"
+              onClick={(event) => {
+                if (!formRef.current) return;
+                event.preventDefault();
+                navigate(`/waves/new?${builderQuery(formRef.current)}`);
+              }}
+            >
               Mettre à jour l'aperçu
             </button>
             <a className="button button-secondary" href={previewHref} target="_blank" rel="noreferrer">

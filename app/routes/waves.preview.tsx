@@ -7,8 +7,9 @@ import { readWaveForm, validateWaveForm } from "~/domain/waves/wave-form";
 /** GET /waves/preview?<builder fields> — live count, exclusions, sample (masked NIR) and calendar as JSON. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "waves:write");
-  const values = readWaveForm(new URL(request.url).searchParams, parisDate(new Date()));
-  const checked = validateWaveForm(values, { requireName: false });
+  const today = parisDate(new Date());
+  const values = readWaveForm(new URL(request.url).searchParams, today);
+  const checked = validateWaveForm(values, { requireName: false, today });
   if (!checked.ok) return json({ preview: null, errors: checked.errors }, { status: 400 });
   const preview = await previewWave(context.db, checked.segment, checked.settings, context.config.sendHours);
   return json({ preview: previewView(preview), errors: {} });

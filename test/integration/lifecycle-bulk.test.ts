@@ -2,10 +2,12 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
 import { beforeEach, describe, expect, it } from "vitest";
+import { issueCodesForBatch } from "../../app/domain/codes/codes.server";
 import {
   buildBulkTransition,
   buildLockedStatement,
   bulkTransition,
+  codeRevocationOf,
   type LockedPerson,
 } from "../../app/domain/lifecycle/bulk-transition.server";
 import { applyTransition } from "../../app/domain/lifecycle/transition.server";
@@ -343,3 +345,111 @@ describe("bulkTransition in the caller's statement (cte, the notify shape)", () 
     ]);
   });
 });
+
+describe("codes of opposed and closed spaces", () => {
+  async function withCodes(ids: number[]) {
+    const issued = await t.db.transaction().execute((trx) =>
+      issueCodesForBatch(
+        trx,
+        { config: t.config },
+        {
+          personIds: ids,
+          expiresAt: new Date(Date.now() + 30 * DAY_MS),
+        },
+      ),
+    );
+    return new Map(issued.map((c) => [c.personId, c.codeId]));
+  }
+  async function codesOf(ids: number[]) {
+    return t.db
+      .selectFrom("provisional_code")
+      .select(["id", "person_id", "revoked_at", "revoked_reason", "used_at"])
+      .where("person_id", "in", ids)
+      .orderBy("id")
+      .execute();
+  }
+
+  it("revokes on oppose and close only (every move of those events ends opposed or closed)", () => {
+    expect(Object.fromEntries(EVENTS.map((e) => [e, codeRevocationOf(e)]))).toEqual({
+      notify: null,
+      activate: null,
+      oppose: "opposed",
+      auto_create: null,
+      close: "closed",
+    });
+  });
+
+  it("an opposition revokes each moved person's active code in its statement; the event names the code", async () => {
+    const notified = await personsIn("notified", 2);
+    const auto = await personsIn("auto_created", 1);
+    const [bare] = await personsIn("pending", 1);
+    const [activated] = await personsIn("activated", 1);
+    const codes = await withCodes([...notified, ...auto, activated]);
+    const all = [...notified, ...auto, bare, activated];
+    const result = await t.db.transaction().execute(async (trx) =>
+      bulkTransition(trx, {
+        event: "oppose",
+        source: "mail",
+        persons: { kind: "locked", rows: await lockedRowsIn(trx, all, new Date()) },
+      }),
+    );
+    expect(result.moved).toBe(4);
+    expect(result.refused.map((r) => r.personId)).toEqual([activated]);
+    const after = await codesOf(all);
+    for (const id of [...notified, ...auto])
+      expect(after.find((c) => c.person_id === id)).toMatchObject({
+        id: codes.get(id),
+        revoked_reason: "opposed",
+      });
+    // Refused (activated, « utilisez la clôture »): its code is left alone.
+    expect(after.find((c) => c.person_id === activated)).toMatchObject({ revoked_at: null });
+    const events = await eventsOf(all);
+    for (const id of [...notified, ...auto])
+      expect(events.find((e) => e.person_id === id)?.details).toMatchObject({ revokedCodeId: codes.get(id) });
+    expect(events.find((e) => e.person_id === bare)?.details).not.toHaveProperty("revokedCodeId");
+  });
+
+  it("a closure by the CTE mode revokes too; a notification does not", async () => {
+    const auto = await personsIn("auto_created", 2);
+    const notified = await personsIn("notified", 1);
+    const codes = await withCodes([...auto, ...notified]);
+    const targets = (ids: number[]) =>
+      sql`targets AS (SELECT p.id AS person_id, p.state AS from_state FROM person p WHERE p.id = ANY(${ids}::bigint[]) FOR UPDATE OF p)`;
+    await t.db.transaction().execute(async (trx) => {
+      await bulkTransition(trx, {
+        event: "close",
+        source: "portal",
+        persons: { kind: "cte", with: targets(auto), at: new Date(), refuseStale: true },
+      });
+      await bulkTransition(trx, {
+        event: "notify",
+        source: "job",
+        persons: { kind: "cte", with: targets(notified), at: new Date(), refuseStale: true },
+      });
+    });
+    const after = await codesOf([...auto, ...notified]);
+    for (const id of auto)
+      expect(after.find((c) => c.person_id === id)).toMatchObject({
+        id: codes.get(id),
+        revoked_reason: "closed",
+      });
+    expect(after.find((c) => c.person_id === notified[0])).toMatchObject({ revoked_at: null });
+    const events = await eventsOf(auto);
+    expect(events.map((e) => e.details)).toEqual(auto.map((id) => ({ revokedCodeId: codes.get(id) })));
+  });
+});
+
+async function lockedRowsIn(
+  trx: Parameters<typeof bulkTransition>[0],
+  ids: number[],
+  at: Date,
+): Promise<LockedPerson[]> {
+  const rows = await trx
+    .selectFrom("person")
+    .select(["id", "state", "state_changed_at"])
+    .where("id", "in", ids)
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+  return rows.map((r) => ({ personId: r.id, state: r.state, since: r.state_changed_at, at }));
+}

@@ -75,4 +75,30 @@ describe("materialisation", () => {
     }>`SELECT count(*)::int AS n FROM wave_member WHERE wave_id = ${waveId}`.execute(t.db);
     expect(again.rows[0].n).toBe(97);
   });
+
+  it("completes a wave with no member at once (no batch would ever complete it), audited", async () => {
+    const waveId = await scheduledWave(t.db, harness.boss, { departments: ["2B"] });
+    const wave = await t.db
+      .selectFrom("wave")
+      .select(["status", "member_count", "planned_at", "completed_at"])
+      .where("id", "=", waveId)
+      .executeTakeFirstOrThrow();
+    expect(wave).toMatchObject({ status: "completed", member_count: 0 });
+    expect(wave.planned_at).not.toBeNull();
+    expect(wave.completed_at).not.toBeNull();
+    const audit = await t.db
+      .selectFrom("audit_log")
+      .select(["action", "details"])
+      .where("object_type", "=", "wave")
+      .where("object_id", "=", String(waveId))
+      .orderBy("id")
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual([
+      "wave.created",
+      "wave.scheduled",
+      "wave.materialised",
+      "wave.completed",
+    ]);
+    expect(audit[3].details).toMatchObject({ members: 0 });
+  });
 });

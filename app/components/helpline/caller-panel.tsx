@@ -4,6 +4,34 @@ import { STATE_LABELS } from "~/domain/lifecycle/transitions";
 import { CallerSearch, type CallerSearchState } from "./caller-search";
 import { type IdentityCandidate, IdentityCheckForm } from "./identity-check-form";
 
+const REVOKED_REASONS: Record<string, string> = {
+  opposed: "opposition",
+  closed: "clôture de l'espace",
+  replaced: "remplacé par un nouveau code",
+  wave_cancelled: "vague annulée",
+  email_failed: "e-mail rejeté, relais courrier",
+};
+
+/**
+ * What the caller's provisional code is now. An opposed or closed space never shows a code as usable: the
+ * transition revokes it (bulk-transition.server.ts); a code still unrevoked from before that rule is shown
+ * inactive too.
+ */
+function codeLine(person: NonNullable<CaseDetail["person"]>): string {
+  const code = person.activeCode;
+  if (code && (person.state === "opposed" || person.state === "closed"))
+    return `code provisoire inactif (espace ${STATE_LABELS[person.state]})`;
+  if (code)
+    return `code provisoire actif émis le ${formatShortDate(new Date(code.createdAt))}, expire le ${formatShortDate(new Date(code.expiresAt))}`;
+  const spent = person.spentCode;
+  if (spent?.revokedAt) {
+    const why = spent.revokedReason ? REVOKED_REASONS[spent.revokedReason] : undefined;
+    return `code provisoire révoqué le ${formatShortDate(new Date(spent.revokedAt))}${why ? ` (${why})` : ""}`;
+  }
+  if (spent?.usedAt) return `code provisoire utilisé le ${formatShortDate(new Date(spent.usedAt))}`;
+  return "aucun code provisoire";
+}
+
 /** The verified caller: who they are, their space's state, their provisional code. */
 function VerifiedCaller({ person }: { person: NonNullable<CaseDetail["person"]> }) {
   return (
@@ -21,9 +49,7 @@ function VerifiedCaller({ person }: { person: NonNullable<CaseDetail["person"]> 
         {person.windowEndsAt
           ? ` · fin de la fenêtre le ${formatDateTime(new Date(person.windowEndsAt))}`
           : ""}
-        {person.activeCode
-          ? ` · code provisoire actif émis le ${formatShortDate(new Date(person.activeCode.createdAt))}, expire le ${formatShortDate(new Date(person.activeCode.expiresAt))}`
-          : " · aucun code provisoire actif"}
+        {` · ${codeLine(person)}`}
       </p>
     </>
   );

@@ -15,6 +15,14 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Keys that would hold a clear NIR, provisional code or credential. A bare `code` stays forbidden: in this
+ * log it is what a caller would name a person's provisional code (issued, verified, revoked), and the
+ * writer cannot tell a secret from an identifier by its value. A public identifier that happens to be a
+ * code says whose it is — `queueCode` for a helpline queue (« N1 », « ESC ») — and is accepted, as is
+ * any other qualified key. Refining the rule by object type instead would let a person event slip a
+ * provisional code through under the same bare name.
+ */
 const FORBIDDEN_DETAIL_KEYS = /^(nir|code|provisional_?code|password|totp|secret)$/i;
 
 /**

@@ -240,3 +240,22 @@ export async function activeCodeOf(
     ? { codeId: row.id, createdAt: row.created_at, expiresAt: row.expires_at, waveId: row.wave_id }
     : null;
 }
+
+/**
+ * The person's latest spent code (used or revoked), as metadata only: what the helpline shows when no code
+ * is active (« révoqué le … (opposition) »). Read through the spent codes' partial index (migration 1810).
+ */
+export async function lastSpentCodeOf(
+  db: DB,
+  personId: number,
+): Promise<{ usedAt: Date | null; revokedAt: Date | null; revokedReason: string | null } | null> {
+  const row = await db
+    .selectFrom("provisional_code")
+    .select(["used_at", "revoked_at", "revoked_reason"])
+    .where("person_id", "=", personId)
+    .where((eb) => eb.or([eb("used_at", "is not", null), eb("revoked_at", "is not", null)]))
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { usedAt: row.used_at, revokedAt: row.revoked_at, revokedReason: row.revoked_reason } : null;
+}

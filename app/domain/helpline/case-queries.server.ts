@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import type { PersonState } from "../../../db/schema";
-import { activeCodeOf } from "../codes/codes.server";
+import { activeCodeOf, lastSpentCodeOf } from "../codes/codes.server";
 import { formatNir, maskNir } from "../persons/nir";
 import { hasUsableEmail } from "../waves/channel";
 import type { AgentPresence, CaseState, CaseSummary, CaseType, SlaStatus } from "./case";
@@ -121,6 +121,8 @@ export interface CaseDetail extends CaseSummary {
     hasAddress: boolean;
     windowEndsAt: string | null;
     activeCode: { createdAt: string; expiresAt: string } | null;
+    /** When no code is active: the latest one used or revoked (and why), so the panel can say so. */
+    spentCode: { usedAt: string | null; revokedAt: string | null; revokedReason: string | null } | null;
     resetsLeft: number;
   } | null;
   identityChecked: boolean;
@@ -209,8 +211,9 @@ export async function loadCase(
   ]);
   let personOut: CaseDetail["person"] = null;
   if (person) {
-    const [code, left] = await Promise.all([
+    const [code, spent, left] = await Promise.all([
       activeCodeOf(db, person.id),
+      lastSpentCodeOf(db, person.id),
       resetsLeft(db, { personId: person.id }),
     ]);
     personOut = {
@@ -229,6 +232,14 @@ export async function loadCase(
       activeCode: code
         ? { createdAt: code.createdAt.toISOString(), expiresAt: code.expiresAt.toISOString() }
         : null,
+      spentCode:
+        spent && !code
+          ? {
+              usedAt: spent.usedAt?.toISOString() ?? null,
+              revokedAt: spent.revokedAt?.toISOString() ?? null,
+              revokedReason: spent.revokedReason,
+            }
+          : null,
       resetsLeft: left,
     };
   }

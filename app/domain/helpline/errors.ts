@@ -27,8 +27,8 @@ const KIND: Record<HelplineErrorCode, DomainErrorCode> = {
 
 /** A refusal of the helpline domain, with a French message for the agent; `code` is the helpline's own. */
 export class HelplineError extends DomainError<HelplineErrorCode> {
-  constructor(code: HelplineErrorCode, message: string) {
-    super(KIND[code], message, { code });
+  constructor(code: HelplineErrorCode, message: string, options: { field?: string } = {}) {
+    super(KIND[code], message, { code, field: options.field });
     this.name = "HelplineError";
   }
 }

@@ -129,8 +129,13 @@ export async function createQueue(
       )
       .executeTakeFirst();
     if (clash?.code === params.code)
-      throw new HelplineError("invalid", `le code de file « ${params.code} » existe déjà`);
-    if (clash) throw new HelplineError("invalid", "une file d'escalade existe déjà (une seule possible)");
+      throw new HelplineError("invalid", `Le code de file « ${params.code} » existe déjà.`, {
+        field: "code",
+      });
+    if (clash)
+      throw new HelplineError("invalid", "Une file d'escalade existe déjà (une seule possible).", {
+        field: "isEscalation",
+      });
     const { id } = await trx
       .insertInto("helpline_queue")
       .values({ code: params.code, name: params.name, is_escalation: params.isEscalation })
@@ -140,7 +145,7 @@ export async function createQueue(
       action: "helpline.queue_created",
       objectType: "helpline_queue",
       objectId: id,
-      // Not `code`: writeAudit refuses that key (it means a provisional code elsewhere).
+      // `queueCode`, not `code`: the audit writer refuses a bare "code" key (a provisional code's name).
       details: { queueCode: params.code, name: params.name, isEscalation: params.isEscalation },
     });
     return id;

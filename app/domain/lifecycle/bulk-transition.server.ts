@@ -28,6 +28,11 @@ import {
  * - `cte`: the caller's statement names the targets (the waves' notify joins its members): `with` defines a
  *   CTE `targets(person_id, from_state, …)` read `FOR UPDATE OF p`; `after` adds CTEs after `moved` and
  *   `events` (codes, member rows) in the same statement.
+ *
+ * A move into `opposed` or `closed` also revokes the person's active provisional code in the same statement
+ * (`revoked`, one probe of the active-code index per moved person): an opposed or closed space has no code
+ * left to open, and the helpline no longer shows one as active. The event records the revoked code's id
+ * (`details.revokedCodeId`), so the person's history says it, as the code row does (`revoked_reason`).
  */
 
 type Sql = RawBuilder<unknown>;
@@ -203,6 +208,42 @@ function movesOf(event: LifecycleEvent): Array<{ from: PersonState; to: PersonSt
   return fromStatesOf(event).map((from) => ({ from, to: TRANSITIONS[from][event] as PersonState }));
 }
 
+/** States whose space no provisional code may open any more: a move into one revokes the active code. */
+const CODE_REVOKED_IN: readonly PersonState[] = ["opposed", "closed"];
+
+/**
+ * The `revoked_reason` of the codes an event revokes, or null when it revokes none. Decided per event: every
+ * move of `oppose` (→ opposed, auto_created → closed) and of `close` ends in such a state, none of the other
+ * events' does; an event mixing both would need a per-row rule, refused here until one exists.
+ */
+export function codeRevocationOf(event: LifecycleEvent): string | null {
+  const moves = movesOf(event);
+  const revoking = moves.filter((m) => CODE_REVOKED_IN.includes(m.to));
+  if (revoking.length === 0) return null;
+  if (revoking.length < moves.length)
+    throw new Error(`bulkTransition: ${event} revokes codes on some moves only`);
+  return event === "oppose" ? "opposed" : "closed";
+}
+
+/**
+ * `, revoked AS (…)` after `moved` (whose rows carry `person_id`) when the event revokes codes, and the
+ * join and details that make each event say which code it revoked.
+ */
+function revocationSql(event: LifecycleEvent): { cte: Sql; join: Sql; details: Sql } {
+  const reason = codeRevocationOf(event);
+  if (!reason) return { cte: sql``, join: sql``, details: sql`` };
+  return {
+    cte: sql`, revoked AS (
+      UPDATE provisional_code c SET revoked_at = now(), revoked_reason = ${reason}::text
+      FROM moved WHERE c.person_id = moved.person_id AND c.used_at IS NULL AND c.revoked_at IS NULL
+      RETURNING c.person_id AS revoked_person_id, c.id AS revoked_code_id
+    )`,
+    join: sql` LEFT JOIN revoked ON revoked.revoked_person_id = moved.person_id`,
+    details: sql` || CASE WHEN revoked.revoked_code_id IS NULL THEN '{}'::jsonb
+      ELSE jsonb_build_object('revokedCodeId', revoked.revoked_code_id) END`,
+  };
+}
+
 /**
  * The statement of the `keyset` and `cte` modes (exported for the tests, which compile it and read its
  * parameters; `locked` builds its own from the decided rows).
@@ -214,6 +255,7 @@ export function buildBulkTransition(params: BulkTransitionParams): Sql {
   const moves = movesOf(params.event);
   const single = from.length === 1;
   const person = params.wave === "person" ? sql`, p.wave_id` : sql``;
+  const revocation = revocationSql(params.event);
   if (persons.kind === "keyset") {
     const at = persons.at === "window_ends_at" ? sql`p.window_ends_at` : sql`${persons.at}::timestamptz`;
     const upTo = persons.upToId ?? Number.MAX_SAFE_INTEGER;
@@ -237,11 +279,11 @@ export function buildBulkTransition(params: BulkTransitionParams): Sql {
     return sql`
     WITH batch AS (${batch}
     ), moved AS (${moved}
-    ), events AS (
+    )${revocation.cte}, events AS (
       INSERT INTO person_event (person_id, type, at, source, actor_user_id, wave_id, from_state, to_state, details)
       SELECT person_id, ${params.event}::text, at, ${params.source}::text, ${params.actorUserId ?? null}::bigint,
-             ${waveSql(params.wave)}, ${fromTo}, ${detailsJson(params.details)}::jsonb
-      FROM moved
+             ${waveSql(params.wave)}, ${fromTo}, ${detailsJson(params.details)}::jsonb${revocation.details}
+      FROM moved${revocation.join}
     )
     SELECT (SELECT count(*) FROM moved)::int AS n, (SELECT max(id) FROM batch) AS last_id`;
   }
@@ -261,11 +303,11 @@ export function buildBulkTransition(params: BulkTransitionParams): Sql {
       WHERE p.id = t.person_id AND p.state = t.from_state AND t.from_state = ANY(${from}::text[])${stale}
       RETURNING p.id AS person_id, t.from_state, p.state AS to_state, p.state_changed_at AS at${person},
         p.notified_at, p.window_ends_at${persons.returning ? sql`, ${persons.returning}` : sql``}
-    ), events AS (
+    )${revocation.cte}, events AS (
       INSERT INTO person_event (person_id, type, at, source, actor_user_id, wave_id, from_state, to_state, details)
       SELECT person_id, ${params.event}::text, at, ${params.source}::text, ${params.actorUserId ?? null}::bigint,
-             ${waveSql(params.wave)}, from_state, to_state, ${details}
-      FROM moved
+             ${waveSql(params.wave)}, from_state, to_state, ${details}${revocation.details}
+      FROM moved${revocation.join}
     )${persons.after ? sql`, ${persons.after}` : sql``}
     SELECT count(*)::int AS n FROM moved`;
   }
@@ -293,6 +335,7 @@ export function buildLockedStatement(
   const from = fromStatesOf(params.event);
   const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
   const person = params.wave === "person" ? sql`, p.wave_id` : sql``;
+  const revocation = revocationSql(params.event);
   return sql`
     WITH v AS (
       SELECT * FROM unnest(${col((r) => r.personId)}::bigint[], ${col((r) => r.from)}::text[], ${col((r) => r.to)}::text[],
@@ -302,11 +345,11 @@ export function buildLockedStatement(
       UPDATE person p SET state = v.to_state, state_changed_at = v.at, updated_at = now()${setSql(params.set)}
       FROM v WHERE p.id = v.person_id AND p.state = v.from_state AND p.state = ANY(${from}::text[])
       RETURNING p.id AS person_id, v.from_state, v.to_state, v.at, v.details${person}
-    ), events AS (
+    )${revocation.cte}, events AS (
       INSERT INTO person_event (person_id, type, at, source, actor_user_id, wave_id, from_state, to_state, details)
       SELECT person_id, ${params.event}::text, at, ${params.source}::text, ${params.actorUserId ?? null}::bigint,
-             ${waveSql(params.wave)}, from_state, to_state, ${detailsJson(params.details)}::jsonb || details
-      FROM moved
+             ${waveSql(params.wave)}, from_state, to_state, ${detailsJson(params.details)}::jsonb || details${revocation.details}
+      FROM moved${revocation.join}
       RETURNING id, person_id, from_state, to_state
     )
     SELECT person_id, id AS event_id, from_state, to_state FROM events`;

@@ -152,6 +152,22 @@ export async function materialiseWave(
       objectId: waveId,
       details: { members, letters: counts.letters, emails: counts.emails, batches: batchRows.length },
     });
+    if (batchRows.length === 0) {
+      // Nobody to send to: no batch will ever finish and complete the wave (batch-run's
+      // completeWaveIfFinished), which would stay « programmée » for good. It completes now, with nothing
+      // sent — the pages say « terminée — aucun envoi ».
+      await trx
+        .updateTable("wave")
+        .set({ status: "completed", completed_at: now, updated_at: now })
+        .where("id", "=", waveId)
+        .execute();
+      await writeAudit(trx, SYSTEM_ACTOR, {
+        action: "wave.completed",
+        objectType: "wave",
+        objectId: waveId,
+        details: { members: 0, reason: "aucun destinataire au lancement" },
+      });
+    }
     return { members, letters: counts.letters, emails: counts.emails, batches: batchRows.length, calendar };
   });
 }

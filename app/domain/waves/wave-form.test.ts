@@ -5,7 +5,13 @@ const today = "2026-11-23";
 
 describe("wave builder form", () => {
   it("accepts the pilot preset with defaults, start in Paris time", () => {
-    const r = validateWaveForm({ ...defaultFormValues(today, true), name: "Pilote" }, { requireName: true });
+    const r = validateWaveForm(
+      { ...defaultFormValues(today, true), name: "Pilote" },
+      {
+        requireName: true,
+        today,
+      },
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.segment.departments).toEqual(["31", "44", "80"]);
@@ -29,7 +35,7 @@ describe("wave builder form", () => {
         emailCapacityPerHour: "beaucoup",
         startDate: "23/11/2026",
       },
-      { requireName: true },
+      { requireName: true, today },
     );
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -41,6 +47,33 @@ describe("wave builder form", () => {
       emailCapacityPerHour: "Capacité e-mail par heure : nombre entier attendu",
       startDate: "Date de début : format AAAA-MM-JJ",
     });
+  });
+
+  it("refuses a start date before today (Paris), on the start date field; today is accepted", () => {
+    const past = validateWaveForm(
+      { ...defaultFormValues(today, true), name: "Pilote", startDate: "2026-11-22" },
+      { requireName: true, today },
+    );
+    expect(past.ok).toBe(false);
+    if (past.ok) return;
+    expect(past.errors).toEqual({
+      startDate: "Date de début dans le passé : au plus tôt aujourd'hui (23/11/2026)",
+    });
+    const sameDay = validateWaveForm(
+      { ...defaultFormValues(today, true), name: "Pilote", startTime: "00:00" },
+      { requireName: true, today },
+    );
+    expect(sameDay.ok).toBe(true);
+  });
+
+  it("says each refusal once, on its own field (the age order under the maximum age, not « Départements »)", () => {
+    const r = validateWaveForm(
+      { ...defaultFormValues(today, true), name: "Pilote", ageMin: "70", ageMax: "20" },
+      { requireName: true, today },
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual({ ageMax: "L'âge maximum doit être supérieur ou égal à l'âge minimum" });
   });
 
   it("round-trips through the query string (preview links)", () => {

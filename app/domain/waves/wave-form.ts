@@ -81,6 +81,21 @@ export function readWaveForm(data: URLSearchParams | FormData, today: string): W
   };
 }
 
+/** The form field of each segment property (the schema's issue paths). */
+const SEGMENT_FIELDS: Record<string, keyof WaveFormValues> = {
+  departments: "departments",
+  mode: "mode",
+  rollIds: "rollIds",
+  ageMin: "ageMin",
+  ageMax: "ageMax",
+  hasEmail: "hasEmail",
+};
+
+/** 2026-12-07 → 07/12/2026. */
+function frenchDay(iso: string): string {
+  return iso.split("-").reverse().join("/");
+}
+
 function integer(value: string, label: string, min: number, max: number): number | string {
   if (!/^\d+$/.test(value.replace(/\s/g, ""))) return `${label} : nombre entier attendu`;
   const n = Number(value.replace(/\s/g, ""));
@@ -89,10 +104,14 @@ function integer(value: string, label: string, min: number, max: number): number
   return n;
 }
 
-/** Validates the builder's values into a segment and settings, or French messages per field. */
+/**
+ * Validates the builder's values into a segment and settings, or French messages per field. `today` is the
+ * Paris date the form is checked on: a start date before it is refused (a wave cannot start in the past;
+ * today at an hour already gone starts at once).
+ */
 export function validateWaveForm(
   v: WaveFormValues,
-  opts: { requireName: boolean },
+  opts: { requireName: boolean; today: string },
 ):
   | { ok: true; name: string; segment: WaveSegment; settings: WaveSettings }
   | { ok: false; errors: WaveFormErrors } {
@@ -133,6 +152,8 @@ export function validateWaveForm(
   if (rollIds.some((n) => !Number.isSafeInteger(n) || n <= 0)) errors.rollIds = "Rôle inconnu";
   let startAt: Date | null = null;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v.startDate)) errors.startDate = "Date de début : format AAAA-MM-JJ";
+  else if (v.startDate < opts.today)
+    errors.startDate = `Date de début dans le passé : au plus tôt aujourd'hui (${frenchDay(opts.today)})`;
   else if (!/^\d{2}:\d{2}$/.test(v.startTime)) errors.startTime = "Heure de début : format HH:MM";
   else {
     startAt = parisInstant(v.startDate, `${v.startTime}:00`);
@@ -146,8 +167,14 @@ export function validateWaveForm(
     ageMax,
     hasEmail: v.hasEmail,
   });
-  if (!segment.success && !errors.departments)
-    errors.departments = segment.error.issues[0]?.message ?? "Segment invalide";
+  // Each of the schema's refusals goes on the field it names (its path), once: a field the checks above
+  // already flagged keeps their message (the age order was said twice, the second under « Départements »).
+  if (!segment.success) {
+    for (const issue of segment.error.issues) {
+      const key = SEGMENT_FIELDS[String(issue.path[0])] ?? "departments";
+      errors[key] ??= issue.message;
+    }
+  }
   if (Object.keys(errors).length > 0 || !segment.success || !startAt) return { ok: false, errors };
   const settings = settingsSchema.parse({
     startAt,
