@@ -1,3 +1,5 @@
+import { utf16Bom, utf16WithoutBom } from "./text-encoding";
+
 /**
  * What a file is, from its first bytes, before anyone reads it as CSV: a text file, an Excel workbook, or
  * something else that no importer reads (a PDF, an image, an archive…), named so that the refusal says
@@ -60,18 +62,11 @@ export function sniffFileKind(head: Uint8Array): FileKind {
  * that line's problem, not the file's); binary formats without a signature above are full of NULs.
  */
 function looksBinary(head: Uint8Array): boolean {
+  if (utf16Bom(head) || utf16WithoutBom(head)) return false;
   const n = Math.min(head.length, 8192);
-  if (n >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)))
-    return false;
-  let zeroEven = 0;
-  let zeroOdd = 0;
-  for (let i = 0; i < n; i++) {
-    if (head[i] !== 0) continue;
-    if (i % 2 === 0) zeroEven++;
-    else zeroOdd++;
-  }
-  if ((zeroEven === 0 && zeroOdd > n / 4) || (zeroOdd === 0 && zeroEven > n / 4)) return false;
-  return zeroEven + zeroOdd > Math.max(1, n / 100);
+  let nul = 0;
+  for (let i = 0; i < n; i++) if (head[i] === 0) nul++;
+  return nul > Math.max(1, n / 100);
 }
 
 /** The refusal of a file no importer reads: names what it is, what was expected, and what to do. */

@@ -21,7 +21,7 @@ export function startsWithUtf8Bom(bytes: Uint8Array): boolean {
 }
 
 /** The UTF-16 encoding a byte order mark announces (FF FE little-endian, FE FF big-endian), if any. */
-function utf16Bom(bytes: Uint8Array): TextEncoding | null {
+export function utf16Bom(bytes: Uint8Array): TextEncoding | null {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return "utf-16le";
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return "utf-16be";
   return null;
@@ -68,7 +68,7 @@ export function sniffEncoding(bytes: Uint8Array, options: SniffOptions = {}): Sn
  * UTF-16 text without a BOM (some exports leave it out): Latin text in UTF-16 has a zero byte in nearly
  * every pair, on the same side. Text in the other encodings has none (a NUL is no character of a CSV).
  */
-function utf16WithoutBom(bytes: Uint8Array): TextEncoding | null {
+export function utf16WithoutBom(bytes: Uint8Array): TextEncoding | null {
   const n = Math.min(bytes.length, 4096) & ~1;
   if (n < 4) return null;
   let zeroEven = 0;

@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  addParisDays,
-  formatFrenchDate,
-  formatFrenchDateTime,
-  formatFrenchWeekdayDate,
-  parisDate,
-  parisInstant,
-  parisParts,
-} from "./paris-time";
+import { formatFrenchDate, formatFrenchDateTime, formatFrenchWeekdayDate, parisInstant } from "./paris-time";
 
 const HOUR = 3600_000;
 
@@ -54,27 +46,6 @@ describe("parisInstant", () => {
     expect(parisInstant("2026-03-29", "02:30:00").toISOString()).toBe("2026-03-29T01:00:00.000Z");
     expect(parisInstant("2026-03-29", "03:00:00").toISOString()).toBe("2026-03-29T01:00:00.000Z");
     expect(parisInstant("2026-01-15", "12:00:00").toISOString()).toBe("2026-01-15T11:00:00.000Z");
-  });
-});
-
-describe("addParisDays", () => {
-  it("keeps 23:59:59 Paris across both changes of 2026–2030", () => {
-    for (let year = 2026; year <= 2030; year++) {
-      for (const month of [3, 10]) {
-        const change = lastSundayAt1Utc(year, month);
-        const before = parisInstant(parisDate(new Date(change - 5 * 24 * HOUR)), "23:59:59");
-        for (const days of [1, 5, 14, 30]) {
-          const later = addParisDays(before, days);
-          const p = parisParts(later);
-          expect([p.hour, p.minute, p.second], `${before.toISOString()} + ${days}`).toEqual([23, 59, 59]);
-          const calendarDays = Math.round(
-            (Date.UTC(p.year, p.month - 1, p.day) - Date.parse(`${parisDate(before)}T00:00:00Z`)) /
-              (24 * HOUR),
-          );
-          expect(calendarDays).toBe(days);
-        }
-      }
-    }
   });
 });
 

@@ -76,13 +76,6 @@ export function parisInstant(date: string, time = "00:00:00"): Date {
   return new Date(after * 1000);
 }
 
-/** The same date `days` later in the Paris calendar, at the same wall-clock time (DST-proof day arithmetic). */
-export function addParisDays(at: Date, days: number): Date {
-  const p = parisParts(at);
-  const time = [p.hour, p.minute, p.second].map((n) => String(n).padStart(2, "0")).join(":");
-  return new Date(parisInstant(addDays(parisDate(at), days), time).getTime() + (at.getTime() % 1000));
-}
-
 /** 23:59:59 Paris time on a date. */
 export function endOfParisDay(date: string): Date {
   return parisInstant(date, "23:59:59");

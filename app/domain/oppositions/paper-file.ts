@@ -5,7 +5,7 @@ import {
   type TableCell,
   type TableFormat,
 } from "../files/table-file.server";
-import { parisDate, parisInstant } from "../lifecycle/paris-time";
+import { isCalendarDate, parisDate, parisInstant } from "../lifecycle/paris-time";
 import { checkNir, describeNirProblem, maskNir } from "../persons/nir";
 import { normaliseHeader, ROLL_COLUMNS } from "../rolls/columns";
 
@@ -63,9 +63,7 @@ function parseReceivedDay(cell: TableCell | undefined): string | null | "invalid
   if (!v) return null;
   const fr = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(v);
   const iso = fr ? `${fr[3]}-${fr[2]}-${fr[1]}` : /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null;
-  if (!iso) return "invalid";
-  const d = new Date(`${iso}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? "invalid" : iso;
+  return iso && isCalendarDate(iso) ? iso : "invalid";
 }
 
 /**
