@@ -29,7 +29,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const file = form.get("file");
   if (!(file instanceof File) || file.size === 0) {
-    return { kind: "unreadable" as const, message: "choisissez un fichier CSV non vide", fileName: null };
+    return {
+      kind: "unreadable" as const,
+      message: "choisissez un fichier CSV ou Excel non vide",
+      fileName: null,
+    };
   }
   const outcome = await importObservationFile(context.db, actorOf(user, context), {
     bytes: Buffer.from(await file.arrayBuffer()),
@@ -54,8 +58,9 @@ export default function KpiImport() {
         <div>
           <h1>Import d'indicateurs</h1>
           <p className="muted">
-            Chiffres mensuels transmis par les partenaires (fichier CSV). Un chiffre renvoyé pour un mois
-            remplace le précédent (nouvelle révision, historique conservé) : il n'est jamais compté deux fois.
+            Chiffres mensuels transmis par les partenaires (fichier CSV ou classeur Excel). Un chiffre renvoyé
+            pour un mois remplace le précédent (nouvelle révision, historique conservé) : il n'est jamais
+            compté deux fois.
           </p>
         </div>
       </div>

@@ -32,7 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const file = form.get("file");
   if (!(file instanceof File) || file.size === 0) {
-    return { kind: "error" as const, message: "Choisissez un fichier CSV non vide." };
+    return { kind: "error" as const, message: "Choisissez un fichier CSV ou Excel non vide." };
   }
   const read = await readPaperFile(Buffer.from(await file.arrayBuffer()));
   if (!read.ok)
@@ -75,9 +75,10 @@ export default function OppositionsUpload() {
         <div>
           <h1>Oppositions reçues par courrier</h1>
           <p className="muted">
-            Déposez un fichier CSV des formulaires papier : un NIR par ligne (en-tête « NIR » facultatif), et
-            éventuellement la date de réception (JJ/MM/AAAA). Chaque ligne devient une opposition (source :
-            courrier) selon les règles du cycle de vie ; les lignes refusées sont listées avec leur motif.
+            Déposez un fichier CSV ou un classeur Excel des formulaires papier : un NIR par ligne (en-tête «
+            NIR » facultatif), et éventuellement la date de réception (JJ/MM/AAAA). Chaque ligne devient une
+            opposition (source : courrier) selon les règles du cycle de vie ; les lignes refusées sont listées
+            avec leur motif.
           </p>
         </div>
       </div>
