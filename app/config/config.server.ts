@@ -38,7 +38,10 @@ export interface AppConfig {
   };
   /** webhookSecret: EMAIL_WEBHOOK_SECRET, generated like the other secrets outside production. */
   email: { url: string | undefined; token: string | undefined; webhookSecret: string };
-  sms: { url: string | undefined; token: string | undefined };
+  /** SMS_PROVIDER: the dev outbox, or Brevo's transactional SMS API. */
+  sms:
+    | { provider: "outbox" }
+    | { provider: "brevo"; brevo: { apiUrl: string; apiKey: string; sender: string } };
 }
 
 type SecretName = keyof AppConfig["secrets"];
@@ -123,6 +126,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       token: raw.EMAIL_PROVIDER_TOKEN,
       webhookSecret: secrets.emailWebhook,
     },
-    sms: { url: raw.SMS_GATEWAY_URL, token: raw.SMS_GATEWAY_TOKEN },
+    sms:
+      raw.SMS_PROVIDER === "brevo" && raw.BREVO_API_KEY
+        ? {
+            provider: "brevo",
+            brevo: { apiUrl: raw.BREVO_API_URL, apiKey: raw.BREVO_API_KEY, sender: raw.SMS_SENDER },
+          }
+        : { provider: "outbox" },
   };
 }

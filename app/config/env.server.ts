@@ -27,8 +27,16 @@ const envSchema = z.object({
   EMAIL_PROVIDER_URL: z.string().url().optional(),
   EMAIL_PROVIDER_TOKEN: z.string().optional(),
   EMAIL_WEBHOOK_SECRET: z.string().optional(),
-  SMS_GATEWAY_URL: z.string().url().optional(),
-  SMS_GATEWAY_TOKEN: z.string().optional(),
+  SMS_PROVIDER: z.enum(["outbox", "brevo"]).default("outbox"),
+  BREVO_API_KEY: z.string().min(1).optional(),
+  BREVO_API_URL: z.string().url().default("https://api.brevo.com"),
+  SMS_SENDER: z
+    .string()
+    .regex(
+      /^(?:[A-Za-z0-9]{1,11}|\d{1,15})$/,
+      "au plus 11 lettres et chiffres, ou 15 chiffres (règle de Brevo)",
+    )
+    .default("AMELI"),
   PRINT_DIR: z.string().optional(),
   OUTBOX_DIR: z.string().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
@@ -57,11 +65,24 @@ export type RawEnv = z.infer<typeof envSchema>;
 
 export class EnvError extends Error {}
 
+/** Variables an earlier version read, and what replaced them: a deployment still setting one is told so. */
+const REPLACED: Record<string, string> = {
+  SMS_GATEWAY_URL:
+    "SMS_PROVIDER=brevo avec BREVO_API_KEY (le contrat « POST /v1/sms » n'existe chez aucune passerelle)",
+  SMS_GATEWAY_TOKEN: "BREVO_API_KEY",
+};
+
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): RawEnv {
+  for (const [old, now] of Object.entries(REPLACED)) {
+    if (source[old]) throw new EnvError(`variable d'environnement ${old} retirée : utilisez ${now}`);
+  }
   const result = envSchema.safeParse(source);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new EnvError(`variable d'environnement ${issue.path.join(".")} invalide : ${issue.message}`);
+  }
+  if (result.data.SMS_PROVIDER === "brevo" && !result.data.BREVO_API_KEY) {
+    throw new EnvError("variable d'environnement BREVO_API_KEY requise quand SMS_PROVIDER=brevo");
   }
   return result.data;
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Pagination } from "~/components/pagination";
 import { writeAudit } from "~/domain/audit/audit.server";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
+import { listSmsOutbox } from "~/domain/helpline/sms-outbox.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
 import { listOutbox } from "~/domain/waves/email-provider.server";
 
@@ -11,6 +12,7 @@ export const meta: MetaFunction = () => [{ title: "Boîte d'envoi (démo) — me
 
 const Query = z.object({ page: z.coerce.number().int().min(1).catch(1) });
 const PAGE_SIZE = 50;
+const SMS_SHOWN = 20;
 
 /** The dev sink's messages: what would have been sent without a provider. Demo mode only; audited. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -22,22 +24,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     offset: (page - 1) * PAGE_SIZE,
     limit: PAGE_SIZE,
   });
+  const sms = listSmsOutbox(context.config.outboxDir, SMS_SHOWN);
   await writeAudit(context.db, actorOf(user, context), {
     action: "outbox.listed",
     objectType: "outbox_message",
-    details: { page, messages: entries.length },
+    details: { page, messages: entries.length, sms: sms.messages.length },
   });
   return json({
     page,
     pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
     total,
     providerConfigured: Boolean(context.config.email.url),
+    smsTotal: sms.total,
+    sms: sms.messages.map((m) => ({ ...m, at: formatDateTime(new Date(m.at)) })),
     entries: entries.map((e) => ({ ...e, date: formatDateTime(e.date) })),
   });
 }
 
 export default function Outbox() {
-  const { entries, total, page, pages, providerConfigured } = useLoaderData<typeof loader>();
+  const { entries, total, page, pages, providerConfigured, sms, smsTotal } = useLoaderData<typeof loader>();
   return (
     <>
       <div className="page-header">
@@ -97,6 +102,42 @@ export default function Outbox() {
             </>
           }
         />
+      ) : null}
+      <h2>SMS</h2>
+      {sms.length === 0 ? (
+        <p className="empty">Aucun SMS dans la boîte d'envoi.</p>
+      ) : (
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
+        <section className="table-wrap" tabIndex={0} aria-label="SMS de la boîte d'envoi">
+          <table className="table">
+            <caption className="sr-only">
+              SMS ({sms.length < smsTotal ? `les ${sms.length} plus récents sur ${smsTotal}` : smsTotal})
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Date</th>
+                <th scope="col">Numéro</th>
+                <th scope="col">Texte</th>
+                <th scope="col">SMS facturés</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sms.map((m) => (
+                <tr key={m.id}>
+                  <td>{m.at}</td>
+                  <td>{m.to}</td>
+                  <td>{m.text}</td>
+                  <td>{m.parts}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      {sms.length < smsTotal ? (
+        <p className="hint">
+          Les {sms.length} SMS les plus récents sur {smsTotal}.
+        </p>
       ) : null}
     </>
   );

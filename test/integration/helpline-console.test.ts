@@ -19,6 +19,7 @@ import {
   resetCode,
 } from "../../app/domain/helpline/person-actions.server";
 import { createSmsGateway, normaliseMobile } from "../../app/domain/helpline/sms-gateway.server";
+import { smsLength } from "../../app/domain/helpline/sms-length";
 import { signTelephonyBody, verifyTelephonySignature } from "../../app/domain/helpline/telephony";
 import { openCaseFromCall } from "../../app/domain/helpline/telephony.server";
 import { runBatch } from "../../app/domain/waves/batch-run.server";
@@ -30,7 +31,14 @@ import { createUser } from "../../cli/seed/users";
 import { insertPersons } from "../factories";
 import { EMAIL_PROVIDER_URL, resetEmailProvider, sentEmails } from "../mocks/email-provider";
 import { mockServer } from "../mocks/server";
-import { resetSmsGateway, SMS_GATEWAY_URL, sentSms, smsGatewayFails } from "../mocks/sms-gateway";
+import {
+  BREVO_API_KEY,
+  BREVO_API_URL,
+  brevoSmsRequestShape,
+  resetSmsGateway,
+  sentSms,
+  smsGatewayFails,
+} from "../mocks/sms-gateway";
 import { setupTestDatabase, testConfig } from "../setup/database";
 
 const t = setupTestDatabase();
@@ -38,8 +46,9 @@ let boss: PgBoss;
 let agentId: number;
 let actor: AuditActor;
 const config = testConfig({
-  SMS_GATEWAY_URL,
-  SMS_GATEWAY_TOKEN: "sms-token",
+  SMS_PROVIDER: "brevo",
+  BREVO_API_URL,
+  BREVO_API_KEY,
   EMAIL_PROVIDER_URL,
   EMAIL_PROVIDER_TOKEN: "mail-token",
 });
@@ -213,9 +222,19 @@ describe("code reset", () => {
     expect(job.rows.map((j) => j.data.resetId)).toContain(resetId);
     expect(await deliverResetBySms(t.db, { config }, resetId)).toBe("sent");
     expect(sentSms).toHaveLength(1);
-    expect(sentSms[0].body.to).toBe("+33612345678");
-    expect(sentSms[0].auth).toBe("Bearer sms-token");
-    const code = /code provisoire est ([A-Z0-9-]+)\./.exec(sentSms[0].body.text)?.[1] ?? "";
+    // Brevo's documented request: the same fields, the number without "+", our sender, the reset as tag, and
+    // GSM-7 (the French accents of the text are in the GSM alphabet), so no unicode flag.
+    expect(Object.keys(sentSms[0].body).sort()).toEqual(Object.keys(brevoSmsRequestShape).sort());
+    expect(sentSms[0].body).toMatchObject({
+      recipient: "33612345678",
+      sender: "AMELI",
+      type: "transactional",
+      tag: `code-reset-${resetId}`,
+      unicodeEnabled: false,
+    });
+    expect(sentSms[0].apiKey).toBe(BREVO_API_KEY);
+    expect(smsLength(sentSms[0].body.content)).toMatchObject({ encoding: "GSM-7", parts: 1 });
+    const code = /code provisoire est ([A-Z0-9-]+)\./.exec(sentSms[0].body.content)?.[1] ?? "";
     expect(await verifyCode(t.db, { config }, { personId: persons[2], code })).toBe("valid");
     // Run twice (pg-boss retry after a crash): nothing sent again.
     expect(await deliverResetBySms(t.db, { config }, resetId)).toBe("already_done");
@@ -242,7 +261,10 @@ describe("code reset", () => {
     // 429 with Retry-After, then timeouts until the attempts run out: the job throws (pg-boss retries) and
     // no code was issued.
     mockServer.resetHandlers();
-    mockServer.use(...smsGatewayFails({ status: 429, retryAfter: "0" }, 1), ...smsGatewayFails("timeout", 5));
+    mockServer.use(
+      ...smsGatewayFails({ status: 429, rateLimitReset: "0" }, 1),
+      ...smsGatewayFails("timeout", 5),
+    );
     const before = await t.db
       .selectFrom("provisional_code")
       .select("id")

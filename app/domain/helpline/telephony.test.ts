@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { caseTypeOfIvr } from "./case";
 import { createSmsGateway, normaliseMobile } from "./sms-gateway.server";
+import { listSmsOutbox } from "./sms-outbox.server";
 import {
   departmentOfPostalCode,
   signTelephonyBody,
@@ -91,7 +92,7 @@ describe("SMS gateway", () => {
 
   it("writes to the dev sink under <OUTBOX_DIR>/sms when no gateway is configured", async () => {
     const outboxDir = mkdtempSync(path.join(tmpdir(), "sms-sink-"));
-    const gateway = createSmsGateway({ outboxDir, sms: { url: undefined, token: undefined } });
+    const gateway = createSmsGateway({ outboxDir, sms: { provider: "outbox" } });
     const sent = await gateway.send({
       to: "+33612345678",
       text: "Mon espace santé : test",
@@ -102,6 +103,12 @@ describe("SMS gateway", () => {
     expect(files).toHaveLength(1);
     expect(JSON.parse(readFileSync(path.join(outboxDir, "sms", files[0]), "utf8"))).toMatchObject({
       to: "+33612345678",
+    });
+    // What the Outbox page lists: the message, its cost, and nothing from a file that is not the sink's.
+    writeFileSync(path.join(outboxDir, "sms", "zz-broken.json"), "{ half");
+    expect(listSmsOutbox(outboxDir, 20)).toMatchObject({
+      total: 2,
+      messages: [{ to: "+33612345678", text: "Mon espace santé : test", parts: 1 }],
     });
   });
 });
