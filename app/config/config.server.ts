@@ -37,7 +37,19 @@ export interface AppConfig {
     emailWebhook: string;
   };
   /** webhookSecret: EMAIL_WEBHOOK_SECRET, generated like the other secrets outside production. */
-  email: { url: string | undefined; token: string | undefined; webhookSecret: string };
+  email: { webhookSecret: string };
+  /** How notices leave by email: MAIL_FROM, and the SMTP relay of SMTP_URL (null: the dev outbox). */
+  mail: {
+    from: string;
+    smtp: {
+      url: string;
+      maxConnections: number;
+      maxMessages: number;
+      timeoutMs: number;
+      requireTls: boolean;
+      caFile?: string;
+    } | null;
+  };
   /** SMS_PROVIDER: the dev outbox, or Brevo's transactional SMS API. */
   sms:
     | { provider: "outbox" }
@@ -70,8 +82,8 @@ function resolveSecrets(raw: RawEnv, dataDir: string, production: boolean): AppC
       out[name] = fromEnv;
       continue;
     }
-    // The email webhook secret is only required in production when a real provider is configured.
-    const optional = name === "emailWebhook" && !raw.EMAIL_PROVIDER_URL;
+    // The email webhook secret is only required in production when a real relay is configured.
+    const optional = name === "emailWebhook" && !raw.SMTP_URL;
     if (production && !optional)
       throw new EnvError(`variable d'environnement ${SECRET_VARS[name]} requise en production`);
     if (!stored[name]) {
@@ -121,10 +133,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     workerConcurrency: raw.WORKER_CONCURRENCY,
     sendHours: raw.SEND_HOURS,
     secrets,
-    email: {
-      url: raw.EMAIL_PROVIDER_URL,
-      token: raw.EMAIL_PROVIDER_TOKEN,
-      webhookSecret: secrets.emailWebhook,
+    email: { webhookSecret: secrets.emailWebhook },
+    mail: {
+      from: raw.MAIL_FROM,
+      smtp: raw.SMTP_URL
+        ? {
+            url: raw.SMTP_URL,
+            maxConnections: raw.SMTP_MAX_CONNECTIONS,
+            maxMessages: raw.SMTP_MAX_MESSAGES,
+            timeoutMs: raw.SMTP_TIMEOUT_SECONDS * 1000,
+            requireTls: flag(raw.SMTP_REQUIRE_TLS, production),
+            caFile: raw.SMTP_CA_FILE ? path.resolve(raw.SMTP_CA_FILE) : undefined,
+          }
+        : null,
     },
     sms:
       raw.SMS_PROVIDER === "brevo" && raw.BREVO_API_KEY

@@ -24,8 +24,26 @@ const envSchema = z.object({
   DEMO_MODE: z.enum(["true", "false", "1", "0", ""]).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   COOKIE_SECURE: z.enum(["true", "false", "1", "0", ""]).optional(),
-  EMAIL_PROVIDER_URL: z.string().url().optional(),
-  EMAIL_PROVIDER_TOKEN: z.string().optional(),
+  SMTP_URL: z
+    .string()
+    .url()
+    .refine(
+      (v) => /^smtps?:\/\//.test(v),
+      "attendu smtp://utilisateur:mot-de-passe@relais:587 ou smtps://…:465",
+    )
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(
+      /^(?:[^<>@]*<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+)$/,
+      "attendu « Nom <adresse@domaine> » ou une adresse",
+    )
+    .default("Assurance Maladie <assurance-maladie@info.ameli.fr>"),
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(5),
+  SMTP_MAX_MESSAGES: z.coerce.number().int().min(1).default(100),
+  SMTP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  SMTP_REQUIRE_TLS: z.enum(["true", "false", "1", "0", ""]).optional(),
+  SMTP_CA_FILE: z.string().optional(),
   EMAIL_WEBHOOK_SECRET: z.string().optional(),
   SMS_PROVIDER: z.enum(["outbox", "brevo"]).default("outbox"),
   BREVO_API_KEY: z.string().min(1).optional(),
@@ -67,6 +85,9 @@ export class EnvError extends Error {}
 
 /** Variables an earlier version read, and what replaced them: a deployment still setting one is told so. */
 const REPLACED: Record<string, string> = {
+  EMAIL_PROVIDER_URL:
+    "SMTP_URL (les e-mails partent par SMTP vers un relais ; l'API « POST /v1/messages » n'existe chez aucun fournisseur)",
+  EMAIL_PROVIDER_TOKEN: "les identifiants dans SMTP_URL",
   SMS_GATEWAY_URL:
     "SMS_PROVIDER=brevo avec BREVO_API_KEY (le contrat « POST /v1/sms » n'existe chez aucune passerelle)",
   SMS_GATEWAY_TOKEN: "BREVO_API_KEY",

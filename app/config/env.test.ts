@@ -15,4 +15,14 @@ describe("environment", () => {
       expect(() => env({ SEND_HOURS: bad })).toThrow(/SEND_HOURS/);
     }
   });
+
+  it("refuses the removed email provider variables and a sender or relay it could not use, naming them", () => {
+    expect(() => env({ EMAIL_PROVIDER_URL: "https://mail.example" })).toThrow(
+      /EMAIL_PROVIDER_URL retirée : utilisez SMTP_URL/,
+    );
+    expect(() => env({ SMTP_URL: "https://relay.example" })).toThrow(/SMTP_URL/);
+    expect(() => env({ MAIL_FROM: "Assurance Maladie" })).toThrow(/MAIL_FROM/);
+    expect(env({ MAIL_FROM: "CPAM <cpam@exemple.fr>" }).MAIL_FROM).toBe("CPAM <cpam@exemple.fr>");
+    expect(env({}).MAIL_FROM).toBe("Assurance Maladie <assurance-maladie@info.ameli.fr>");
+  });
 });

@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { writeAudit } from "~/domain/audit/audit.server";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { formatFrenchDateTime } from "~/domain/lifecycle/paris-time";
-import { readOutboxMessage } from "~/domain/waves/email-provider.server";
+import { readOutboxMessage } from "~/domain/waves/email-outbox.server";
 
 export const meta: MetaFunction = () => [{ title: "Message — boîte d'envoi (démo) — mes-ops" }];
 
@@ -12,7 +12,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, context, "outbox:read");
   if (!context.config.demoMode)
     throw new Response("Page disponible en mode démo uniquement.", { status: 404 });
-  const message = readOutboxMessage(context.config.outboxDir, params.file ?? "");
+  const message = await readOutboxMessage(context.config.outboxDir, params.file ?? "");
   if (!message) throw new Response("Message introuvable.", { status: 404 });
   await writeAudit(context.db, actorOf(user, context), {
     action: "outbox.message_read",

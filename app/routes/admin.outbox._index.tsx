@@ -6,7 +6,7 @@ import { writeAudit } from "~/domain/audit/audit.server";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { listSmsOutbox } from "~/domain/helpline/sms-outbox.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
-import { listOutbox } from "~/domain/waves/email-provider.server";
+import { listOutbox } from "~/domain/waves/email-outbox.server";
 
 export const meta: MetaFunction = () => [{ title: "Boîte d'envoi (démo) — mes-ops" }];
 
@@ -20,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!context.config.demoMode)
     throw new Response("Page disponible en mode démo uniquement.", { status: 404 });
   const { page } = Query.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const { total, entries } = listOutbox(context.config.outboxDir, {
+  const { total, entries } = await listOutbox(context.config.outboxDir, {
     offset: (page - 1) * PAGE_SIZE,
     limit: PAGE_SIZE,
   });
@@ -34,7 +34,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     page,
     pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
     total,
-    providerConfigured: Boolean(context.config.email.url),
+    providerConfigured: Boolean(context.config.mail.smtp),
     smsTotal: sms.total,
     sms: sms.messages.map((m) => ({ ...m, at: formatDateTime(new Date(m.at)) })),
     entries: entries.map((e) => ({ ...e, date: formatDateTime(e.date) })),

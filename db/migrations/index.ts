@@ -21,6 +21,7 @@ import * as personDepartmentKey from "./2026_12_06_0200_person_department_key";
 import * as personRoll from "./2026_12_06_0300_person_roll";
 import * as personDepartmentCode from "./2026_12_06_0400_person_department_code";
 import * as signedRequestSeen from "./2026_12_07_0900_signed_request_seen";
+import * as emailSubmission from "./2026_12_07_1300_email_submission";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -49,4 +50,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_06_0300_person_roll": personRoll,
   "2026_12_06_0400_person_department_code": personDepartmentCode,
   "2026_12_07_0900_signed_request_seen": signedRequestSeen,
+  "2026_12_07_1300_email_submission": emailSubmission,
 };

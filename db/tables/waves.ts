@@ -132,7 +132,20 @@ export interface WaveIncidentTable {
   message: string;
 }
 
+export type EmailSubmissionState = "submitting" | "accepted" | "refused" | "unknown";
+
+export interface EmailSubmissionTable {
+  key: string;
+  message_id: string;
+  state: EmailSubmissionState;
+  reply: string | null;
+  server_message_id: string | null;
+  created_at: DefaultTimestamp;
+  decided_at: Timestamp | null;
+}
+
 export interface WavesTables {
+  email_submission: EmailSubmissionTable;
   wave: WaveTable;
   wave_batch: WaveBatchTable;
   wave_member: WaveMemberTable;

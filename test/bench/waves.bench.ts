@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +13,7 @@ import { DEFAULT_SETTINGS } from "../../app/domain/waves/wave";
 import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import { type LetterData, renderLetters } from "../../reports/letters/letter";
 import { testConfig } from "../setup/database";
+import { startSmtpRelay } from "../support/smtp-relay";
 import { type Bench, benchDatabase, median, round, timed } from "./lib";
 
 /**
@@ -32,8 +32,9 @@ import { type Bench, benchDatabase, median, round, timed } from "./lib";
  *    keeps busy, and the log prints pages per CPU second (whether a core renders as fast while the other one
  *    renders too: on a VM whose vCPUs share a physical core, or on a loaded machine, it does not). Without
  *    taskset (or a second CPU), both figures are unpinned and `letters_pinned` is 0.
- * 3. emails: sends/s of the provider client against a local HTTP mock with the limiter off, and the
- *    limiter's error against a configured rate (±5 % expected).
+ * 3. emails: sends/s over SMTP to an in-process smtp-server, through the submission ledger, with the limiter
+ *    off (connections and messages per connection reported), and the limiter's error against a configured rate
+ *    (±5 % expected).
  * Beside the letters, the same 1 vs 2 pinned processes run a pure arithmetic loop (`spin`): the machine's
  * own two-core ceiling, `cpu_two_cores_speedup`, and the letters' share of it, `two_workers_vs_cpu`. On this
  * VM a loop of one dependent chain gets ×2.0 from its two vCPUs but one that keeps a core's units busy only
@@ -319,51 +320,58 @@ async function materialise(
   }
 }
 
+/**
+ * Emails over real SMTP to an in-process smtp-server (no TLS, no auth: our side of the session is measured),
+ * through the submission ledger on a bench database, with the limiter off and then on. One provider (one
+ * worker), pooled: connections and messages per connection are reported.
+ */
 async function emailFigures(count: number, rate: number, log: (l: string) => void) {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      res.writeHead(202, { "content-type": "application/json" });
-      res.end(JSON.stringify({ id: `m${Math.random()}`, status: "accepted" }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  const config = { email: { url, token: "t", webhookSecret: "x" }, outboxDir: "/nonexistent" };
+  const relay = await startSmtpRelay({ starttls: false, parse: false });
+  const bench = await benchDatabase();
+  const config = testConfig({ SMTP_URL: relay.url, SMTP_MAX_CONNECTIONS: "8", SMTP_MAX_MESSAGES: "100" });
+  let round_ = 0;
   const send = async (ratePerSecond: number | null, n: number, concurrency: number) => {
-    const provider = createEmailProvider(config, { ratePerSecond });
+    const provider = createEmailProvider(bench.db, config, { ratePerSecond });
+    const tag = round_++;
     let i = 0;
     const lane = async () => {
       while (i < n) {
         const k = i++;
-        await provider.send({
-          idempotencyKey: `k${k}`,
+        const sent = await provider.send({
+          idempotencyKey: `bench-${tag}-${k}`,
           to: `a${k}@exemple.fr`,
-          subject: "s",
-          html: "<p>h</p>",
-          text: "t",
+          subject: "Mon espace santé : votre code provisoire",
+          html: "<p>Votre code provisoire : <strong>ABCD-EFGH</strong></p>",
+          text: "Votre code provisoire : ABCD-EFGH",
         });
+        if (sent.kind !== "accepted") throw new Error(`envoi ${k} : ${sent.kind}`);
       }
     };
     const { ms } = await timed(() => Promise.all(Array.from({ length: concurrency }, lane)));
+    await provider.close?.();
     return ms;
   };
   try {
     await send(null, 200, 16); // warm-up
+    relay.reset();
     const ms = await send(null, count, 32);
     const emailsPerSecond = count / (ms / 1000);
-    log(`  e-mails sans limiteur : ${Math.round(emailsPerSecond)}/s (${count} envois)`);
+    const connections = relay.connections.size;
+    const perConnection = count / Math.max(1, connections);
+    log(
+      `  SMTP sans limiteur : ${Math.round(emailsPerSecond)}/s (${count} envois, ${connections} connexions, ${round(perConnection)} messages par connexion)`,
+    );
     const limited = rate * 4;
     const limitedMs = await send(rate, limited, 32);
     const measured = limited / (limitedMs / 1000);
     const error = (Math.abs(measured - rate) / rate) * 100;
     log(
-      `  limiteur à ${rate}/s : ${round(measured)}/s mesurés sur ${limited} envois (écart ${round(error)} %)`,
+      `  limiteur à ${rate}/s : ${round(measured)}/s mesurés sur ${limited} envois SMTP (écart ${round(error)} %)`,
     );
-    return { emailsPerSecond, error };
+    return { emailsPerSecond, error, connections, perConnection };
   } finally {
-    server.close();
+    await relay.close();
+    await bench.drop();
   }
 }
 
@@ -480,9 +488,11 @@ export const wavesBench: Bench = {
       // core for a while and would be measured as the renderer's slowness.
       if (parts.has("letters")) Object.assign(figures, await letterFigures(runs, pages, dir, log));
       if (parts.has("emails")) {
-        log("E-mails (serveur HTTP local)");
+        log("E-mails (SMTP vers un serveur smtp-server local, registre d'envoi en base)");
         const e = await emailFigures(emails, rate, log);
-        figures.emails_per_s = Math.round(e.emailsPerSecond);
+        figures.smtp_emails_per_s = Math.round(e.emailsPerSecond);
+        figures.smtp_connections = e.connections;
+        figures.smtp_messages_per_connection = round(e.perConnection);
         figures.limiter_error_pct = round(e.error);
       }
       if (parts.has("materialise")) {

@@ -99,7 +99,7 @@ describe.runIf(browserAvailable())("words on screen and audit of personal data (
       windowEnd: new Date("2027-02-01T11:00:00Z"),
       codeExpiresAt: new Date("2027-03-01T11:00:00Z"),
     });
-    await createEmailProvider(app.runtime.config).send({
+    await createEmailProvider(app.runtime.db, app.runtime.config).send({
       idempotencyKey: "words-and-audit-1",
       to: "lina.morel@exemple.fr",
       ...email,

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
-import { HttpResponse, http } from "msw";
 import type PgBoss from "pg-boss";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
@@ -29,7 +28,6 @@ import { action as telephonyAction } from "../../app/routes/api.telephony.calls"
 import { addAgent, setupHelplineDefaults } from "../../cli/seed/helpline";
 import { createUser } from "../../cli/seed/users";
 import { insertPersons } from "../factories";
-import { EMAIL_PROVIDER_URL, resetEmailProvider, sentEmails } from "../mocks/email-provider";
 import { mockServer } from "../mocks/server";
 import {
   BREVO_API_KEY,
@@ -40,8 +38,12 @@ import {
   smsGatewayFails,
 } from "../mocks/sms-gateway";
 import { setupTestDatabase, testConfig } from "../setup/database";
+import { startSmtpRelay, TLS_CA_FILE } from "../support/smtp-relay";
 
 const t = setupTestDatabase();
+// Emails go over real SMTP to this relay; messages() is what it received.
+const relay = await startSmtpRelay();
+afterAll(() => relay.close());
 let boss: PgBoss;
 let agentId: number;
 let actor: AuditActor;
@@ -49,8 +51,8 @@ const config = testConfig({
   SMS_PROVIDER: "brevo",
   BREVO_API_URL,
   BREVO_API_KEY,
-  EMAIL_PROVIDER_URL,
-  EMAIL_PROVIDER_TOKEN: "mail-token",
+  SMTP_URL: relay.url,
+  SMTP_CA_FILE: TLS_CA_FILE,
 });
 
 async function newCaseFor(personIdx = 0) {
@@ -92,7 +94,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   resetSmsGateway();
-  resetEmailProvider();
+  relay.reset();
 });
 
 describe("identity check", () => {
@@ -129,7 +131,7 @@ describe("identity check", () => {
       .where("id", "=", persons[0])
       .executeTakeFirstOrThrow();
     expect(person.state).toBe("opposed");
-    // The confirmation is queued with the opposition, then sent once by its job (email here, msw provider).
+    // The confirmation is queued with the opposition, then sent once by its job (email here, over SMTP).
     const queued = await sql<{ data: ConfirmationJob }>`
       SELECT data FROM pgboss.job WHERE name = 'case-confirmation'
     `.execute(t.db);
@@ -138,9 +140,9 @@ describe("identity check", () => {
     ]);
     expect(await sendConfirmation(t.db, { config }, queued.rows[0].data)).toBe("sent");
     expect(await sendConfirmation(t.db, { config }, queued.rows[0].data)).toBe("already_sent");
-    expect(sentEmails).toHaveLength(1);
-    expect(sentEmails[0].body.subject).toContain("opposition est enregistrée");
-    expect(sentEmails[0].body.text).not.toMatch(/[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/);
+    expect(relay.messages()).toHaveLength(1);
+    expect(relay.messages()[0].subject).toContain("opposition est enregistrée");
+    expect(relay.messages()[0].text).not.toMatch(/[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/);
     // By letter: a one-page PDF for the print house.
     await sendConfirmation(
       t.db,
@@ -292,7 +294,7 @@ describe("code reset", () => {
     expect(reset.failure).toContain("HTTP 400");
   });
 
-  it("sends a new code by email through the waves' single notification (msw provider)", async () => {
+  it("sends a new code by email through the waves' single notification (over SMTP)", async () => {
     const { caseId, caseActor } = await newCaseFor();
     await recordIdentityCheck(t.db, actor, { caseActor, caseId, personId: persons[4], answers: allTicked });
     await resetCode(t.db, { boss, config }, actor, { caseActor, caseId, channel: "email" });
@@ -304,13 +306,13 @@ describe("code reset", () => {
       .executeTakeFirstOrThrow();
     const ctx = { boss, config, logger: createLogger({ level: "silent" }) };
     for (let i = 0; i < 10; i++) await runBatch(t.db, ctx, { batchId: batch.id });
-    expect(sentEmails.length).toBe(1);
+    expect(relay.received.length).toBe(1);
     const person = await t.db
       .selectFrom("person")
       .select("email")
       .where("id", "=", persons[4])
       .executeTakeFirstOrThrow();
-    expect(sentEmails[0].body.to).toBe(person.email);
+    expect(relay.messages()[0].to).toBe(person.email);
   });
 
   it("an email provider outage leaves the reset undelivered, the retry sends it once with a valid code", async () => {
@@ -323,24 +325,25 @@ describe("code reset", () => {
       .where("kind", "=", "single")
       .orderBy("id", "desc")
       .executeTakeFirstOrThrow();
-    mockServer.use(
-      http.post(`${EMAIL_PROVIDER_URL}/v1/messages`, () => HttpResponse.json({}, { status: 503 })),
-    );
+    // The relay greylists every attempt: the batch fails transiently, nothing leaves.
+    relay.fail("greylist", { times: 1000 });
     const logger = createLogger({ level: "silent" });
-    const failing = createEmailProvider(config, { sleep: async () => {}, timeoutMs: 200, maxAttempts: 2 });
+    const failing = createEmailProvider(t.db, config, { sleep: async () => {}, maxAttempts: 2 });
     await expect(
       (async () => {
         for (let i = 0; i < 10; i++)
           await runBatch(t.db, { boss, config, logger, provider: failing }, { batchId: batch.id });
       })(),
     ).rejects.toBeInstanceOf(EmailTransientError);
-    expect(sentEmails).toHaveLength(0);
-    mockServer.resetHandlers();
-    const working = createEmailProvider(config, { sleep: async () => {}, timeoutMs: 200 });
+    expect(relay.messages()).toHaveLength(0);
+    await failing.close?.();
+    relay.reset();
+    const working = createEmailProvider(t.db, config, { sleep: async () => {} });
     for (let i = 0; i < 10; i++)
       await runBatch(t.db, { boss, config, logger, provider: working }, { batchId: batch.id });
-    expect(sentEmails).toHaveLength(1);
-    const code = /[A-Z0-9]{4}(?:-[A-Z0-9]{4,5}){2}/.exec(sentEmails[0].body.text)?.[0] ?? "";
+    await working.close?.();
+    expect(relay.messages()).toHaveLength(1);
+    const code = /[A-Z0-9]{4}(?:-[A-Z0-9]{4,5}){2}/.exec(relay.messages()[0].text)?.[0] ?? "";
     expect(await verifyCode(t.db, { config }, { personId: persons[4], code })).toBe("valid");
   });
 

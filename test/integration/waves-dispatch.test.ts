@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { issueCode, verifyCode } from "../../app/domain/codes/codes.server";
 import { windowEnd } from "../../app/domain/lifecycle/window";
 import type { CrashPoint } from "../../app/domain/waves/batch-run.server";
 import { letterNotifiedAt } from "../../app/domain/waves/wave";
 import { insertPersons } from "../factories";
 import { setupTestDatabase } from "../setup/database";
+import { startSmtpRelay, TLS_CA_FILE } from "../support/smtp-relay";
 import {
   activeCodesPerPerson,
   CODE_IN_TEXT,
@@ -158,16 +159,23 @@ describe("a wave from materialisation to notification", () => {
 const LETTER_POINTS: CrashPoint[] = ["materialised", "codes_stored", "pdf_written", "rendered", "handed_off"];
 const EMAIL_POINTS: CrashPoint[] = ["materialised", "codes_stored", "email_accepted", "sent"];
 
+// The email crash tests run twice: into the outbox, and over real SMTP to a relay (test/support/smtp-relay.ts).
+const relay = await startSmtpRelay();
+afterAll(() => relay.close());
+
 describe("crash at each batch state, then rerun", () => {
   for (const [channel, points] of [
     ["letter", LETTER_POINTS],
     ["email", EMAIL_POINTS],
+    ["email over SMTP", EMAIL_POINTS],
   ] as const) {
     for (const point of points) {
-      it(`${channel}: crash after ${point} → exactly one valid code and one ${channel} per person`, async () => {
-        const config = waveConfig();
+      it(`${channel}: crash after ${point} → exactly one valid code and one message per person`, async () => {
+        const smtp = channel === "email over SMTP";
+        relay.reset();
+        const config = smtp ? waveConfig({ SMTP_URL: relay.url, SMTP_CA_FILE: TLS_CA_FILE }) : waveConfig();
         const dept = String(10 + offset / 12).slice(0, 2);
-        const ids = await persons(12, [dept], channel === "email" ? 1 : 0);
+        const ids = await persons(12, [dept], channel === "letter" ? 0 : 1);
         const waveId = await scheduledWave(t.db, harness.boss, { departments: [dept] }, { batchSize: 5 });
         const d = deps(harness.boss, config);
         let crashed = 0;
@@ -180,8 +188,12 @@ describe("crash at each batch state, then rerun", () => {
         ).rejects.toThrow(/simulated crash/);
         await runWave(t.db, d, waveId);
         const { letters, emails } = await deliveredCodes(config, waveId);
-        const delivered = channel === "letter" ? letters : emails;
+        const overSmtp = relay
+          .messages()
+          .map((m) => ({ to: m.to, code: CODE_IN_TEXT.exec(m.text)?.[0] ?? "" }));
+        const delivered = channel === "letter" ? letters : smtp ? overSmtp : emails;
         expect(delivered).toHaveLength(12);
+        expect(new Set(delivered.map((d) => ("to" in d ? d.to : d.page))).size).toBe(12);
         const active = await activeCodesPerPerson(t.db, ids);
         expect(active.size).toBe(12);
         expect([...active.values()].every((n) => n === 1)).toBe(true);

@@ -1,19 +1,13 @@
 import { sql } from "kysely";
-import { delay, HttpResponse, http } from "msw";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
 import { verifyCode } from "../../app/domain/codes/codes.server";
 import { signedHeaders } from "../../app/domain/portal/signature";
-import {
-  createEmailProvider,
-  EmailTransientError,
-  retryAfterMs,
-} from "../../app/domain/waves/email-provider.server";
+import { createEmailProvider, EmailTransientError } from "../../app/domain/waves/email-provider.server";
 import { action as emailEventsAction } from "../../app/routes/api.email.events";
 import { insertPersons } from "../factories";
-import { EMAIL_PROVIDER_URL, resetEmailProvider, sentEmails } from "../mocks/email-provider";
-import { mockServer } from "../mocks/server";
 import { setupTestDatabase } from "../setup/database";
+import { startSmtpRelay, TLS_CA_FILE } from "../support/smtp-relay";
 import {
   activeCodesPerPerson,
   CODE_IN_TEXT,
@@ -28,10 +22,14 @@ import {
 
 const t = setupTestDatabase();
 const harness = setupBoss(t);
-const config = waveConfig({ EMAIL_PROVIDER_URL, EMAIL_PROVIDER_TOKEN: "test-token" });
-const noSleep = { sleep: async () => {}, timeoutMs: 200 };
+// Every email goes over real SMTP to this relay (test/support/smtp-relay.ts).
+const relay = await startSmtpRelay();
+afterAll(() => relay.close());
+const config = waveConfig({ SMTP_URL: relay.url, SMTP_CA_FILE: TLS_CA_FILE });
+const noSleep = { sleep: async () => {} };
+const sentEmails = () => relay.messages();
 
-beforeEach(() => resetEmailProvider());
+beforeEach(() => relay.reset());
 
 let offset = 0;
 let deptNo = 50;
@@ -54,113 +52,27 @@ async function emailWave(count: number) {
   return { ids, waveId };
 }
 
-const email = (key: string) => ({
-  idempotencyKey: key,
-  to: "a@exemple.fr",
-  subject: "s",
-  html: "<p>h</p>",
-  text: "t",
-});
-
-describe("email provider client", () => {
-  it("sends through the API with an idempotency key and a bearer token", async () => {
-    const seen: Array<string | null> = [];
-    mockServer.events.on("request:start", ({ request }) => {
-      seen.push(request.headers.get("authorization"));
-    });
-    const p = createEmailProvider(config, noSleep);
-    const r = await p.send(email("k-1"));
-    expect(r).toMatchObject({
-      kind: "accepted",
-      messageId: expect.stringMatching(/^msg_/),
-      duplicate: false,
-    });
-    expect(seen).toContain("Bearer test-token");
-    expect(await p.lookup("k-1")).toMatchObject({ messageId: r.kind === "accepted" ? r.messageId : "" });
-    expect(await p.lookup("k-unknown")).toBeNull();
-    mockServer.events.removeAllListeners();
-  });
-
-  it("honours Retry-After on 429", async () => {
-    let calls = 0;
-    mockServer.use(
-      http.post(`${EMAIL_PROVIDER_URL}/v1/messages`, () => {
-        calls++;
-        return calls === 1
-          ? new HttpResponse(null, { status: 429, headers: { "Retry-After": "3" } })
-          : undefined;
-      }),
-    );
-    const waits: number[] = [];
-    const p = createEmailProvider(config, { sleep: async (ms) => void waits.push(ms), timeoutMs: 200 });
-    expect((await p.send(email("k-429"))).kind).toBe("accepted");
-    expect(waits).toEqual([3000]);
-    expect(retryAfterMs(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
-  });
-
-  it("retries 5xx with backoff, then gives up with a transient error", async () => {
-    let calls = 0;
-    mockServer.use(
-      http.post(`${EMAIL_PROVIDER_URL}/v1/messages`, () => {
-        calls++;
-        return calls <= 2 ? HttpResponse.json({ error: "oops" }, { status: 500 }) : undefined;
-      }),
-    );
-    const p = createEmailProvider(config, noSleep);
-    expect((await p.send(email("k-500"))).kind).toBe("accepted");
-    expect(calls).toBe(3);
-    mockServer.use(
-      http.post(`${EMAIL_PROVIDER_URL}/v1/messages`, () => HttpResponse.json({}, { status: 503 })),
-    );
-    await expect(
-      createEmailProvider(config, { ...noSleep, maxAttempts: 3 }).send(email("k-503")),
-    ).rejects.toBeInstanceOf(EmailTransientError);
-  });
-
-  it("retries a timeout with the same key: the provider sends it once", async () => {
-    let calls = 0;
-    mockServer.use(
-      http.post(`${EMAIL_PROVIDER_URL}/v1/messages`, async () => {
-        calls++;
-        if (calls === 1) await delay(400); // accepted by the provider, but too late for the client
-        return undefined;
-      }),
-    );
-    const p = createEmailProvider(config, noSleep);
-    const r = await p.send(email("k-timeout"));
-    expect(r.kind).toBe("accepted");
-    await delay(400);
-    expect(sentEmails.filter((e) => e.idempotencyKey === "k-timeout")).toHaveLength(1);
-  });
-
-  it("reports a 400 invalid address as a permanent rejection", async () => {
-    mockServer.use(
-      http.post(`${EMAIL_PROVIDER_URL}/v1/messages`, () =>
-        HttpResponse.json({ error: "invalid_address" }, { status: 400 }),
-      ),
-    );
-    const r = await createEmailProvider(config, noSleep).send(email("k-400"));
-    expect(r).toMatchObject({ kind: "rejected", reason: "invalid_address" });
-  });
-});
-
 describe("email waves against the provider", () => {
   it("sends one email per person and notifies at acceptance", async () => {
     const { ids, waveId } = await emailWave(6);
-    await runWave(t.db, deps(harness.boss, config, createEmailProvider(config, noSleep)), waveId);
-    expect(sentEmails).toHaveLength(6);
-    expect(new Set(sentEmails.map((e) => e.idempotencyKey)).size).toBe(6);
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(t.db, config, noSleep)), waveId);
+    expect(sentEmails()).toHaveLength(6);
+    expect(new Set(sentEmails().map((e) => e.messageId)).size).toBe(6);
     const members = await t.db.selectFrom("wave_member").selectAll().where("wave_id", "=", waveId).execute();
     expect(members.every((m) => m.status === "sent" && m.provider_message_id)).toBe(true);
-    for (const e of sentEmails) {
-      const code = CODE_IN_TEXT.exec(e.body.text)?.[0] ?? "";
+    // Each member's Message-ID is the one the relay received, so a bounce finds its member.
+    expect(new Set(members.map((m) => m.provider_message_id))).toEqual(
+      new Set(sentEmails().map((e) => e.messageId)),
+    );
+    for (const e of sentEmails()) {
+      const code = CODE_IN_TEXT.exec(e.text)?.[0] ?? "";
       const person = await t.db
         .selectFrom("person")
         .select("id")
-        .where("email", "=", e.body.to)
+        .where("email", "=", e.to)
         .executeTakeFirstOrThrow();
       expect(await verifyCode(t.db, { config }, { personId: person.id, code })).toBe("valid");
-      expect(e.body.html).toContain(code);
+      expect(e.html).toContain(code);
     }
     const active = await activeCodesPerPerson(t.db, ids);
     expect(active.size).toBe(6);
@@ -171,16 +83,9 @@ describe("email waves against the provider", () => {
     const badEmail = (
       await t.db.selectFrom("person").select("email").where("id", "=", ids[1]).executeTakeFirstOrThrow()
     ).email;
-    mockServer.use(
-      http.post(`${EMAIL_PROVIDER_URL}/v1/messages`, async ({ request }) => {
-        const body = (await request.clone().json()) as { to: string };
-        return body.to === badEmail
-          ? HttpResponse.json({ error: "invalid_address" }, { status: 400 })
-          : undefined;
-      }),
-    );
-    await runWave(t.db, deps(harness.boss, config, createEmailProvider(config, noSleep)), waveId);
-    expect(sentEmails).toHaveLength(3);
+    relay.fail("no_mailbox", { recipient: badEmail ?? "" });
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(t.db, config, noSleep)), waveId);
+    expect(sentEmails()).toHaveLength(3);
     const fellBack = await t.db
       .selectFrom("wave_member")
       .selectAll()
@@ -210,14 +115,9 @@ describe("email waves against the provider", () => {
 
   it("a provider outage fails the batch; the retry sends what was not accepted, never twice", async () => {
     const { ids, waveId } = await emailWave(8);
-    let calls = 0;
-    mockServer.use(
-      http.post(`${EMAIL_PROVIDER_URL}/v1/messages`, () => {
-        calls++;
-        return calls > 3 ? HttpResponse.json({}, { status: 500 }) : undefined;
-      }),
-    );
-    const d = deps(harness.boss, config, createEmailProvider(config, { ...noSleep, maxAttempts: 2 }));
+    // Three accepted, then the relay greylists everything: the batch fails transiently.
+    relay.fail("greylist", { after: 3, times: 1000 });
+    const d = deps(harness.boss, config, createEmailProvider(t.db, config, { ...noSleep, maxAttempts: 2 }));
     await expect(runWave(t.db, d, waveId)).rejects.toBeInstanceOf(EmailTransientError);
     const incidents = await t.db
       .selectFrom("wave_incident")
@@ -225,17 +125,24 @@ describe("email waves against the provider", () => {
       .where("wave_id", "=", waveId)
       .execute();
     expect(incidents.some((i) => i.kind === "batch_error")).toBe(true);
-    mockServer.resetHandlers();
-    await runWave(t.db, deps(harness.boss, config, createEmailProvider(config, noSleep)), waveId);
-    expect(sentEmails).toHaveLength(8);
+    expect(sentEmails()).toHaveLength(3);
+    relay.clearFaults();
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(t.db, config, noSleep)), waveId);
+    expect(sentEmails()).toHaveLength(8);
+    const sentMembers = await t.db
+      .selectFrom("wave_member")
+      .select("status")
+      .where("wave_id", "=", waveId)
+      .execute();
+    expect(sentMembers.every((m) => m.status === "sent")).toBe(true);
     const perPerson = new Map<string, number>();
-    for (const e of sentEmails) perPerson.set(e.body.to, (perPerson.get(e.body.to) ?? 0) + 1);
+    for (const e of sentEmails()) perPerson.set(e.to, (perPerson.get(e.to) ?? 0) + 1);
     expect([...perPerson.values()].every((n) => n === 1)).toBe(true);
-    for (const e of sentEmails) {
+    for (const e of sentEmails()) {
       const person = await t.db
         .selectFrom("person")
         .select("id")
-        .where("email", "=", e.body.to)
+        .where("email", "=", e.to)
         .executeTakeFirstOrThrow();
       expect(
         await verifyCode(
@@ -243,12 +150,85 @@ describe("email waves against the provider", () => {
           { config },
           {
             personId: person.id,
-            code: CODE_IN_TEXT.exec(e.body.text)?.[0] ?? "",
+            code: CODE_IN_TEXT.exec(e.text)?.[0] ?? "",
           },
         ),
       ).toBe("valid");
     }
     expect((await activeCodesPerPerson(t.db, ids)).size).toBe(8);
+  });
+
+  it("a connection lost after DATA leaves that person unknown: not notified, never resent, an incident says so", async () => {
+    const { ids, waveId } = await emailWave(5);
+    const lost = (
+      await t.db.selectFrom("person").select("email").where("id", "=", ids[2]).executeTakeFirstOrThrow()
+    ).email;
+    relay.fail("drop_after_data", { recipient: lost ?? "" });
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(t.db, config, noSleep)), waveId);
+    expect(sentEmails().map((e) => e.to)).not.toContain(lost);
+    expect(sentEmails()).toHaveLength(4);
+    const member = await t.db
+      .selectFrom("wave_member")
+      .selectAll()
+      .where("wave_id", "=", waveId)
+      .where("person_id", "=", ids[2])
+      .executeTakeFirstOrThrow();
+    expect(member.status).toBe("failed");
+    expect(member.error).toContain("issue inconnue");
+    expect(member.provider_message_id).toMatch(/^mes-ops-notif-\d+-\d+@info\.ameli\.fr$/);
+    const person = await t.db
+      .selectFrom("person")
+      .select("state")
+      .where("id", "=", ids[2])
+      .executeTakeFirstOrThrow();
+    expect(person.state).not.toBe("notified");
+    // Its code stands (it may be in the mailbox); the others are notified.
+    expect((await activeCodesPerPerson(t.db, ids)).size).toBe(5);
+    const incidents = await t.db
+      .selectFrom("wave_incident")
+      .selectAll()
+      .where("wave_id", "=", waveId)
+      .execute();
+    expect(incidents.map((i) => i.kind)).toContain("email_unknown");
+    // The relay behaves again, the wave is run again: nothing more leaves for that person.
+    relay.clearFaults();
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(t.db, config, noSleep)), waveId);
+    expect(sentEmails()).toHaveLength(4);
+  });
+});
+
+describe("a worker that dies with emails in flight", () => {
+  it("reads the ledger on restart: accepted ones stand, the one in flight is unknown and never resent", async () => {
+    const { ids, waveId } = await emailWave(6);
+    const d = deps(harness.boss, config, createEmailProvider(t.db, config, noSleep));
+    let crashed = 0;
+    await expect(
+      runWave(t.db, d, waveId, {
+        crashAt: (p) => {
+          if (p === "email_accepted" && crashed++ === 0) throw new Error("simulated crash");
+        },
+      }),
+    ).rejects.toThrow(/simulated crash/);
+    expect(sentEmails()).toHaveLength(6);
+    // One message's reply never made it to the ledger (the process died between the relay's 250 and the update).
+    const inFlight = sentEmails()[0];
+    await t.db
+      .updateTable("email_submission")
+      .set({ state: "submitting", decided_at: null })
+      .where("message_id", "=", inFlight.messageId)
+      .execute();
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(t.db, config, noSleep)), waveId);
+    expect(sentEmails()).toHaveLength(6);
+    const members = await t.db
+      .selectFrom("wave_member")
+      .select(["status", "provider_message_id"])
+      .where("wave_id", "=", waveId)
+      .execute();
+    expect(members.filter((m) => m.status === "sent")).toHaveLength(5);
+    expect(members.filter((m) => m.status === "failed").map((m) => m.provider_message_id)).toEqual([
+      inFlight.messageId,
+    ]);
+    expect((await activeCodesPerPerson(t.db, ids)).size).toBe(6);
   });
 });
 
@@ -270,7 +250,7 @@ describe("provider webhook POST /api/email/events", () => {
 
   it("records delivery, ignores a duplicate, and moves a hard bounce to a letter", async () => {
     const { ids, waveId } = await emailWave(3);
-    await runWave(t.db, deps(harness.boss, config, createEmailProvider(config, noSleep)), waveId);
+    await runWave(t.db, deps(harness.boss, config, createEmailProvider(t.db, config, noSleep)), waveId);
     const members = await t.db
       .selectFrom("wave_member")
       .selectAll()

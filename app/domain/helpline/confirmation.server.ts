@@ -12,8 +12,8 @@ import { createEmailProvider, type EmailProvider } from "../waves/email-provider
 /**
  * Confirmation of an opposition or a closure recorded by the 34 22. The waves' single-notification path
  * only notifies persons who may still activate (it excludes opposed and closed ones, and sends a code),
- * so confirmations have their own small path: an email through the waves' email provider client
- * (idempotent key per case), or a one-page letter PDF dropped in <PRINT_DIR>/helpline/ for the print house.
+ * so confirmations have their own small path: an email through the waves' email provider (SMTP or the
+ * outbox, one ledger key per case), or a one-page letter PDF dropped in <PRINT_DIR>/helpline/ for the print house.
  * No code is ever part of a confirmation.
  */
 export type { ConfirmationJob, ConfirmationKind };
@@ -44,7 +44,21 @@ export async function sendConfirmation(
   job: ConfirmationJob,
 ): Promise<"sent" | "already_sent" | "rejected"> {
   const { config } = deps;
-  const provider = deps.provider ?? createEmailProvider(config);
+  const own = !deps.provider;
+  const provider = deps.provider ?? createEmailProvider(db, config);
+  try {
+    return await sendWith(db, config, provider, job);
+  } finally {
+    if (own) await provider.close?.();
+  }
+}
+
+async function sendWith(
+  db: DB,
+  config: AppConfig,
+  provider: EmailProvider,
+  job: ConfirmationJob,
+): Promise<"sent" | "already_sent" | "rejected"> {
   const key = `helpline-${job.kind}-confirmation-${job.caseId}`;
   const done = await db
     .selectFrom("person_event")
@@ -71,6 +85,8 @@ export async function sendConfirmation(
       html: `<p>${text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\n\n/g, "</p><p>")}</p>`,
     });
     if (result.kind === "rejected") outcome = "rejected";
+    // Unknown (connection lost after DATA): recorded as sent, since it is not resent (ADR 025); the ledger
+    // keeps the uncertainty, and a bounce would still come back by its Message-ID.
   } else {
     const dir = path.join(config.printDir, "helpline");
     mkdirSync(dir, { recursive: true });

@@ -5,7 +5,8 @@ import { codeExpiry, windowEnd } from "../lifecycle/window";
 import { type MemberForDelivery, membersToDeliver, reissueLost, statedWindowEnd } from "./batch-codes.server";
 import type { DispatchDeps, RunOptions } from "./batch-run.server";
 import { advance, type Batch, stopRequested } from "./batch-state.server";
-import { createEmailProvider, type SendResult } from "./email-provider.server";
+import { messageIdFor } from "./email-message.server";
+import { createEmailProvider, type EmailProvider } from "./email-provider.server";
 import { fallBackToLetter, recordIncident } from "./fallback.server";
 import { notifyMembers } from "./notify.server";
 import type { WaveSettings } from "./wave";
@@ -15,7 +16,8 @@ import type { WaveSettings } from "./wave";
  * (rate-limited at the wave's hourly capacity, an idempotency key per member and code) in chunks, a few in
  * flight, each chunk's accepted members recorded and notified at acceptance, its refused ones moved to a
  * follow-up letter. A run that finds the batch at `codes_stored` without the clear codes first asks the
- * provider which emails were accepted (those codes stand) and reissues only the others. Between chunks a
+ * submission ledger which emails were accepted (those codes stand) or in flight (unknown: never resent) and
+ * reissues only the others. Between chunks a
  * paused wave stops the batch, a cancelled one cancels what is left of it.
  */
 
@@ -33,23 +35,46 @@ export async function sendEmailBatch(
   memory: Map<number, string> | null,
   opts: RunOptions,
 ): Promise<"sent" | "paused" | "cancelled"> {
+  const own = !deps.provider;
   const provider =
     deps.provider ??
-    createEmailProvider(deps.config, {
+    createEmailProvider(db, deps.config, {
       ratePerSecond: batch.wave_id == null ? null : settings.emailCapacityPerHour / 3600,
     });
+  try {
+    return await sendChunks(db, deps, batch, owner, settings, memory, opts, provider);
+  } finally {
+    if (own) await provider.close?.();
+  }
+}
+
+async function sendChunks(
+  db: DB,
+  deps: DispatchDeps,
+  batch: Batch,
+  owner: string,
+  settings: WaveSettings,
+  memory: Map<number, string> | null,
+  opts: RunOptions,
+  provider: EmailProvider,
+): Promise<"sent" | "paused" | "cancelled"> {
   let members = await membersToDeliver(db, batch.id);
   let codes = memory;
   if (!codes && members.length > 0) {
-    // Recovery: which of these were accepted before the interruption? Those codes stand.
-    const accepted: Array<{ member: MemberForDelivery; messageId: string; acceptedAt: Date }> = [];
+    // Recovery: the ledger says which of these were accepted before the interruption (those codes stand),
+    // which were in flight (unknown: never resent), and which never left (a new code, then sent).
+    const accepted: Accepted[] = [];
+    const unknown: MemberForDelivery[] = [];
     const lost: MemberForDelivery[] = [];
     for (const m of members) {
       const found = await provider.lookup(emailKey(m.id, m.code_id));
-      if (found) accepted.push({ member: m, ...found });
+      if (found?.state === "accepted")
+        accepted.push({ member: m, messageId: found.messageId, acceptedAt: found.acceptedAt });
+      else if (found?.state === "unknown") unknown.push(m);
       else lost.push(m);
     }
     await recordAccepted(db, deps, batch, settings, accepted);
+    await recordUnknown(db, batch, deps.config.mail.from, unknown);
     codes = lost.length > 0 ? await reissueLost(db, deps, batch, owner, settings, lost) : new Map();
     members = await membersToDeliver(db, batch.id);
   }
@@ -73,18 +98,20 @@ export async function sendEmailBatch(
       return provider.send({ idempotencyKey: emailKey(m.id, m.code_id), to: m.email ?? "", ...email });
     });
     if (opts.crashAt) await opts.crashAt("email_accepted");
-    const accepted: Array<{ member: MemberForDelivery; messageId: string; acceptedAt: Date }> = [];
+    const accepted: Accepted[] = [];
     const rejected: Array<{ member: MemberForDelivery; message: string }> = [];
+    const unknown: MemberForDelivery[] = [];
     let firstError: unknown = null;
     slice.forEach((m, k) => {
       const r = results[k];
       if (r.status === "rejected") firstError ??= r.reason;
       else if (r.value.kind === "accepted")
         accepted.push({ member: m, messageId: r.value.messageId, acceptedAt: r.value.acceptedAt });
-      else
-        rejected.push({ member: m, message: (r.value as Extract<SendResult, { kind: "rejected" }>).message });
+      else if (r.value.kind === "unknown") unknown.push(m);
+      else rejected.push({ member: m, message: r.value.message });
     });
     await recordAccepted(db, deps, batch, settings, accepted);
+    await recordUnknown(db, batch, deps.config.mail.from, unknown);
     if (rejected.length > 0) {
       await db.transaction().execute(async (trx) => {
         await fallBackToLetter(
@@ -110,12 +137,43 @@ export async function sendEmailBatch(
   return "sent";
 }
 
+type Accepted = { member: MemberForDelivery; messageId: string; acceptedAt: Date };
+
+/**
+ * Members whose email was handed over without a final reply (ADR 025): not notified (the notice is not known to
+ * have arrived, so no opposition window starts), not resent, their code left as it is (it may be in their
+ * mailbox). The member fails with the reason and the wave shows an incident; the Message-ID is kept, so a
+ * later bounce or delivery report still finds them. Putting them in a new wave is the operator's decision.
+ */
+async function recordUnknown(
+  db: DB,
+  batch: Batch,
+  from: string,
+  members: MemberForDelivery[],
+): Promise<void> {
+  if (members.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    await sql`
+      UPDATE wave_member m SET status = 'failed', provider_message_id = u.message_id,
+        error = 'issue inconnue de l''envoi (connexion perdue après DATA) : non renvoyé', updated_at = now()
+      FROM unnest(${members.map((m) => m.id)}::bigint[], ${members.map((m) => messageIdFor(emailKey(m.id, m.code_id), from))}::text[]) AS u(id, message_id)
+      WHERE m.id = u.id AND m.status = 'planned'
+    `.execute(trx);
+    await recordIncident(trx, {
+      waveId: batch.wave_id,
+      batchId: batch.id,
+      kind: "email_unknown",
+      message: `${members.length} e-mail(s) d'issue inconnue (connexion perdue après l'envoi du message) : non renvoyés, personnes non notifiées ; à reprendre dans une nouvelle vague si aucun avis de remise ne revient`,
+    });
+  });
+}
+
 async function recordAccepted(
   db: DB,
   deps: DispatchDeps,
   batch: Batch,
   settings: WaveSettings,
-  accepted: Array<{ member: MemberForDelivery; messageId: string; acceptedAt: Date }>,
+  accepted: Accepted[],
 ): Promise<void> {
   if (accepted.length === 0) return;
   await db.transaction().execute(async (trx) => {
