@@ -39,7 +39,7 @@ export function ledgered(db: DB, transport: EmailTransport, from: string): Email
       }
       const decided =
         result.kind === "accepted"
-          ? { state: "accepted" as const, reply: null }
+          ? { state: "accepted" as const, reply: null, server_message_id: result.serverMessageId ?? null }
           : result.kind === "rejected"
             ? { state: "refused" as const, reply: result.message }
             : { state: "unknown" as const, reply: result.message };

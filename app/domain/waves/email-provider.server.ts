@@ -14,7 +14,14 @@ export type { OutgoingEmail } from "./email-message.server";
  * the submission ledger (email-ledger.server.ts), which answers "was this key handed over?" after a crash.
  */
 export type SendResult =
-  | { kind: "accepted"; messageId: string; acceptedAt: Date; duplicate: boolean }
+  | {
+      kind: "accepted";
+      messageId: string;
+      acceptedAt: Date;
+      duplicate: boolean;
+      /** The id a relay gave the message when it replaces the Message-ID (Amazon SES, Microsoft 365). */
+      serverMessageId?: string | null;
+    }
   | { kind: "rejected"; reason: "invalid_address" | "rejected"; message: string }
   /** Handed over, no final reply (connection lost after DATA, or a crash in flight): never resent. */
   | { kind: "unknown"; messageId: string; message: string };

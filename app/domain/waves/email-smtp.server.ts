@@ -54,7 +54,13 @@ export class SmtpEmailProvider implements EmailTransport {
       const outcome = await this.pool.submit(envelope, raw);
       switch (outcome.kind) {
         case "accepted":
-          return { kind: "accepted", messageId, acceptedAt: new Date(), duplicate: false };
+          return {
+            kind: "accepted",
+            messageId,
+            acceptedAt: new Date(),
+            duplicate: false,
+            serverMessageId: outcome.serverMessageId?.replace(/^<|>$/g, "") ?? null,
+          };
         case "unknown":
           return { kind: "unknown", messageId, message: `connexion perdue après DATA (${outcome.problem})` };
         case "not_sent":
