@@ -6,7 +6,7 @@ import { type MemberForDelivery, membersToDeliver, reissueLost, statedWindowEnd 
 import type { DispatchDeps, RunOptions } from "./batch-run.server";
 import { advance, type Batch, stopRequested } from "./batch-state.server";
 import { messageIdFor } from "./email-message.server";
-import { createEmailProvider, type EmailProvider } from "./email-provider.server";
+import { createEmailProvider } from "./email-provider.server";
 import { fallBackToLetter, recordIncident } from "./fallback.server";
 import { notifyMembers } from "./notify.server";
 import type { WaveSettings } from "./wave";
@@ -42,99 +42,88 @@ export async function sendEmailBatch(
       ratePerSecond: batch.wave_id == null ? null : settings.emailCapacityPerHour / 3600,
     });
   try {
-    return await sendChunks(db, deps, batch, owner, settings, memory, opts, provider);
+    let members = await membersToDeliver(db, batch.id);
+    let codes = memory;
+    if (!codes && members.length > 0) {
+      // Recovery: the ledger says which of these were accepted before the interruption (those codes stand),
+      // which were in flight (unknown: never resent), and which never left (a new code, then sent).
+      const accepted: Accepted[] = [];
+      const unknown: MemberForDelivery[] = [];
+      const lost: MemberForDelivery[] = [];
+      const handovers = await provider.lookup(members.map((m) => emailKey(m.id, m.code_id)));
+      for (const m of members) {
+        const found = handovers.get(emailKey(m.id, m.code_id));
+        if (found?.state === "accepted")
+          accepted.push({ member: m, messageId: found.messageId, acceptedAt: found.acceptedAt });
+        else if (found?.state === "unknown") unknown.push(m);
+        else lost.push(m);
+      }
+      await recordAccepted(db, deps, batch, settings, accepted);
+      await recordUnknown(db, batch, deps.config.mail.from, unknown);
+      codes = lost.length > 0 ? await reissueLost(db, deps, batch, owner, settings, lost) : new Map();
+      members = await membersToDeliver(db, batch.id);
+    }
+    const chunk = opts.emailChunk ?? 50;
+    const concurrency = opts.emailConcurrency ?? 8;
+    for (let i = 0; i < members.length; i += chunk) {
+      const stop = await stopRequested(db, batch, owner);
+      if (stop) return stop;
+      const slice = members.slice(i, i + chunk);
+      const results = await mapSettled(slice, concurrency, async (m) => {
+        const code = codes?.get(m.id);
+        if (!code) throw new Error("code manquant pour un destinataire");
+        const end = statedWindowEnd(batch, m, windowEnd(new Date(), settings.windowDays));
+        const email = renderNotificationEmail({
+          firstName: m.first_name,
+          lastName: m.last_name,
+          code,
+          windowEnd: end,
+          codeExpiresAt: codeExpiry(end, deps.config.codeGraceDays),
+        });
+        return provider.send({ idempotencyKey: emailKey(m.id, m.code_id), to: m.email ?? "", ...email });
+      });
+      if (opts.crashAt) await opts.crashAt("email_accepted");
+      const accepted: Accepted[] = [];
+      const rejected: Array<{ member: MemberForDelivery; message: string }> = [];
+      const unknown: MemberForDelivery[] = [];
+      let firstError: unknown = null;
+      slice.forEach((m, k) => {
+        const r = results[k];
+        if (r.status === "rejected") firstError ??= r.reason;
+        else if (r.value.kind === "accepted")
+          accepted.push({ member: m, messageId: r.value.messageId, acceptedAt: r.value.acceptedAt });
+        else if (r.value.kind === "unknown") unknown.push(m);
+        else rejected.push({ member: m, message: r.value.message });
+      });
+      await recordAccepted(db, deps, batch, settings, accepted);
+      await recordUnknown(db, batch, deps.config.mail.from, unknown);
+      if (rejected.length > 0) {
+        await db.transaction().execute(async (trx) => {
+          await fallBackToLetter(
+            trx,
+            { boss: deps.boss },
+            {
+              waveId: batch.wave_id,
+              memberIds: rejected.map((r) => r.member.id),
+              reason: rejected[0].message,
+            },
+          );
+        });
+        await recordIncident(db, {
+          waveId: batch.wave_id,
+          batchId: batch.id,
+          kind: "email_rejected",
+          message: `${rejected.length} e-mail(s) refusé(s) (${rejected[0].message}) : bascule vers un courrier avec un nouveau code`,
+        });
+      }
+      if (firstError) throw firstError;
+    }
+    await db.transaction().execute((trx) => advance(trx, batch, owner, "codes_stored", "sent"));
+    return "sent";
   } finally {
+    // A provider made here holds an SMTP pool: its connections close with the batch run.
     if (own) await provider.close?.();
   }
-}
-
-async function sendChunks(
-  db: DB,
-  deps: DispatchDeps,
-  batch: Batch,
-  owner: string,
-  settings: WaveSettings,
-  memory: Map<number, string> | null,
-  opts: RunOptions,
-  provider: EmailProvider,
-): Promise<"sent" | "paused" | "cancelled"> {
-  let members = await membersToDeliver(db, batch.id);
-  let codes = memory;
-  if (!codes && members.length > 0) {
-    // Recovery: the ledger says which of these were accepted before the interruption (those codes stand),
-    // which were in flight (unknown: never resent), and which never left (a new code, then sent).
-    const accepted: Accepted[] = [];
-    const unknown: MemberForDelivery[] = [];
-    const lost: MemberForDelivery[] = [];
-    for (const m of members) {
-      const found = await provider.lookup(emailKey(m.id, m.code_id));
-      if (found?.state === "accepted")
-        accepted.push({ member: m, messageId: found.messageId, acceptedAt: found.acceptedAt });
-      else if (found?.state === "unknown") unknown.push(m);
-      else lost.push(m);
-    }
-    await recordAccepted(db, deps, batch, settings, accepted);
-    await recordUnknown(db, batch, deps.config.mail.from, unknown);
-    codes = lost.length > 0 ? await reissueLost(db, deps, batch, owner, settings, lost) : new Map();
-    members = await membersToDeliver(db, batch.id);
-  }
-  const chunk = opts.emailChunk ?? 50;
-  const concurrency = opts.emailConcurrency ?? 8;
-  for (let i = 0; i < members.length; i += chunk) {
-    const stop = await stopRequested(db, batch, owner);
-    if (stop) return stop;
-    const slice = members.slice(i, i + chunk);
-    const results = await mapSettled(slice, concurrency, async (m) => {
-      const code = codes?.get(m.id);
-      if (!code) throw new Error("code manquant pour un destinataire");
-      const end = statedWindowEnd(batch, m, windowEnd(new Date(), settings.windowDays));
-      const email = renderNotificationEmail({
-        firstName: m.first_name,
-        lastName: m.last_name,
-        code,
-        windowEnd: end,
-        codeExpiresAt: codeExpiry(end, deps.config.codeGraceDays),
-      });
-      return provider.send({ idempotencyKey: emailKey(m.id, m.code_id), to: m.email ?? "", ...email });
-    });
-    if (opts.crashAt) await opts.crashAt("email_accepted");
-    const accepted: Accepted[] = [];
-    const rejected: Array<{ member: MemberForDelivery; message: string }> = [];
-    const unknown: MemberForDelivery[] = [];
-    let firstError: unknown = null;
-    slice.forEach((m, k) => {
-      const r = results[k];
-      if (r.status === "rejected") firstError ??= r.reason;
-      else if (r.value.kind === "accepted")
-        accepted.push({ member: m, messageId: r.value.messageId, acceptedAt: r.value.acceptedAt });
-      else if (r.value.kind === "unknown") unknown.push(m);
-      else rejected.push({ member: m, message: r.value.message });
-    });
-    await recordAccepted(db, deps, batch, settings, accepted);
-    await recordUnknown(db, batch, deps.config.mail.from, unknown);
-    if (rejected.length > 0) {
-      await db.transaction().execute(async (trx) => {
-        await fallBackToLetter(
-          trx,
-          { boss: deps.boss },
-          {
-            waveId: batch.wave_id,
-            memberIds: rejected.map((r) => r.member.id),
-            reason: rejected[0].message,
-          },
-        );
-      });
-      await recordIncident(db, {
-        waveId: batch.wave_id,
-        batchId: batch.id,
-        kind: "email_rejected",
-        message: `${rejected.length} e-mail(s) refusé(s) (${rejected[0].message}) : bascule vers un courrier avec un nouveau code`,
-      });
-    }
-    if (firstError) throw firstError;
-  }
-  await db.transaction().execute((trx) => advance(trx, batch, owner, "codes_stored", "sent"));
-  return "sent";
 }
 
 type Accepted = { member: MemberForDelivery; messageId: string; acceptedAt: Date };

@@ -50,7 +50,7 @@ export function ledgered(db: DB, transport: EmailTransport, from: string): Email
         .execute();
       return result;
     },
-    lookup: (key) => handover(db, key),
+    lookup: (keys) => handovers(db, keys),
   };
 }
 
@@ -69,15 +69,22 @@ async function earlier(db: DB, key: string, messageId: string): Promise<SendResu
   return { kind: "unknown", messageId, message: "issue inconnue d'un envoi précédent : non renvoyé" };
 }
 
-export async function handover(db: DB, key: string): Promise<Handover> {
-  const row = await db
+export async function handovers(db: DB, keys: string[]): Promise<Map<string, Handover>> {
+  const out = new Map<string, Handover>();
+  if (keys.length === 0) return out;
+  const rows = await db
     .selectFrom("email_submission")
-    .select(["state", "message_id", "decided_at", "created_at"])
-    .where("key", "=", key)
-    .executeTakeFirst();
-  if (!row || row.state === "refused") return null;
-  if (row.state === "accepted") {
-    return { state: "accepted", messageId: row.message_id, acceptedAt: row.decided_at ?? row.created_at };
+    .select(["key", "state", "message_id", "decided_at", "created_at"])
+    .where(sql<boolean>`key = ANY(${keys}::text[])`)
+    .where("state", "<>", "refused")
+    .execute();
+  for (const row of rows) {
+    out.set(
+      row.key,
+      row.state === "accepted"
+        ? { state: "accepted", messageId: row.message_id, acceptedAt: row.decided_at ?? row.created_at }
+        : { state: "unknown" },
+    );
   }
-  return { state: "unknown" };
+  return out;
 }

@@ -34,8 +34,11 @@ export type Handover =
 export interface EmailProvider {
   readonly name: "smtp" | "outbox";
   send(email: OutgoingEmail): Promise<SendResult>;
-  /** What became of a key: accepted (the code it carried stands), unknown (never resend), or never handed over. */
-  lookup(idempotencyKey: string): Promise<Handover>;
+  /**
+   * What became of each key, in one read of the ledger: accepted (the code it carried stands), unknown (never
+   * resend); a key never handed over (or refused) is absent.
+   */
+  lookup(idempotencyKeys: string[]): Promise<Map<string, Handover>>;
   close?(): Promise<void>;
 }
 
