@@ -42,11 +42,16 @@ export interface AppConfig {
   mail: {
     from: string;
     smtp: {
+      /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS from the start). */
       url: string;
       maxConnections: number;
+      /** Messages per connection before it is closed and a new one opened. */
       maxMessages: number;
+      /** Connection, greeting and socket inactivity timeout. */
       timeoutMs: number;
+      /** Refuse to send over a connection that STARTTLS did not encrypt. */
       requireTls: boolean;
+      /** PEM of the CA that signed the relay's certificate, for a private relay. */
       caFile?: string;
     } | null;
   };

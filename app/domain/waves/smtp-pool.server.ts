@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import type { NodemailerError } from "nodemailer/lib/errors";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
+import type { AppConfig } from "../../config/config.server";
 
 /**
  * A pool of SMTP connections over nodemailer's SMTPConnection (ADR 025). nodemailer's own pool transport
@@ -10,19 +11,8 @@ import SMTPConnection from "nodemailer/lib/smtp-connection";
  * resent). Here the message body is a stream that the connection only reads once the relay has answered DATA
  * with 354: a failure before that read is "not sent", after it and without a final reply it is "unknown".
  */
-export interface SmtpRelayConfig {
-  /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS from the start). */
-  url: string;
-  maxConnections: number;
-  /** Messages per connection before it is closed and a new one opened. */
-  maxMessages: number;
-  /** Connection, greeting and socket inactivity timeout. */
-  timeoutMs: number;
-  /** Refuse to send over a connection that STARTTLS did not encrypt. */
-  requireTls: boolean;
-  /** PEM of the CA that signed the relay's certificate, for a private relay. */
-  caFile?: string;
-}
+/** The relay's settings as the environment gives them (SMTP_URL and its SMTP_* companions, app/config). */
+export type SmtpRelayConfig = NonNullable<AppConfig["mail"]["smtp"]>;
 
 export type Submission =
   | { kind: "accepted"; response: string; serverMessageId: string | null }
