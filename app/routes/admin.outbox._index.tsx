@@ -49,15 +49,15 @@ export default function Outbox() {
         <div>
           <h1>Boîte d'envoi (démo)</h1>
           <p className="hint">
-            Sans fournisseur d'e-mail configuré, chaque message est écrit dans un fichier .eml au lieu d'être
-            envoyé. Ces messages contiennent des codes provisoires en clair, comme une vraie boîte de
+            Sans relais SMTP ni passerelle SMS configurés, les e-mails et les SMS sont déposés ici au lieu
+            d'être envoyés. Ils contiennent des codes provisoires en clair, comme une vraie boîte de
             réception.
           </p>
         </div>
       </div>
       {providerConfigured ? (
         <div className="alert alert-warning">
-          Un fournisseur est configuré : les nouveaux e-mails partent chez lui, pas ici.
+          Un relais SMTP est configuré : les nouveaux e-mails partent par lui, pas ici.
         </div>
       ) : null}
       {entries.length === 0 ? (
@@ -110,9 +110,7 @@ export default function Outbox() {
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable table must be reachable with the keyboard (axe)
         <section className="table-wrap" tabIndex={0} aria-label="SMS de la boîte d'envoi">
           <table className="table">
-            <caption className="sr-only">
-              SMS ({sms.length < smsTotal ? `les ${sms.length} plus récents sur ${smsTotal}` : smsTotal})
-            </caption>
+            <caption className="sr-only">SMS ({smsTotal})</caption>
             <thead>
               <tr>
                 <th scope="col">Date</th>

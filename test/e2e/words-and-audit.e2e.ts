@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createSmsGateway } from "../../app/domain/helpline/sms-gateway.server";
 import { postponeDeadlines } from "../../app/domain/lifecycle/deadlines.server";
 import { buildNir, maskNir } from "../../app/domain/persons/nir";
 import { createEmailProvider } from "../../app/domain/waves/email-provider.server";
@@ -103,6 +104,12 @@ describe.runIf(browserAvailable())("words on screen and audit of personal data (
       idempotencyKey: "words-and-audit-1",
       to: "lina.morel@exemple.fr",
       ...email,
+    });
+    // A code reset by SMS without a gateway: the outbox keeps it for the demo.
+    await createSmsGateway(app.runtime.config).send({
+      to: "+33612345678",
+      text: "Mon espace santé : votre nouveau code provisoire est ABCD-EFGH. Ne le communiquez à personne.",
+      idempotencyKey: "code-reset-e2e",
     });
   }, 60_000);
 
@@ -226,6 +233,19 @@ describe.runIf(browserAvailable())("words on screen and audit of personal data (
     expect(text).toContain("lundi 1er février 2027");
     expect(text).toContain("1er mars 2027");
     await page.context().close();
+  });
+
+  it("lists the outbox's SMS with their number, text and cost", async () => {
+    const page = await pageAs("admin@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/admin/outbox`);
+    const sms = page.getByRole("region", { name: "SMS de la boîte d'envoi" });
+    await expect(sms.innerText()).resolves.toContain("+33612345678");
+    const row = sms.getByRole("row", { name: /ABCD-EFGH/ });
+    await expect(row.innerText()).resolves.toMatch(
+      /Mon espace santé : votre nouveau code provisoire est ABCD-EFGH\.[\s\S]*\b1$/,
+    );
+    await screenshot(page, "words-outbox-sms");
+    await expectAccessible(page);
   });
 
   it("audits the outbox's reads (its messages hold clear codes)", async () => {
