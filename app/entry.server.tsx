@@ -5,8 +5,11 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceProvider } from "./components/nonce";
+import { installFrenchZodMessages } from "./http/zod-messages";
 
 const ABORT_DELAY = 5_000;
+
+installFrenchZodMessages();
 
 /**
  * Errors thrown by loaders and actions go to the app's logger, which redacts personal data (NIRs, e-mails,

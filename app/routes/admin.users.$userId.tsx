@@ -15,12 +15,11 @@ import {
 } from "~/domain/admin/users.server";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
+import { recordIdParam } from "~/http/params";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.user.displayName ?? "Utilisateur"} — Utilisateurs — mes-ops` },
 ];
-
-const UserId = z.coerce.number().int().positive();
 
 function notFound(): Response {
   return new Response("Cet utilisateur n'existe pas.", { status: 404 });
@@ -28,9 +27,9 @@ function notFound(): Response {
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const me = await requirePermission(request, context, "users:admin");
-  const id = UserId.safeParse(params.userId);
-  if (!id.success) throw notFound();
-  const user = await findStaffUser(context.db, id.data);
+  const id = recordIdParam(params.userId);
+  if (id === null) throw notFound();
+  const user = await findStaffUser(context.db, id);
   if (!user) throw notFound();
   return {
     isSelf: user.id === me.id,
@@ -73,9 +72,9 @@ function describe(result: AdminActionResult, done: string, self: string): Action
 
 export async function action({ request, context, params }: ActionFunctionArgs): Promise<ActionData> {
   const me = await requirePermission(request, context, "users:admin");
-  const id = UserId.safeParse(params.userId);
-  if (!id.success) throw notFound();
-  const userId = id.data;
+  const id = recordIdParam(params.userId);
+  if (id === null) throw notFound();
+  const userId = id;
   const raw = formObject(await request.formData());
   const intent = Intent.safeParse(raw.intent);
   if (!intent.success) throw new Response("Action inconnue.", { status: 400 });

@@ -32,6 +32,7 @@ import { listMacros } from "~/domain/helpline/setup.server";
 import { formatDateTime, isCalendarDate } from "~/domain/lifecycle/paris-time";
 import { personTimeline } from "~/domain/persons/persons.server";
 import { refusal } from "~/http/domain-error";
+import { recordId } from "~/http/params";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? `Dossier n° ${data.case.id}` : "Dossier"} — 34 22 — mes-ops` },
@@ -122,7 +123,7 @@ const on = z
 const ActionForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("identity"),
-    personId: z.coerce.number().int().positive(),
+    personId: recordId("Assuré : choisissez une personne dans les résultats."),
     checkName: on,
     checkBirthDate: on,
     checkPostalCode: on,

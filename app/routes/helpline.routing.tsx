@@ -20,6 +20,7 @@ import {
 } from "~/domain/helpline/setup.server";
 import { formatWorkingMinutes } from "~/domain/helpline/sla";
 import { refusal } from "~/http/domain-error";
+import { recordId } from "~/http/params";
 
 export const meta: MetaFunction = () => [{ title: "Routage 34 22 — mes-ops" }];
 
@@ -58,17 +59,17 @@ const ActionForm = z.discriminatedUnion("intent", [
       .toUpperCase()
       .regex(/^(\d{2}|2A|2B|97\d)?$/, "Département : 2 chiffres, 2A/2B, 97x, ou vide pour tous.")
       .transform((v) => v || null),
-    queueId: z.coerce.number().int().positive("File : obligatoire."),
+    queueId: recordId("File : obligatoire."),
     priority: z.coerce
       .number()
       .int()
       .min(1, "Priorité : de 1 (urgent) à 5.")
       .max(5, "Priorité : de 1 (urgent) à 5."),
   }),
-  z.object({ intent: z.literal("delete_rule"), ruleId: z.coerce.number().int().positive() }),
+  z.object({ intent: z.literal("delete_rule"), ruleId: recordId("Règle inconnue.") }),
   z.object({
     intent: z.literal("agent"),
-    userId: z.coerce.number().int().positive("Conseiller : obligatoire."),
+    userId: recordId("Conseiller : obligatoire."),
     capacity: z.coerce.number().int().min(1, "Capacité : au moins 1.").max(50, "Capacité : 50 au plus."),
   }),
   z.object({
@@ -82,17 +83,14 @@ const ActionForm = z.discriminatedUnion("intent", [
   }),
   z.object({
     intent: z.literal("macro"),
-    id: z.coerce
-      .number()
-      .int()
-      .positive()
+    id: recordId("Réponse type inconnue.")
       .optional()
       .or(z.literal("").transform(() => undefined)),
     title: z.string().trim().min(2, "Titre de la réponse type : obligatoire.").max(120),
     body: z.string().trim().min(2, "Texte de la réponse type : obligatoire.").max(4000),
     caseType: caseTypeOrAny,
   }),
-  z.object({ intent: z.literal("archive_macro"), id: z.coerce.number().int().positive() }),
+  z.object({ intent: z.literal("archive_macro"), id: recordId("Réponse type inconnue.") }),
 ]);
 
 /**

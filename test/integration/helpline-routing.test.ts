@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from "../../app/domain/audit/audit.server";
 import { setPresence, takeNextCase } from "../../app/domain/helpline/agent-commands.server";
 import { routeAll } from "../../app/domain/helpline/case-routing.server";
 import { changeCaseState, createCase } from "../../app/domain/helpline/cases.server";
-import { createQueue, saveSla } from "../../app/domain/helpline/setup.server";
+import { archiveMacro, createQueue, saveMacro, saveSla } from "../../app/domain/helpline/setup.server";
 import { applySlaDeadline, sweepSla } from "../../app/domain/helpline/sla.server";
 import { parisInstant } from "../../app/domain/lifecycle/paris-time";
 import { createBoss, startBoss } from "../../app/infra/job-client.server";
@@ -231,6 +231,23 @@ describe("helpline set-up", () => {
       .where("object_id", "=", String(id))
       .executeTakeFirstOrThrow();
     expect(entry.details).toEqual({ queueCode: "rappels", name: "Rappels", isEscalation: false });
+  });
+
+  it("archives a reply template once, and refuses an unknown or archived one without an audit entry", async () => {
+    const id = await saveMacro(t.db, SYSTEM_ACTOR, {
+      title: "Merci",
+      body: "Merci de votre appel.",
+      caseType: null,
+    });
+    await archiveMacro(t.db, SYSTEM_ACTOR, id);
+    await expect(archiveMacro(t.db, SYSTEM_ACTOR, id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(archiveMacro(t.db, SYSTEM_ACTOR, 987_654_321)).rejects.toMatchObject({ code: "not_found" });
+    const entries = await t.db
+      .selectFrom("audit_log")
+      .select("object_id")
+      .where("action", "=", "helpline.macro_archived")
+      .execute();
+    expect(entries).toEqual([{ object_id: String(id) }]);
   });
 });
 

@@ -325,7 +325,15 @@ export async function saveMacro(
 
 export async function archiveMacro(db: DB, actor: AuditActor, id: number): Promise<void> {
   await withTransaction(db, async (trx) => {
-    await trx.updateTable("helpline_macro").set({ archived_at: new Date() }).where("id", "=", id).execute();
+    const archived = await trx
+      .updateTable("helpline_macro")
+      .set({ archived_at: new Date() })
+      .where("id", "=", id)
+      .where("archived_at", "is", null)
+      .executeTakeFirst();
+    // An unknown or already archived template is refused, so the audit never records an archive that did not happen.
+    if (Number(archived.numUpdatedRows) === 0)
+      throw new HelplineError("not_found", "réponse type introuvable");
     await writeAudit(trx, actor, {
       action: "helpline.macro_archived",
       objectType: "helpline_macro",
