@@ -20,6 +20,9 @@ export const QUEUES = {
   caseCodeSmsDead: "case-code-sms-dead",
   slaDeadline: "sla-deadline",
   slaSweep: "sla-sweep",
+  // portal: a code reset asked on the patient portal, done off the request path (the answer is the same
+  // whether the person exists or not)
+  portalCodeReset: "portal-code-reset",
   // kpi: campaign indicators (daily + on demand) and the monthly PDF report (1st of the month + on demand)
   kpiCampaign: "kpi-campaign",
   kpiCampaignDead: "kpi-campaign-dead",
@@ -49,6 +52,13 @@ export interface DeadlineSweepJob {
 }
 export interface CaseCodeSmsJob {
   resetId: number;
+}
+export interface PortalCodeResetJob {
+  /** The person whose NIR was given, null when none; never the NIR or the birth date themselves. */
+  personId: number | null;
+  birthDateMatches: boolean;
+  channel: "sms" | "email";
+  requestedAt: string;
 }
 export type SlaJobKind = "warn" | "breach";
 export interface SlaJobData {
@@ -123,6 +133,7 @@ export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
   { name: QUEUES.caseConfirmation, policy: "standard", retryLimit: 5, retryDelay: 60, retryBackoff: true },
   { name: QUEUES.slaDeadline, policy: "standard", retryLimit: 5, retryDelay: 30 },
   { name: QUEUES.slaSweep, policy: "singleton", retryLimit: 1, retryDelay: 30 },
+  { name: QUEUES.portalCodeReset, policy: "standard", retryLimit: 5, retryDelay: 10, retryBackoff: true },
   // kpi: "stately" keeps at most one queued and one running recompute; both handlers are idempotent.
   { name: QUEUES.kpiCampaignDead },
   {

@@ -109,11 +109,14 @@ export interface HelplineIdentityCheckTable {
   birth_date_checked: boolean;
   postal_code_checked: boolean;
 }
+export type CodeResetOrigin = "helpline" | "portal";
+/** Every provisional code reset, whatever its origin (one count for the limit); only the helpline's have a case. */
 export interface HelplineCodeResetTable {
   id: Generated<number>;
   person_id: number;
-  case_id: number;
-  user_id: number;
+  case_id: number | null;
+  user_id: number | null;
+  origin: ColumnType<CodeResetOrigin, CodeResetOrigin | undefined, never>;
   channel: ResetChannel;
   at: DefaultTimestamp;
   delivered_at: Timestamp | null;

@@ -77,6 +77,8 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "outbox.listed": "Boîte d'envoi (démo) consultée",
   "outbox.message_read": "Message de la boîte d'envoi (démo) lu",
   "portal.verify_locked": "Saisie de code bloquée sur le portail",
+  "portal.code_reset": "Code régénéré depuis le portail",
+  "portal.code_reset_refused": "Code non régénéré depuis le portail (demande refusée)",
 };
 
 export const AUDIT_OBJECT_LABELS: Record<string, string> = {

@@ -5,7 +5,7 @@ import { activeCodeOf, lastSpentCodeOf } from "../codes/codes.server";
 import { formatNir, maskNir } from "../persons/nir";
 import { hasUsableEmail } from "../waves/channel";
 import type { AgentPresence, CaseState, CaseSummary, CaseType, SlaStatus } from "./case";
-import { resetsLeft } from "./person-actions.server";
+import { resetsLeft } from "./code-reset.server";
 
 function summaryQuery(db: DB) {
   return db

@@ -1,20 +1,18 @@
 import type PgBoss from "pg-boss";
 import type { DB } from "../../../db/connection";
-import type { Database } from "../../../db/schema";
 import { inTransaction as withTransaction } from "../../../db/transaction";
 import type { AppConfig } from "../../config/config.server";
-import { bossDb } from "../../infra/job-client.server";
-import { QUEUES } from "../../infra/queues";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { issueCode } from "../codes/codes.server";
-import { formatDateTime, formatShortDate } from "../lifecycle/paris-time";
+import { formatShortDate } from "../lifecycle/paris-time";
 import { applyTransition } from "../lifecycle/transition.server";
 import type { LifecycleEvent } from "../lifecycle/transitions";
 import { codeExpiry } from "../lifecycle/window";
 import { channelFor, hasUsableEmail } from "../waves/channel";
 import type { ResetChannel } from "./case";
 import { type CaseActor, lockOwnCase } from "./cases.server";
-import { HelplineError } from "./errors";
+import { type ResetRefusal, requestCodeReset } from "./code-reset.server";
+import { HelplineError, type HelplineErrorCode } from "./errors";
 import { recordHistory } from "./history.server";
 import { requestNotification } from "./notifications.server";
 import { createSmsGateway, normaliseMobile, type SmsGateway } from "./sms-gateway.server";
@@ -23,8 +21,6 @@ export interface PersonActionDeps {
   boss: PgBoss;
   config: AppConfig;
 }
-
-export const MAX_RESETS_PER_DAY = 3;
 
 export interface IdentityAnswers {
   name: boolean;
@@ -279,10 +275,20 @@ export async function resendNotification(
   });
 }
 
+const HELPLINE_CODE_OF: Record<ResetRefusal, HelplineErrorCode> = {
+  space_open: "refused",
+  never_notified: "refused",
+  reset_limit: "reset_limit",
+  mail_outside_window: "invalid",
+  no_phone: "invalid",
+  no_email: "invalid",
+  no_address: "invalid",
+};
+
 /**
- * Provisional code reset: at most 3 per person per rolling 24 h (the person row is locked, so two
- * agents cannot both pass the count). The new code is issued where it is delivered — the SMS job, or the
- * waves' single-notification path for email and letter — so no one at the helpline ever sees it.
+ * Provisional code reset by an agent, once the caller's identity was checked on the case: the shared reset
+ * (code-reset.server.ts: the limit of 3 per person per 24 h counts the portal's resets too), plus the case's
+ * history. No one at the helpline ever sees the new code.
  */
 export async function resetCode(
   db: DB,
@@ -293,121 +299,24 @@ export async function resetCode(
   const now = params.now ?? new Date();
   return withTransaction(db, async (trx) => {
     const { case: c, person } = await verifiedPerson(trx, params.caseActor, params.caseId);
-    if (person.state === "activated" || person.state === "closed") {
-      throw new HelplineError(
-        "refused",
-        "espace déjà activé ou clôturé : un code provisoire n'est plus utile",
-      );
-    }
-    if (person.state === "pending") {
-      throw new HelplineError(
-        "refused",
-        "aucune notification envoyée à cet assuré : pas de code à réinitialiser",
-      );
-    }
-    const since = new Date(now.getTime() - 24 * 3600_000);
-    const recent = await trx
-      .selectFrom("helpline_code_reset")
-      .select("at")
-      .where("person_id", "=", person.id)
-      .where("at", ">", since)
-      .orderBy("at")
-      .execute();
-    if (recent.length >= MAX_RESETS_PER_DAY) {
-      const next = new Date(recent[0].at.getTime() + 24 * 3600_000);
-      throw new HelplineError(
-        "reset_limit",
-        `${MAX_RESETS_PER_DAY} réinitialisations déjà faites en 24 h pour cet assuré : prochaine possible le ${formatDateTime(next)}`,
-      );
-    }
-    // The waves' mail path notifies only persons still in their window; after an opposition or an automatic
-    // creation the new code goes by SMS (issued and sent by the helpline's own job).
-    if (params.channel !== "sms" && person.state !== "notified") {
-      throw new HelplineError(
-        "invalid",
-        "espace opposé ou créé automatiquement : le nouveau code ne peut partir que par SMS",
-      );
-    }
-    if (params.channel === "sms" && !(person.phone && normaliseMobile(person.phone))) {
-      throw new HelplineError(
-        "invalid",
-        "pas de numéro de mobile connu pour cet assuré : choisissez l'e-mail ou le courrier",
-      );
-    }
-    if (params.channel === "email" && !hasUsableEmail(person)) {
-      throw new HelplineError(
-        "invalid",
-        "pas d'adresse e-mail valide pour cet assuré : choisissez le SMS ou le courrier",
-      );
-    }
-    if (params.channel === "letter" && (!person.address_line || !person.postal_code)) {
-      throw new HelplineError("invalid", "adresse postale incomplète pour cet assuré");
-    }
-    const reset = await trx
-      .insertInto("helpline_code_reset")
-      .values({
-        person_id: person.id,
-        case_id: c.id,
-        user_id: params.caseActor.userId,
-        channel: params.channel,
-        at: now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    if (params.channel === "sms") {
-      await deps.boss.send(
-        QUEUES.caseCodeSms,
-        { resetId: reset.id },
-        { singletonKey: `reset:${reset.id}`, db: bossDb<Database>(trx) },
-      );
-    } else {
-      await requestNotification(trx, deps, {
-        personId: person.id,
-        channel: params.channel,
-        reason: "code_reset",
-        caseId: c.id,
-      });
-    }
-    await trx
-      .insertInto("person_event")
-      .values({
-        person_id: person.id,
-        type: "code_reset",
-        at: now,
-        source: "helpline",
-        actor_user_id: params.caseActor.userId,
-        details: JSON.stringify({ caseId: c.id, channel: params.channel }),
-      })
-      .execute();
+    const reset = await requestCodeReset(trx, deps, actor, {
+      personId: person.id,
+      channel: params.channel,
+      requester: { origin: "helpline", caseId: c.id, userId: params.caseActor.userId },
+      now,
+    });
+    if (!reset.ok) throw new HelplineError(HELPLINE_CODE_OF[reset.code], reset.reason);
     await recordHistory(trx, [
       {
         caseId: c.id,
         kind: "action",
         actorUserId: params.caseActor.userId,
         at: now,
-        details: { action: "code_reset", channel: params.channel, resetId: reset.id },
+        details: { action: "code_reset", channel: params.channel, resetId: reset.resetId },
       },
     ]);
-    await writeAudit(trx, actor, {
-      action: "helpline.code_reset",
-      objectType: "person",
-      objectId: person.id,
-      details: { caseId: c.id, channel: params.channel, resetId: reset.id },
-    });
-    return { resetId: reset.id };
+    return { resetId: reset.resetId };
   });
-}
-
-/** Resets left for a person in the rolling 24 h. */
-export async function resetsLeft(db: DB, params: { personId: number; now?: Date }): Promise<number> {
-  const now = params.now ?? new Date();
-  const row = await db
-    .selectFrom("helpline_code_reset")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("person_id", "=", params.personId)
-    .where("at", ">", new Date(now.getTime() - 24 * 3600_000))
-    .executeTakeFirstOrThrow();
-  return Math.max(0, MAX_RESETS_PER_DAY - Number(row.n));
 }
 
 class SmsRefused extends Error {}
@@ -434,7 +343,7 @@ export async function deliverResetBySms(
     return await db.transaction().execute(async (trx) => {
       const reset = await trx
         .selectFrom("helpline_code_reset")
-        .select(["id", "person_id", "case_id", "delivered_at", "failure"])
+        .select(["id", "person_id", "case_id", "origin", "delivered_at", "failure"])
         .where("id", "=", resetId)
         .forUpdate()
         .executeTakeFirst();
@@ -456,7 +365,7 @@ export async function deliverResetBySms(
         {
           personId: person.id,
           expiresAt,
-          reason: "helpline_reset",
+          reason: `${reset.origin}_reset`,
         },
       );
       const sent = await gateway.send({
@@ -473,13 +382,15 @@ export async function deliverResetBySms(
         .set({ delivered_at: new Date() })
         .where("id", "=", reset.id)
         .execute();
-      await recordHistory(trx, [
-        {
-          caseId: reset.case_id,
-          kind: "action",
-          details: { action: "code_reset_delivered", channel: "sms", resetId: reset.id },
-        },
-      ]);
+      if (reset.case_id !== null) {
+        await recordHistory(trx, [
+          {
+            caseId: reset.case_id,
+            kind: "action",
+            details: { action: "code_reset_delivered", channel: "sms", resetId: reset.id },
+          },
+        ]);
+      }
       return "sent" as const;
     });
   } catch (error) {
@@ -491,7 +402,7 @@ export async function deliverResetBySms(
         .where("id", "=", resetId)
         .returning("case_id")
         .executeTakeFirst();
-      if (reset) {
+      if (reset?.case_id) {
         await recordHistory(trx, [
           {
             caseId: reset.case_id,

@@ -1,6 +1,8 @@
 import { json } from "@remix-run/node";
 import { z } from "zod";
 import type { AppContext } from "../../context";
+import { parseCodeResetRequest } from "./code-reset";
+import { acceptCodeReset } from "./code-reset.server";
 import { portalBatchSchema, processPortalEvents } from "./events.server";
 import { SIGNATURE_PROBLEMS } from "./signature";
 import { verifyPortalSignature } from "./signature.server";
@@ -75,6 +77,22 @@ export async function handlePortalEvents(request: Request, ctx: Ctx): Promise<Re
   const summary: Record<string, number> = {};
   for (const r of results) summary[r.status] = (summary[r.status] ?? 0) + 1;
   return json({ results, summary });
+}
+
+/** The one answer to an accepted reset request, whatever happens next (docs/lifecycle.md). */
+export const CODE_RESET_ACCEPTED = { status: "accepted" } as const;
+
+export async function handleCodeReset(
+  request: Request,
+  ctx: Ctx & Pick<AppContext, "boss">,
+): Promise<Response> {
+  const signed = await signedJson(request, ctx);
+  if ("response" in signed) return signed.response;
+  const parsed = parseCodeResetRequest(signed.body);
+  if (!parsed.ok)
+    return json({ error: "invalid_field", field: parsed.field, reason: parsed.reason }, { status: 400 });
+  await acceptCodeReset(ctx.db, ctx, parsed.request);
+  return json(CODE_RESET_ACCEPTED, { status: 202 });
 }
 
 export function methodNotAllowed(): Response {

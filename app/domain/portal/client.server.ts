@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CodeCheck } from "../codes/codes.server";
+import type { PortalResetChannel } from "./code-reset";
 import type { PortalEventResult, PortalEventType } from "./events.server";
 import { signedHeaders } from "./signature";
 
@@ -73,4 +74,25 @@ export async function actOnPortal(
     return { kind: "error", status: sent.status, reason: String(sent.body.reason ?? "") };
   }
   return { kind: "event", result: results[0] };
+}
+
+export type DemoResetOutcome =
+  | { kind: "accepted" }
+  | { kind: "invalid"; field: string; reason: string }
+  | { kind: "error"; status: number; reason: string };
+
+/** What the patient portal does when a person asks for a new code: one signed request, a neutral answer. */
+export async function askNewCode(
+  portal: PortalClient,
+  params: { nir: string; birthDate: string; channel: PortalResetChannel },
+): Promise<DemoResetOutcome> {
+  const sent = await postSigned(portal, {
+    path: "/api/portal/code-reset",
+    body: { nir: params.nir, birth_date: params.birthDate, channel: params.channel },
+  });
+  if (sent.status === 202) return { kind: "accepted" };
+  if (sent.status === 400 && sent.body.error === "invalid_field") {
+    return { kind: "invalid", field: String(sent.body.field), reason: String(sent.body.reason ?? "") };
+  }
+  return { kind: "error", status: sent.status, reason: String(sent.body.reason ?? "") };
 }
