@@ -1,10 +1,12 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
+import PDFDocument from "pdfkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../../app/domain/auth/permissions";
 import { reportsFolder } from "../../app/domain/kpi/reports.server";
 import { DEMO_PASSWORD, DEMO_USERS } from "../../cli/seed";
+import { pdfPages } from "../integration/waves-support";
 import { setupTestApp } from "./support/app";
 
 /**
@@ -49,6 +51,8 @@ function all(status: number): Expectations {
 }
 
 const NO_ACTION = all(405);
+/** The login page: shown to anonymous, a signed-in user is sent home. */
+const SIGNED_IN_SENT_HOME: Expectations = { ...all(302), anonymous: 200 };
 
 interface Ids {
   /** The agent's own case (the matrix's URL); the two below are for the IDOR checks. */
@@ -73,133 +77,69 @@ interface Row {
   post: Expectations;
 }
 
-const at = (url: string) => () => url;
+/** A row: the URL with `:name` for an id of the fixtures, and the expectations of GET and POST. */
+function row(url: string, get: Expectations, post: Expectations): Row {
+  return {
+    url: (ids) => url.replace(/:(\w+)/g, (_, key: string) => String(ids[key as keyof Ids])),
+    get,
+    post,
+  };
+}
 
 /**
- * One line per route file. POSTs carry the role's valid CSRF token and an empty form: a 403 is the role,
- * a 400 is the form (reached only when the role may act).
+ * One line per route file. POSTs carry the role's valid CSRF token and an empty form: a 403 is the role; a
+ * 400, or a 200 showing the form again with its message, is the form (reached only when the role may act).
  */
+// biome-ignore format: one line per route file, so that a new route is one new line
 const MATRIX: Record<string, Row> = {
-  "_index.tsx": { url: at("/"), get: allow(EVERYONE, 200), post: NO_ACTION },
-  "account.security.tsx": {
-    url: at("/account/security"),
-    get: allow(EVERYONE, 200),
-    post: allow(EVERYONE, 400),
-  },
-  "admin.audit.tsx": { url: at("/admin/audit"), get: allow(ADMIN, 200), post: NO_ACTION },
-  "admin.jobs.tsx": { url: at("/admin/jobs"), get: allow(ADMIN, 200), post: allow(ADMIN, 400) },
-  "admin.outbox.$file.tsx": {
-    url: (i) => `/admin/outbox/${i.outboxFile}`,
-    get: allow(CAMPAIGN, 200),
-    post: NO_ACTION,
-  },
-  "admin.outbox._index.tsx": { url: at("/admin/outbox"), get: allow(CAMPAIGN, 200), post: NO_ACTION },
-  "admin.users.$userId.tsx": {
-    url: (i) => `/admin/users/${i.userId}`,
-    get: allow(ADMIN, 200),
-    post: allow(ADMIN, 400),
-  },
-  "admin.users._index.tsx": { url: at("/admin/users"), get: allow(ADMIN, 200), post: NO_ACTION },
-  "admin.users.new.tsx": { url: at("/admin/users/new"), get: allow(ADMIN, 200), post: allow(ADMIN, 200) },
-  "api.email.events.tsx": { url: at("/api/email/events"), get: all(405), post: all(401) },
-  "api.kpi.observations.tsx": { url: at("/api/kpi/observations"), get: all(405), post: all(401) },
-  "api.portal.events.tsx": { url: at("/api/portal/events"), get: all(405), post: all(401) },
-  "api.portal.verify-code.tsx": { url: at("/api/portal/verify-code"), get: all(405), post: all(401) },
-  "api.telephony.calls.tsx": { url: at("/api/telephony/calls"), get: all(405), post: all(401) },
-  "deadlines.tsx": { url: at("/deadlines"), get: allow(CAMPAIGN, 200), post: allow(CAMPAIGN, 200) },
-  "funnel.export.tsx": { url: at("/funnel/export"), get: allow(FUNNEL, 200), post: NO_ACTION },
-  "funnel.tsx": { url: at("/funnel"), get: allow(FUNNEL, 200), post: NO_ACTION },
-  "helpline._index.tsx": { url: at("/helpline"), get: allow(HELPLINE, 200), post: allow(HELPLINE, 400) },
-  "helpline.board.tsx": { url: at("/helpline/board"), get: allow(SUPERVISORS, 200), post: NO_ACTION },
-  "helpline.cases.$caseId.tsx": {
-    url: (i) => `/helpline/cases/${i.caseId}`,
-    get: allow(HELPLINE, 200),
-    post: allow(HELPLINE, 400),
-  },
-  "helpline.forecast.tsx": {
-    url: at("/helpline/forecast"),
-    get: allow(SUPERVISORS, 200),
-    post: allow(SUPERVISORS, 400),
-  },
-  "helpline.routing.tsx": {
-    url: at("/helpline/routing"),
-    get: allow(SUPERVISORS, 200),
-    post: allow(SUPERVISORS, 400),
-  },
-  "kpi._index.tsx": { url: at("/kpi"), get: allow(KPI_READERS, 200), post: NO_ACTION },
-  "kpi.campaign.tsx": { url: at("/kpi/campaign"), get: all(302), post: allow(ADMIN, 302) },
-  "kpi.export.tsx": { url: at("/kpi/export?chart=funnel"), get: allow(KPI_READERS, 200), post: NO_ACTION },
-  "kpi.import.tsx": { url: at("/kpi/import"), get: allow(ADMIN, 200), post: allow(ADMIN, 200) },
-  "kpi.report.tsx": { url: at("/kpi/report"), get: allow(KPI_READERS, 200), post: NO_ACTION },
-  "kpi.reports.$reportId.tsx": {
-    url: (i) => `/kpi/reports/${i.reportId}`,
-    get: allow(KPI_READERS, 200),
-    post: NO_ACTION,
-  },
-  "kpi.reports._index.tsx": {
-    url: at("/kpi/reports"),
-    get: allow(KPI_READERS, 200),
-    post: allow(KPI_READERS, 200),
-  },
-  "kpi.targets.tsx": { url: at("/kpi/targets"), get: allow(ADMIN, 200), post: allow(ADMIN, 200) },
-  "login.tsx": {
-    url: at("/login"),
-    get: { ...all(302), anonymous: 200 },
-    post: { ...all(302), anonymous: 200 },
-  },
-  "login_.2fa.tsx": { url: at("/login/2fa"), get: allow(EVERYONE, 302), post: allow(EVERYONE, 302) },
-  "logout.tsx": { url: at("/logout"), get: all(302), post: allow(EVERYONE, 302) },
-  "oppositions.upload.tsx": {
-    url: at("/oppositions/upload"),
-    get: allow(CAMPAIGN, 200),
-    post: allow(CAMPAIGN, 200),
-  },
-  "persons.$personId.tsx": {
-    url: (i) => `/persons/${i.personId}`,
-    get: allow(PERSONS, 200),
-    post: NO_ACTION,
-  },
-  "persons._index.tsx": { url: at("/persons"), get: allow(PERSONS, 200), post: allow(PERSONS, 302) },
-  "portal.tsx": { url: at("/portal"), get: all(200), post: all(200) },
-  "rolls.$rollId.progress.tsx": {
-    url: (i) => `/rolls/${i.rollId}/progress`,
-    get: allow(CAMPAIGN, 200),
-    post: NO_ACTION,
-  },
-  "rolls.$rollId.rejects[.]csv.tsx": {
-    url: (i) => `/rolls/${i.rollId}/rejects.csv`,
-    get: allow(CAMPAIGN, 200),
-    post: NO_ACTION,
-  },
-  "rolls.$rollId.tsx": {
-    url: (i) => `/rolls/${i.rollId}`,
-    get: allow(CAMPAIGN, 200),
-    post: allow(CAMPAIGN, 200),
-  },
-  "rolls._index.tsx": { url: at("/rolls"), get: allow(CAMPAIGN, 200), post: NO_ACTION },
-  "rolls.upload.tsx": { url: at("/rolls/upload"), get: allow(CAMPAIGN, 200), post: allow(CAMPAIGN, 200) },
-  "waves.$waveId.batches.$batchId.tsx": {
-    url: (i) => `/waves/${i.waveId}/batches/${i.batchId}`,
-    get: allow(CAMPAIGN, 200),
-    post: NO_ACTION,
-  },
-  "waves.$waveId.tsx": {
-    url: (i) => `/waves/${i.waveId}`,
-    get: allow(CAMPAIGN, 200),
-    post: allow(CAMPAIGN, 400),
-  },
-  "waves._index.tsx": { url: at("/waves"), get: allow(CAMPAIGN, 200), post: NO_ACTION },
-  "waves.letter-preview.tsx": {
-    url: at("/waves/letter-preview"),
-    get: allow(CAMPAIGN, 200),
-    post: NO_ACTION,
-  },
-  "waves.new.tsx": { url: at("/waves/new"), get: allow(CAMPAIGN, 200), post: allow(CAMPAIGN, 400) },
-  "waves.preview.tsx": {
-    url: at("/waves/preview?departments=31"),
-    get: allow(CAMPAIGN, 200),
-    post: NO_ACTION,
-  },
+  "_index.tsx": row("/", allow(EVERYONE, 200), NO_ACTION),
+  "account.security.tsx": row("/account/security", allow(EVERYONE, 200), allow(EVERYONE, 400)),
+  "admin.audit.tsx": row("/admin/audit", allow(ADMIN, 200), NO_ACTION),
+  "admin.jobs.tsx": row("/admin/jobs", allow(ADMIN, 200), allow(ADMIN, 400)),
+  "admin.outbox.$file.tsx": row("/admin/outbox/:outboxFile", allow(CAMPAIGN, 200), NO_ACTION),
+  "admin.outbox._index.tsx": row("/admin/outbox", allow(CAMPAIGN, 200), NO_ACTION),
+  "admin.users.$userId.tsx": row("/admin/users/:userId", allow(ADMIN, 200), allow(ADMIN, 400)),
+  "admin.users._index.tsx": row("/admin/users", allow(ADMIN, 200), NO_ACTION),
+  "admin.users.new.tsx": row("/admin/users/new", allow(ADMIN, 200), allow(ADMIN, 200)),
+  "api.email.events.tsx": row("/api/email/events", all(405), all(401)),
+  "api.kpi.observations.tsx": row("/api/kpi/observations", all(405), all(401)),
+  "api.portal.events.tsx": row("/api/portal/events", all(405), all(401)),
+  "api.portal.verify-code.tsx": row("/api/portal/verify-code", all(405), all(401)),
+  "api.telephony.calls.tsx": row("/api/telephony/calls", all(405), all(401)),
+  "deadlines.tsx": row("/deadlines", allow(CAMPAIGN, 200), allow(CAMPAIGN, 200)),
+  "funnel.export.tsx": row("/funnel/export", allow(FUNNEL, 200), NO_ACTION),
+  "funnel.tsx": row("/funnel", allow(FUNNEL, 200), NO_ACTION),
+  "helpline._index.tsx": row("/helpline", allow(HELPLINE, 200), allow(HELPLINE, 400)),
+  "helpline.board.tsx": row("/helpline/board", allow(SUPERVISORS, 200), NO_ACTION),
+  "helpline.cases.$caseId.tsx": row("/helpline/cases/:caseId", allow(HELPLINE, 200), allow(HELPLINE, 400)),
+  "helpline.forecast.tsx": row("/helpline/forecast", allow(SUPERVISORS, 200), allow(SUPERVISORS, 400)),
+  "helpline.routing.tsx": row("/helpline/routing", allow(SUPERVISORS, 200), allow(SUPERVISORS, 400)),
+  "kpi._index.tsx": row("/kpi", allow(KPI_READERS, 200), NO_ACTION),
+  "kpi.campaign.tsx": row("/kpi/campaign", all(302), allow(ADMIN, 302)),
+  "kpi.export.tsx": row("/kpi/export?chart=funnel", allow(KPI_READERS, 200), NO_ACTION),
+  "kpi.import.tsx": row("/kpi/import", allow(ADMIN, 200), allow(ADMIN, 200)),
+  "kpi.report.tsx": row("/kpi/report", allow(KPI_READERS, 200), NO_ACTION),
+  "kpi.reports.$reportId.tsx": row("/kpi/reports/:reportId", allow(KPI_READERS, 200), NO_ACTION),
+  "kpi.reports._index.tsx": row("/kpi/reports", allow(KPI_READERS, 200), allow(KPI_READERS, 200)),
+  "kpi.targets.tsx": row("/kpi/targets", allow(ADMIN, 200), allow(ADMIN, 200)),
+  "login.tsx": row("/login", SIGNED_IN_SENT_HOME, SIGNED_IN_SENT_HOME),
+  "login_.2fa.tsx": row("/login/2fa", allow(EVERYONE, 302), allow(EVERYONE, 302)),
+  "logout.tsx": row("/logout", all(302), allow(EVERYONE, 302)),
+  "oppositions.upload.tsx": row("/oppositions/upload", allow(CAMPAIGN, 200), allow(CAMPAIGN, 200)),
+  "persons.$personId.tsx": row("/persons/:personId", allow(PERSONS, 200), NO_ACTION),
+  "persons._index.tsx": row("/persons", allow(PERSONS, 200), allow(PERSONS, 302)),
+  "portal.tsx": row("/portal", all(200), all(200)),
+  "rolls.$rollId.progress.tsx": row("/rolls/:rollId/progress", allow(CAMPAIGN, 200), NO_ACTION),
+  "rolls.$rollId.rejects[.]csv.tsx": row("/rolls/:rollId/rejects.csv", allow(CAMPAIGN, 200), NO_ACTION),
+  "rolls.$rollId.tsx": row("/rolls/:rollId", allow(CAMPAIGN, 200), allow(CAMPAIGN, 200)),
+  "rolls._index.tsx": row("/rolls", allow(CAMPAIGN, 200), NO_ACTION),
+  "rolls.upload.tsx": row("/rolls/upload", allow(CAMPAIGN, 200), allow(CAMPAIGN, 200)),
+  "waves.$waveId.batches.$batchId.tsx": row("/waves/:waveId/batches/:batchId", allow(CAMPAIGN, 200), NO_ACTION),
+  "waves.$waveId.tsx": row("/waves/:waveId", allow(CAMPAIGN, 200), allow(CAMPAIGN, 400)),
+  "waves._index.tsx": row("/waves", allow(CAMPAIGN, 200), NO_ACTION),
+  "waves.letter-preview.tsx": row("/waves/letter-preview", allow(CAMPAIGN, 200), NO_ACTION),
+  "waves.new.tsx": row("/waves/new", allow(CAMPAIGN, 200), allow(CAMPAIGN, 400)),
+  "waves.preview.tsx": row("/waves/preview?departments=31", allow(CAMPAIGN, 200), NO_ACTION),
 };
 
 interface Session {
@@ -253,13 +193,17 @@ async function call(
     body: method === "POST" ? new URLSearchParams(session ? { _csrf: session.csrf } : {}) : undefined,
     redirect: "manual",
   });
-  const body = readBody ? await res.text() : null;
+  const contentType = res.headers.get("content-type") ?? "";
+  let body: string | null = null;
   if (!readBody) await res.body?.cancel();
+  else if (contentType.startsWith("application/pdf"))
+    body = (await pdfPages(Buffer.from(await res.arrayBuffer()))).join("\n");
+  else body = await res.text();
   return {
     status: res.status,
     location: res.headers.get("location"),
     body,
-    contentType: res.headers.get("content-type") ?? "",
+    contentType,
   };
 }
 
@@ -450,6 +394,10 @@ describe("authorization matrix: every route × every role", () => {
       }
     }
     expect(read).toBeGreaterThan(90);
+    // The rendered report's text is read too (its figures, not only its bytes).
+    const report = await request("ministry_viewer", "/kpi/report", "GET", true);
+    expect(report.contentType).toBe("application/pdf");
+    expect(report.body).toMatch(/indicateurs/i);
     expect(leaks).toEqual([]);
   });
 
@@ -599,6 +547,19 @@ function withData(url: string, file: string): string {
   return `${url}${url.includes("?") ? "&" : "?"}_data=${encodeURIComponent(route)}`;
 }
 
+/** A one-page PDF (the fixtures' files are real PDFs: the ministry's bodies are read as text). */
+function onePagePdf(text: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: "A4" });
+    const chunks: Buffer[] = [];
+    doc.on("data", (c: Buffer) => chunks.push(c));
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+    doc.text(text);
+    doc.end();
+  });
+}
+
 /** Objects the matrix's URLs point at, from the demo seed, plus the few the seed has none of. */
 async function fixtures(app: TestApp): Promise<Ids> {
   const { db, config } = app.runtime;
@@ -613,7 +574,7 @@ async function fixtures(app: TestApp): Promise<Ids> {
   const nadia = await userId("agent.nadia@demo.mes-ops.fr");
   // A handed-off letter batch with its file, as the print hand-off leaves it.
   const pdfPath = path.join(app.dataDir, "matrix-batch.pdf");
-  writeFileSync(pdfPath, "%PDF-1.4\n%%EOF\n");
+  writeFileSync(pdfPath, await onePagePdf("Lot de courriers (matrice)"));
   const batch = await db
     .insertInto("wave_batch")
     .values({
@@ -630,7 +591,8 @@ async function fixtures(app: TestApp): Promise<Ids> {
     .executeTakeFirstOrThrow();
   // An archived KPI report and its file.
   mkdirSync(reportsFolder(config.reportsDir), { recursive: true });
-  writeFileSync(path.join(reportsFolder(config.reportsDir), "matrix-report.pdf"), "%PDF-1.4\n%%EOF\n");
+  const reportPdf = await onePagePdf("Rapport des indicateurs (matrice)");
+  writeFileSync(path.join(reportsFolder(config.reportsDir), "matrix-report.pdf"), reportPdf);
   const report = await db
     .insertInto("kpi_report")
     .values({
