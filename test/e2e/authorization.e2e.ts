@@ -502,7 +502,7 @@ describe("authorization matrix: every route × every role", () => {
     }
   });
 
-  it("refuses a wave's batch through another wave, and waves to the roles that may not touch them", async () => {
+  it("refuses a wave's batch through another wave, unknown ids and crafted names, and waves to the roles that may not touch them", async () => {
     const wrongWave = await request(
       "campaign_manager",
       `/waves/${ids.waveId + 1000}/batches/${ids.batchId}`,
@@ -512,6 +512,24 @@ describe("authorization matrix: every route × every role", () => {
     const own = await request("campaign_manager", `/waves/${ids.waveId}/batches/${ids.batchId}`, "GET", true);
     expect(own.status).toBe(200);
     expect(own.contentType).toBe("application/pdf");
+    // Unknown ids and crafted names: 404 to a role that may open the page, never a 500 nor another file.
+    for (const [who, url] of [
+      ["campaign_manager", "/admin/outbox/..%2F..%2Fpackage.json"],
+      ["campaign_manager", "/admin/outbox/matrix-message.eml%00.txt"],
+      ["campaign_manager", "/rolls/999999/rejects.csv"],
+      ["campaign_manager", "/rolls/999999"],
+      ["campaign_manager", "/waves/999999"],
+      ["ministry_viewer", "/kpi/reports/999999"],
+      ["helpline_supervisor", "/persons/999999999"],
+      ["helpline_supervisor", "/helpline/cases/999999"],
+      ["helpline_supervisor", "/helpline/cases/abc"],
+      ["admin", "/admin/users/999999"],
+    ] as const) {
+      // A NUL byte in the path is refused before the route (400): as good as 404, nothing is read.
+      expect([404, ...(url.includes("%00") ? [400] : [])], `${who} ${url}`).toContain(
+        (await request(who, url, "GET")).status,
+      );
+    }
     for (const who of ["helpline_agent", "helpline_supervisor", "ministry_viewer"] as const) {
       for (const url of [
         `/waves/${ids.waveId}`,
