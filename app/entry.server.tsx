@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import type { ActionFunctionArgs, AppLoadContext, EntryContext, LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceProvider } from "./components/nonce";
@@ -14,11 +14,17 @@ installFrenchZodMessages();
 /**
  * Errors thrown by loaders and actions go to the app's logger, which redacts personal data (NIRs, e-mails,
  * codes) from messages and stacks; Remix's default would print them raw with console.error. A request the
- * client gave up on is no error.
+ * client gave up on is no error, nor is a refusal Remix makes itself (405 for a POST to a page without an
+ * action, 404 for no route): the client's mistake, logged at info so real errors stay visible.
  */
 export function handleError(error: unknown, { request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
   if (request.signal.aborted) return;
-  context.logger?.error({ err: error, path: new URL(request.url).pathname }, "request error");
+  const path = new URL(request.url).pathname;
+  if (isRouteErrorResponse(error) && error.status < 500) {
+    context.logger?.info({ status: error.status, method: request.method, path }, "request refused");
+    return;
+  }
+  context.logger?.error({ err: error, path }, "request error");
 }
 
 export default function handleRequest(

@@ -67,10 +67,15 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     url.searchParams.delete("nir");
     throw redirect(`${url.pathname}${url.search}`);
   }
-  const showNir = user.permissions.has("persons:read_nir");
-  const found = await loadCase(context.db, caseId, { showNir, viewerId: user.id });
-  if (!found) throw new Response(`Le dossier n° ${caseId} n'existe pas.`, { status: 404 });
   const mayRoute = user.permissions.has("cases:route");
+  const found = await loadCase(context.db, caseId, {
+    userId: user.id,
+    mayRoute,
+    showNir: user.permissions.has("persons:read_nir"),
+  });
+  // Another queue's case answers as one that does not exist: its id tells nothing.
+  if (!found)
+    throw new Response(`Le dossier n° ${caseId} n'existe pas ou n'est pas dans vos files.`, { status: 404 });
   const mine = found.assignedUserId === user.id;
   const canWork = (mine || mayRoute) && found.state !== "resolved";
   const actor = actorOf(user, context);
@@ -292,7 +297,10 @@ export default function CasePage() {
       </div>
       <ActionResult result={result} />
       {!data.mine && !data.mayRoute ? (
-        <div className="alert alert-warning">Ce dossier n'est pas affecté à vous : consultation seule.</div>
+        <div className="alert alert-warning">
+          Ce dossier n'est pas affecté à vous : consultation seule
+          {c.access === "outline" ? ", sans les données de l'appelant" : ""}.
+        </div>
       ) : null}
 
       <CaseOverview case={c} />

@@ -98,6 +98,7 @@ export async function loadConsole(db: DB, userId: number): Promise<ConsoleData> 
 }
 
 export interface CaseDetail extends CaseSummary {
+  access: CaseAccess;
   origin: string;
   callerNumber: string | null;
   ivrChoice: string | null;
@@ -138,13 +139,44 @@ export interface CaseDetail extends CaseSummary {
   decisions: Array<{ id: number; at: string; mode: string; agent: string | null; reason: string }>;
 }
 
-export async function loadCase(
+/** Who opens a case page, as the domain sees them. */
+export interface CaseViewer {
+  userId: number;
+  /** Supervisors (cases:route) see every case in full. */
+  mayRoute: boolean;
+  showNir: boolean;
+}
+
+/**
+ * How much of a case a viewer may see: "full" for a supervisor and for the agent the case is assigned to
+ * (or who resolved it); "outline" (type, state, queue, SLA, history without details — never the caller)
+ * for another case of a queue the agent serves; null for any other case, as for one that does not exist,
+ * so that an agent cannot read another queue's cases by changing the id in the address.
+ */
+export async function caseAccess(
   db: DB,
-  caseId: number,
-  opts: { showNir: boolean; viewerId: number },
-): Promise<CaseDetail | null> {
-  const row = await summaryQuery(db)
+  viewer: CaseViewer,
+  c: { queue_id: number; assigned_user_id: number | null; resolved_by: number | null },
+): Promise<CaseAccess | null> {
+  if (viewer.mayRoute || c.assigned_user_id === viewer.userId || c.resolved_by === viewer.userId)
+    return "full";
+  const serves = await db
+    .selectFrom("helpline_agent_skill")
+    .select("queue_id")
+    .where("user_id", "=", viewer.userId)
+    .where("queue_id", "=", c.queue_id)
+    .executeTakeFirst();
+  return serves ? "outline" : null;
+}
+
+export type CaseAccess = "full" | "outline";
+
+/** The case as `viewer` may see it (see `caseAccess`); null when it does not exist or is not theirs to see. */
+export async function loadCase(db: DB, caseId: number, viewer: CaseViewer): Promise<CaseDetail | null> {
+  const found = await summaryQuery(db)
     .select([
+      "c.queue_id",
+      "c.resolved_by",
       "c.origin",
       "c.caller_number",
       "c.ivr_choice",
@@ -158,7 +190,21 @@ export async function loadCase(
     ])
     .where("c.id", "=", caseId)
     .executeTakeFirst();
-  if (!row) return null;
+  if (!found) return null;
+  const access = await caseAccess(db, viewer, found);
+  if (!access) return null;
+  // The outline carries nothing of the caller: no person, name, number, subject nor history details.
+  const row =
+    access === "full"
+      ? found
+      : {
+          ...found,
+          person_id: null,
+          person_name: null,
+          caller_number: null,
+          ivr_choice: null,
+          subject: null,
+        };
   const [history, decisions, person, check] = await Promise.all([
     db
       .selectFrom("helpline_case_history as h")
@@ -205,7 +251,7 @@ export async function loadCase(
           .select("id")
           .where("case_id", "=", caseId)
           .where("person_id", "=", row.person_id)
-          .where("user_id", "=", opts.viewerId)
+          .where("user_id", "=", viewer.userId)
           .executeTakeFirst()
       : Promise.resolve(undefined),
   ]);
@@ -218,7 +264,7 @@ export async function loadCase(
     ]);
     personOut = {
       id: person.id,
-      nirDisplay: opts.showNir ? formatNir(person.nir) : maskNir(person.nir),
+      nirDisplay: viewer.showNir ? formatNir(person.nir) : maskNir(person.nir),
       firstName: person.first_name,
       lastName: person.last_name,
       birthDate: person.birth_date,
@@ -254,6 +300,7 @@ export async function loadCase(
     slaTargetMinutes: row.sla_target_minutes,
     slaConsumedMinutes: row.sla_consumed_minutes,
     slaClockStartedAt: row.sla_clock_started_at?.toISOString() ?? null,
+    access,
     person: personOut,
     identityChecked: Boolean(check),
     history: history.map((h) => ({
@@ -263,7 +310,7 @@ export async function loadCase(
       from: h.from_value,
       to: h.to_value,
       actor: h.display_name,
-      details: (h.details ?? {}) as Record<string, unknown>,
+      details: access === "full" ? ((h.details ?? {}) as Record<string, unknown>) : {},
     })),
     decisions: decisions.map((d) => ({
       id: d.id,
