@@ -103,6 +103,7 @@ const MATRIX: Record<string, Row> = {
   "admin.users.new.tsx": row("/admin/users/new", allow(ADMIN, 200), allow(ADMIN, 200)),
   "api.email.events.tsx": row("/api/email/events", all(405), all(401)),
   "api.kpi.observations.tsx": row("/api/kpi/observations", all(405), all(401)),
+  "api.portal.code-reset.tsx": row("/api/portal/code-reset", all(405), all(401)),
   "api.portal.events.tsx": row("/api/portal/events", all(405), all(401)),
   "api.portal.verify-code.tsx": row("/api/portal/verify-code", all(405), all(401)),
   "api.telephony.calls.tsx": row("/api/telephony/calls", all(405), all(401)),
