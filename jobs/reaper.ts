@@ -1,8 +1,8 @@
 import { sql } from "kysely";
-import type { Database } from "../db/schema";
-import type { HandbackOutcome } from "../db/tables/workers";
 import { bossDb } from "../app/infra/job-client.server";
 import { QUEUES } from "../app/infra/queues";
+import type { Database } from "../db/schema";
+import type { HandbackOutcome } from "../db/tables/workers";
 import type { JobContext } from "./job-context";
 import { WORKER_LOCK_SPACE, type WorkerPresence } from "./worker-presence";
 
@@ -55,12 +55,15 @@ export async function reapDeadWorkers(
 }
 
 /** One dead worker, in one transaction; null when it is alive (or another reaper has it). */
-async function handBack(ctx: Pick<JobContext, "db" | "boss" | "logger">, workerId: number): Promise<HandedBack | null> {
+async function handBack(
+  ctx: Pick<JobContext, "db" | "boss" | "logger">,
+  workerId: number,
+): Promise<HandedBack | null> {
   const result = await ctx.db.transaction().execute(async (trx) => {
     // Taken only if the worker's session is gone; held until commit, so two reapers never hand back twice.
-    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${WORKER_LOCK_SPACE}, ${workerId}) AS ok`.execute(
-      trx,
-    );
+    const lock = await sql<{
+      ok: boolean;
+    }>`SELECT pg_try_advisory_xact_lock(${WORKER_LOCK_SPACE}, ${workerId}) AS ok`.execute(trx);
     if (!lock.rows[0]?.ok) return null;
     const worker = await trx
       .selectFrom("worker")
@@ -69,7 +72,13 @@ async function handBack(ctx: Pick<JobContext, "db" | "boss" | "logger">, workerI
       .forUpdate()
       .executeTakeFirst();
     if (!worker) return null;
-    const jobs = await sql<{ job_id: string; queue: string; started_at: Date; state: string | null; data: unknown }>`
+    const jobs = await sql<{
+      job_id: string;
+      queue: string;
+      started_at: Date;
+      state: string | null;
+      data: unknown;
+    }>`
       SELECT wj.job_id, wj.queue, wj.started_at, j.state::text AS state, j.data
       FROM worker_job wj LEFT JOIN pgboss.job j ON j.name = wj.queue AND j.id = wj.job_id
       WHERE wj.worker_id = ${workerId}
@@ -119,10 +128,18 @@ async function handBack(ctx: Pick<JobContext, "db" | "boss" | "logger">, workerI
   if (result) {
     for (const job of result.jobs)
       ctx.logger.warn(
-        { workerId: result.workerId, pid: result.pid, host: result.host, queue: job.queue, jobId: job.jobId, outcome: job.outcome },
+        {
+          workerId: result.workerId,
+          pid: result.pid,
+          host: result.host,
+          queue: job.queue,
+          jobId: job.jobId,
+          outcome: job.outcome,
+        },
         "dead worker's job handed back",
       );
-    if (result.jobs.length === 0) ctx.logger.info({ workerId: result.workerId }, "dead worker removed (no job)");
+    if (result.jobs.length === 0)
+      ctx.logger.info({ workerId: result.workerId }, "dead worker removed (no job)");
   }
   return result;
 }
@@ -137,7 +154,10 @@ export function startReaper(
   const round = async () => {
     try {
       await presence.beat();
-      await reapDeadWorkers(ctx, { selfId: presence.id, staleAfterSeconds: staleAfterSeconds(intervalSeconds) });
+      await reapDeadWorkers(ctx, {
+        selfId: presence.id,
+        staleAfterSeconds: staleAfterSeconds(intervalSeconds),
+      });
     } catch (error) {
       ctx.logger.warn({ err: error }, "worker reaper round failed");
     }
