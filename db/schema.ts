@@ -5,6 +5,7 @@ import type { KpiTables } from "./tables/kpi";
 import type { LifecycleTables } from "./tables/lifecycle";
 import type { RollsTables } from "./tables/rolls";
 import type { WavesTables } from "./tables/waves";
+import type { WorkerTables } from "./tables/workers";
 
 /** The whole database, one file of tables per context (db/tables/), kept in step with db/migrations/. */
 export interface Database
@@ -13,7 +14,8 @@ export interface Database
     WavesTables,
     LifecycleTables,
     HelplineTables,
-    KpiTables {}
+    KpiTables,
+    WorkerTables {}
 
 export type PersonRow = Selectable<PersonTable>;
 export type NewPerson = Insertable<PersonTable>;

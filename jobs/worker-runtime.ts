@@ -2,6 +2,7 @@ import { QUEUES, SCHEDULES } from "../app/infra/queues";
 import { HANDLERS } from "./handlers";
 import type { JobContext, JobHandler } from "./job-context";
 import { runJobs } from "./refusals";
+import type { WorkerPresence } from "./worker-presence";
 
 /**
  * Bulk queues: many independent jobs that wait on PostgreSQL and on providers (a wave's batches). pg-boss 10
@@ -21,16 +22,44 @@ export async function startWorkers(
   ctx: JobContext,
   handlers: readonly JobHandler[] = HANDLERS,
   schedules: typeof SCHEDULES = SCHEDULES,
+  presence?: WorkerPresence,
 ): Promise<void> {
   for (const handler of handlers) {
     const workers = BULK_QUEUES.has(handler.queue) ? ctx.config.workerConcurrency : 1;
     for (let i = 0; i < workers; i++) {
       await ctx.boss.work<object>(handler.queue, { pollingIntervalSeconds: 1, ...handler.options }, (jobs) =>
-        runJobs(handler, jobs, ctx),
+        presence ? recorded(ctx, presence, handler, jobs) : runJobs(handler, jobs, ctx),
       );
     }
   }
   for (const schedule of schedules) {
     await ctx.boss.schedule(schedule.queue, schedule.cron, schedule.data ?? {}, { tz: "Europe/Paris" });
+  }
+}
+
+/**
+ * Runs a fetch with its jobs recorded in `worker_job` under this worker, so that if the process dies the
+ * reaper knows which active jobs were its own (jobs/reaper.ts). The row goes once pg-boss has the result.
+ */
+async function recorded(
+  ctx: JobContext,
+  presence: WorkerPresence,
+  handler: JobHandler,
+  jobs: Parameters<typeof runJobs>[1],
+): Promise<unknown> {
+  const ids = jobs.map((j) => j.id);
+  await ctx.db
+    .insertInto("worker_job")
+    .values(jobs.map((j) => ({ job_id: j.id, worker_id: presence.id, queue: handler.queue })))
+    .onConflict((oc) => oc.column("job_id").doUpdateSet({ worker_id: presence.id, started_at: new Date() }))
+    .execute();
+  try {
+    return await runJobs(handler, jobs, ctx);
+  } finally {
+    await ctx.db
+      .deleteFrom("worker_job")
+      .where("job_id", "in", ids)
+      .execute()
+      .catch((error: Error) => ctx.logger.warn({ err: error }, "worker_job row not deleted"));
   }
 }

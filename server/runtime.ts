@@ -74,8 +74,14 @@ export async function startRuntime(opts: {
   }
 
   const boss = createBoss(databaseUrl, logger);
-  cleanup.splice(1, 0, async () => {
+  let presence: import("../jobs/worker-presence").WorkerPresence | null = null;
+  let reaper: { stop(): Promise<void> } | null = null;
+  // Undone before the pool is destroyed (cleanup runs in reverse): running jobs finish on a live pool, and
+  // the worker's presence outlives them, so no reaper hands back a job that is still finishing.
+  cleanup.push(async () => {
+    await reaper?.stop();
     await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    await presence?.stop();
   });
   let server: Server | null = null;
   try {
@@ -88,7 +94,11 @@ export async function startRuntime(opts: {
       const { recoverInterruptedRolls } = await import("../app/domain/rolls/interrupted.server");
       const interrupted = await recoverInterruptedRolls(db);
       if (interrupted.length > 0) logger.warn({ rollIds: interrupted }, "interrupted roll imports refused");
-      await startWorkers({ db, boss, config, logger });
+      const { registerWorker } = await import("../jobs/worker-presence");
+      const { startReaper } = await import("../jobs/reaper");
+      presence = await registerWorker(databaseUrl, logger);
+      await startWorkers({ db, boss, config, logger }, undefined, undefined, presence);
+      reaper = startReaper({ db, boss, logger }, presence, config.workerReaperIntervalSeconds);
     }
     if (opts.web) {
       const build = await loadBuild();

@@ -20,6 +20,8 @@ export interface AppConfig {
   sessionMaxHours: number;
   logLevel: RawEnv["LOG_LEVEL"];
   workerConcurrency: number;
+  /** How often each worker beats and looks for dead workers to hand their jobs back (docs/decisions/026). */
+  workerReaperIntervalSeconds: number;
   /** Paris hours within which wave batches leave (SEND_HOURS). */
   sendHours: { from: number; to: number };
   /** The largest roll a browser may upload (ROLL_UPLOAD_MAX_MB; the CLI reads files of any size). */
@@ -136,6 +138,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionMaxHours: raw.SESSION_MAX_HOURS,
     logLevel: raw.LOG_LEVEL,
     workerConcurrency: raw.WORKER_CONCURRENCY,
+    workerReaperIntervalSeconds: raw.WORKER_REAPER_INTERVAL_SECONDS,
     sendHours: raw.SEND_HOURS,
     secrets,
     email: { webhookSecret: secrets.emailWebhook },

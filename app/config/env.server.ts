@@ -58,6 +58,7 @@ const envSchema = z.object({
   PRINT_DIR: z.string().optional(),
   OUTBOX_DIR: z.string().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  WORKER_REAPER_INTERVAL_SECONDS: z.coerce.number().int().positive().max(3600).default(20),
   SEND_HOURS: z
     .string()
     .regex(/^\d{1,2}-\d{1,2}$/, "attendu « début-fin » en heures de Paris, par exemple 8-20")
