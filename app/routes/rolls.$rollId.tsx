@@ -80,6 +80,7 @@ interface Progress {
   rows: number;
   rowsPerS: number;
   etaS: number | null;
+  interrupted: boolean;
 }
 
 /** Polls the progress resource every second while the import runs; reloads the page data when it ends. */
@@ -122,6 +123,7 @@ export default function RollPage() {
       rows: roll.rowsRead,
       rowsPerS: 0,
       etaS: null,
+      interrupted: false,
     },
     running,
   );
@@ -175,6 +177,12 @@ export default function RollPage() {
           >
             <span style={{ width: `${progress.percent}%` }} />
           </div>
+          {progress.interrupted ? (
+            <p className="alert alert-warning">
+              Le traitement de ce fichier s'est interrompu (arrêt d'un processus) : l'import va reprendre
+              automatiquement dans quelques instants, là où il en était.
+            </p>
+          ) : null}
           <p className="hint" aria-live="polite">
             {progress.percent} % — {formatBytes(progress.bytesRead)} sur {formatBytes(progress.sizeBytes)} —{" "}
             {formatNumber(progress.rows)} lignes — {formatNumber(progress.rowsPerS)} lignes/s — reste estimé :{" "}

@@ -5,7 +5,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { lockRollImport, recoverInterruptedRolls } from "../../app/domain/rolls/interrupted.server";
-import { createRoll } from "../../app/domain/rolls/rolls.server";
+import { createRoll, rollProgress } from "../../app/domain/rolls/rolls.server";
 import { writeSyntheticRoll } from "../../cli/synthetic-roll";
 import { setupTestDatabase } from "../setup/database";
 import { runCli } from "../support/cli-process";
@@ -96,7 +96,10 @@ describe("an interrupted roll import", () => {
     expect(lock).not.toBeNull();
     expect(await lockRollImport(t.db, rollId)).toBeNull();
     expect(await recoverInterruptedRolls(t.db, actor)).not.toContain(rollId);
+    expect((await rollProgress(t.db, rollId)).interrupted).toBe(false);
     await lock?.release();
+    // Nobody holds it now: the progress page says the import will resume and gives no estimate.
+    expect(await rollProgress(t.db, rollId)).toMatchObject({ interrupted: true, etaS: null });
     expect(await recoverInterruptedRolls(t.db, actor)).toContain(rollId);
   });
 });

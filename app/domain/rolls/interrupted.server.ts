@@ -13,6 +13,17 @@ import { stagingTable } from "./staging-tables";
  */
 const LOCK_SPACE = 7_270_001;
 
+/** Whether a live process holds the roll's import lock (read from pg_locks, without taking it). */
+export async function rollImportHeld(db: DB, rollId: number): Promise<boolean> {
+  const r = await sql<{ held: boolean }>`
+    SELECT EXISTS (
+      SELECT 1 FROM pg_locks
+      WHERE locktype = 'advisory' AND granted AND classid = ${LOCK_SPACE} AND objid = ${rollId} AND objsubid = 2
+    ) AS held
+  `.execute(db);
+  return r.rows[0]?.held ?? false;
+}
+
 export interface RollImportLock {
   release(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { type Selectable, sql } from "kysely";
 import type { DB } from "../../../db/connection";
 import type { RollState, RollTable } from "../../../db/tables/rolls";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
+import { rollImportHeld } from "./interrupted.server";
 import { reasonLabel } from "./reasons";
 import { RollNotFound, RollNotInState } from "./roll";
 import { deleteUploadedFile } from "./uploaded-file.server";
@@ -178,6 +179,8 @@ export async function getRoll(db: DB, rollId: number): Promise<RollDetail> {
 }
 
 /** Live progress for the roll page's poll: small and cheap. */
+const IMPORTING = new Set(["parsing", "validated", "merging"]);
+
 export async function rollProgress(db: DB, rollId: number) {
   const r = await db
     .selectFrom("roll")
@@ -190,10 +193,15 @@ export async function rollProgress(db: DB, rollId: number) {
   const elapsedS = r.started_at ? Math.max(0.001, (Date.now() - r.started_at.getTime()) / 1000) : 0;
   const rowsPerS = elapsedS > 0 ? Math.round(r.rows_read / elapsedS) : 0;
   const bytesPerS = elapsedS > 0 ? bytesRead / elapsedS : 0;
+  // An import whose process died is waiting for its job to be handed back: no estimate would be true.
+  const interrupted = IMPORTING.has(r.state) && !(await rollImportHeld(db, rollId));
   const etaS =
-    r.state === "parsing" && bytesPerS > 0 ? Math.max(0, Math.round((size - bytesRead) / bytesPerS)) : null;
+    r.state === "parsing" && !interrupted && bytesPerS > 0
+      ? Math.max(0, Math.round((size - bytesRead) / bytesPerS))
+      : null;
   return {
     state: r.state,
+    interrupted,
     bytesRead,
     sizeBytes: size,
     percent: size > 0 ? Math.min(100, Math.floor((bytesRead * 100) / size)) : 0,
