@@ -6,7 +6,13 @@ import { CsrfInput } from "~/components/csrf";
 import { Pagination } from "~/components/pagination";
 import { actorOf, requirePermission } from "~/domain/auth/guards.server";
 import { describeAge, JOB_STATE_LABELS, JOB_STATES } from "~/domain/jobs/job-status";
-import { listFailures, queueOverview, readWorkerStatus, retryFailedJob } from "~/domain/jobs/jobs.server";
+import {
+  listFailures,
+  queueOverview,
+  readWorkerPresence,
+  readWorkerStatus,
+  retryFailedJob,
+} from "~/domain/jobs/jobs.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
 
 export const meta: MetaFunction = () => [{ title: "Tâches de fond — mes-ops" }];
@@ -19,9 +25,10 @@ const Query = z.object({
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "jobs:admin");
   const params = Query.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const [queues, worker, failures] = await Promise.all([
+  const [queues, worker, presence, failures] = await Promise.all([
     queueOverview(context.db, { boss: context.boss }),
     readWorkerStatus(context.db),
+    readWorkerPresence(context.db),
     listFailures(context.db, { page: params.page, queue: params.queue || null }),
   ]);
   return {
@@ -30,6 +37,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       state: worker.state,
       lastBeat: worker.lastBeatAt ? formatDateTime(worker.lastBeatAt) : null,
       age: worker.ageSeconds == null ? null : describeAge(worker.ageSeconds),
+    },
+    presence: {
+      ...presence,
+      lastHandbacks: presence.lastHandbacks.map((h) => ({ ...h, at: formatDateTime(h.at) })),
     },
     queueFilter: params.queue || null,
     failures: {
@@ -93,6 +104,12 @@ const WORKER_BADGE = {
   never: { className: "badge badge-warning", label: "Aucun battement reçu" },
 } as const;
 
+const HANDBACK_LABEL: Record<string, string> = {
+  retry: "relancée aussitôt",
+  failed: "en échec (plus de nouvel essai)",
+  gone: "déjà terminée",
+};
+
 function pageHref(page: number, queue: string | null): string {
   const params = new URLSearchParams();
   if (queue) params.set("queue", queue);
@@ -102,7 +119,7 @@ function pageHref(page: number, queue: string | null): string {
 }
 
 export default function AdminJobs() {
-  const { queues, worker, failures, queueFilter } = useLoaderData<typeof loader>();
+  const { queues, worker, presence, failures, queueFilter } = useLoaderData<typeof loader>();
   const result = useActionData<ActionData>();
   const navigation = useNavigation();
   const badge = WORKER_BADGE[worker.state];
@@ -136,6 +153,20 @@ export default function AdminJobs() {
           le worker est considéré comme inactif (lancez <code>npm run worker</code> ou <code>npm start</code>
           ).
         </p>
+        <p>
+          {presence.alive} processus de travail enregistré(s), {presence.running} tâche(s) en cours ;{" "}
+          {presence.handedBackDay} tâche(s) reprise(s) après l'arrêt d'un processus ces dernières 24 h.
+        </p>
+        {presence.lastHandbacks.length > 0 ? (
+          <ul className="hint">
+            {presence.lastHandbacks.map((h) => (
+              <li key={`${h.at}-${h.queue}-${h.pid}`}>
+                {h.at} — file « {h.queue} », processus {h.pid} sur {h.host} :{" "}
+                {HANDBACK_LABEL[h.outcome] ?? h.outcome}
+              </li>
+            ))}
+          </ul>
+        ) : null}
       </section>
 
       <section aria-labelledby="queues-title">

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { readWorkerPresence } from "../../app/domain/jobs/jobs.server";
 import { buildNir } from "../../app/domain/persons/nir";
 import { createRoll } from "../../app/domain/rolls/rolls.server";
 import { QUEUES } from "../../app/infra/queues";
@@ -159,6 +160,11 @@ describe("a worker killed -9 mid-job", () => {
       d: number;
     }>`SELECT count(*)::int AS n, count(DISTINCT nir)::int AS d FROM person`.execute(t.db);
     expect(persons.rows[0]).toEqual({ n: rows, d: rows });
+    // The Jobs page tells the hand-back, and counts the new worker only.
+    const presence = await readWorkerPresence(t.db);
+    expect(presence.lastHandbacks[0]).toMatchObject({ queue: QUEUES.rollImport, outcome: "retry" });
+    expect(presence.handedBackDay).toBe(1);
+    expect(presence.alive).toBe(1);
   }, 300_000);
 
   it("wave batch: the batch is handed back, every letter once, one valid code per person", async () => {

@@ -91,6 +91,46 @@ export async function readWorkerStatus(db: DB, params: { now?: Date } = {}): Pro
   return workerStatus(row ? new Date(row.updated_at) : null, params.now ?? new Date());
 }
 
+export interface WorkerPresence {
+  alive: number;
+  running: number;
+  handedBackDay: number;
+  lastHandbacks: Array<{ queue: string; host: string; pid: number; outcome: string; at: Date }>;
+}
+
+/**
+ * The registered worker processes, the jobs they run, and what the reaper handed back from dead ones
+ * (jobs/reaper.ts): a campaign manager sees that a crash was recovered, not only that the queue moved.
+ */
+export async function readWorkerPresence(db: DB): Promise<WorkerPresence> {
+  const [counts, last] = await Promise.all([
+    sql<{ alive: number; running: number; day: number }>`
+      SELECT (SELECT count(*)::int FROM worker) AS alive,
+             (SELECT count(*)::int FROM worker_job) AS running,
+             (SELECT count(*)::int FROM worker_handback WHERE handed_back_at > now() - interval '24 hours') AS day
+    `.execute(db),
+    db
+      .selectFrom("worker_handback")
+      .select(["queue", "host", "pid", "outcome", "handed_back_at"])
+      .orderBy("handed_back_at", "desc")
+      .limit(5)
+      .execute(),
+  ]);
+  const c = counts.rows[0];
+  return {
+    alive: c?.alive ?? 0,
+    running: c?.running ?? 0,
+    handedBackDay: c?.day ?? 0,
+    lastHandbacks: last.map((h) => ({
+      queue: h.queue,
+      host: h.host,
+      pid: h.pid,
+      outcome: h.outcome,
+      at: h.handed_back_at,
+    })),
+  };
+}
+
 /** Failed jobs, most recent first; the error text is scrubbed of personal data before it leaves here. */
 export async function listFailures(
   db: DB,
