@@ -9,6 +9,7 @@ import { heartbeat } from "./heartbeat";
 import type { JobHandler } from "./job-context";
 import { kpiCampaign } from "./kpi-campaign";
 import { kpiReport } from "./kpi-report";
+import { retentionPurge } from "./retention-purge";
 import { rollImport } from "./roll-import";
 import { slaDeadline } from "./sla-deadline";
 import { slaSweep } from "./sla-sweep";
@@ -33,4 +34,5 @@ export const HANDLERS: JobHandler[] = [
   slaSweep,
   wavePlan,
   waveBatch,
+  retentionPurge,
 ];
