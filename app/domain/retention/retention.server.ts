@@ -1,6 +1,11 @@
 import { sql } from "kysely";
+import type PgBoss from "pg-boss";
 import type { DB } from "../../../db/connection";
+import type { Database } from "../../../db/schema";
+import { inTransaction } from "../../../db/transaction";
 import type { RetentionPolicy } from "../../config/config.server";
+import { bossDb } from "../../infra/job-client.server";
+import { QUEUES } from "../../infra/queues";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
 import {
   RETENTION_KINDS,
@@ -127,4 +132,25 @@ export async function recentPurges(
     interrupted: r.action === "retention.purge_interrupted",
     counts: ((r.details as { counts?: Partial<RetentionCounts> }).counts ?? {}) as Partial<RetentionCounts>,
   }));
+}
+
+/**
+ * « Purger maintenant »: queues the purge on the worker (the same singleton job as the night's), in the
+ * same transaction as its audit entry. A national purge takes minutes, longer than a request should.
+ */
+export async function requestPurge(
+  db: DB,
+  deps: { boss: PgBoss },
+  actor: AuditActor,
+): Promise<{ kind: "queued"; jobId: string } | { kind: "already_queued" }> {
+  return inTransaction(db, async (trx) => {
+    const jobId = await deps.boss.send(QUEUES.retentionPurge, {}, { db: bossDb<Database>(trx) });
+    if (!jobId) return { kind: "already_queued" } as const;
+    await writeAudit(trx, actor, {
+      action: "retention.purge_requested",
+      objectType: "retention",
+      objectId: jobId,
+    });
+    return { kind: "queued", jobId } as const;
+  });
 }
