@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
@@ -164,7 +165,75 @@ describe("retention purge", () => {
     expect(await purgeAudits()).toEqual([]);
   });
 
-  it("a run stopped after its first batch, then rerun, purges exactly the due rows once, audited", async () => {
+  it("a purge process killed mid-run leaves whole batches only, and writes no audit entry", async () => {
+    // The child blocks on its first email-events batch behind a table lock held here; by then its code and
+    // ledger-detail batches are committed. It is killed there; the blocked batch rolls back with it.
+    const lock = new pg.Client({ connectionString: t.url });
+    await lock.connect();
+    await lock.query("BEGIN; LOCK TABLE email_event IN ACCESS EXCLUSIVE MODE");
+    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "retention", "--run"], {
+      env: {
+        ...process.env,
+        DATABASE_URL: t.url,
+        DATA_DIR: path.join(dir, "data"),
+        NODE_ENV: "test",
+        LOG_LEVEL: "silent",
+        DEMO_MODE: "false",
+        RETENTION_BATCH_SIZE: "3",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    let childBackend = 0;
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_c, signal) => resolve(signal)),
+    );
+    try {
+      // Waiting on the lock: the child is inside its first email-events batch. (Read outside the locking
+      // transaction: pg_stat_activity is a snapshot taken once per transaction.)
+      for (let i = 0; ; i++) {
+        const waiting = await sql<{ pid: number }>`
+          SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(
+          t.db,
+        );
+        if (waiting.rows.length > 0) {
+          childBackend = waiting.rows[0].pid;
+          break;
+        }
+        if (i > 600) throw new Error(`the child never reached the email events: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill("SIGKILL");
+      expect(await exited).toBe("SIGKILL");
+    } finally {
+      await lock.query("ROLLBACK");
+      await lock.end();
+    }
+    // PostgreSQL notices a vanished client only when it next reads from it; end the orphaned backend as an
+    // operator would (its open transaction, the blocked batch, rolls back with it), then wait until it is gone.
+    await sql`SELECT pg_terminate_backend(${childBackend})`.execute(t.db);
+    for (let i = 0; ; i++) {
+      const alive = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${childBackend}`.execute(t.db);
+      if (alive.rows[0].n === 0) break;
+      if (i > 300) throw new Error("the killed purge's backend is still running");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stderr).toContain("Empreintes des codes provisoires");
+    expect(await secrets()).toMatchObject({
+      hashes: 12 - 8,
+      messageIds: 3,
+      events: 7,
+      submissions: 6,
+      notes: 7,
+    });
+    expect(await purgeAudits()).toEqual([]);
+  }, 120_000);
+
+  it("a run stopped after its first batch, then rerun, purges exactly the rest once, audited", async () => {
     const stop = new AbortController();
     const first = await purgeRetention(t.db, actor, {
       policy,
@@ -173,17 +242,18 @@ describe("retention purge", () => {
     });
     expect(first).toMatchObject({ kind: "interrupted", batches: 1 });
     if (first.kind === "busy") throw new Error("unexpected");
-    expect(first.counts).toEqual({ ...zeroCounts(), code_hashes: 3 });
-    // The batch is whole: three hashes gone, nothing else yet.
-    expect((await secrets()).hashes).toBe(12 - 3);
+    expect(first.counts).toEqual({ ...zeroCounts(), email_events: 3 });
+    // The batch is whole: three events gone, nothing else yet.
+    expect((await secrets()).events).toBe(7 - 3);
 
     const rest = await purgeRetention(t.db, actor, { policy });
     if (rest.kind === "busy") throw new Error("unexpected");
     expect(rest.kind).toBe("done");
+    // With the killed child's committed batches (8 hashes, 7 ledger details), every due row exactly once.
     const total = zeroCounts();
     for (const k of Object.keys(total) as Array<keyof RetentionCounts>)
       total[k] = first.counts[k] + rest.counts[k];
-    expect(total).toEqual(EXPECTED);
+    expect(total).toEqual({ ...EXPECTED, code_hashes: 0, member_details: 0 });
 
     expect(await secrets()).toEqual({
       hashes: 4, // 3 expired 30 days ago + the active one
