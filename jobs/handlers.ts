@@ -10,6 +10,7 @@ import type { JobHandler } from "./job-context";
 import { kpiCampaign } from "./kpi-campaign";
 import { kpiReport } from "./kpi-report";
 import { portalCodeReset } from "./portal-code-reset";
+import { retentionPurge } from "./retention-purge";
 import { rollImport } from "./roll-import";
 import { slaDeadline } from "./sla-deadline";
 import { slaSweep } from "./sla-sweep";
@@ -35,4 +36,5 @@ export const HANDLERS: JobHandler[] = [
   wavePlan,
   waveBatch,
   portalCodeReset,
+  retentionPurge,
 ];

@@ -56,6 +56,7 @@ export const NAVIGATION: NavSection[] = [
       { to: "/admin/users", label: "Utilisateurs", permission: "users:admin" },
       { to: "/admin/audit", label: "Journal d'audit", permission: "audit:read" },
       { to: "/admin/jobs", label: "Tâches de fond", permission: "jobs:admin" },
+      { to: "/admin/retention", label: "Conservation", permission: "jobs:admin" },
       { to: "/admin/outbox", label: "Boîte d'envoi (démo)", permission: "outbox:read", demoOnly: true },
     ],
   },

@@ -3,6 +3,16 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EnvError, parseEnv, type RawEnv } from "./env.server";
 
+export interface RetentionPolicy {
+  codeHashDays: number;
+  ledgerDays: number;
+  helplineNoteDays: number;
+  uploadDays: number;
+  /** Documented and shown, never purged by this job: the audit log is append-only (ADR 029). */
+  auditDays: number;
+  batchSize: number;
+}
+
 /** The resolved configuration every process (web, worker, CLI, tests) runs with. */
 export interface AppConfig {
   env: RawEnv["NODE_ENV"];
@@ -30,6 +40,8 @@ export interface AppConfig {
   reportsDir: string;
   rollRejectThresholdPct: number;
   codeGraceDays: number;
+  /** Days each kind of campaign data is kept past its end (RETENTION_*_DAYS, ADR 029), and the batch size. */
+  retention: RetentionPolicy;
   secrets: {
     session: string;
     codeHmac: string;
@@ -130,6 +142,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     rollRejectThresholdPct: raw.ROLL_REJECT_THRESHOLD_PCT,
     rollUploadMaxBytes: raw.ROLL_UPLOAD_MAX_MB * 1024 * 1024,
     codeGraceDays: raw.CODE_GRACE_DAYS,
+    retention: {
+      codeHashDays: raw.RETENTION_CODE_HASH_DAYS,
+      ledgerDays: raw.RETENTION_LEDGER_DAYS,
+      helplineNoteDays: raw.RETENTION_HELPLINE_NOTES_DAYS,
+      uploadDays: raw.RETENTION_UPLOAD_DAYS,
+      auditDays: raw.RETENTION_AUDIT_DAYS,
+      batchSize: raw.RETENTION_BATCH_SIZE,
+    },
     // Demo mode (demo portal, outbox page, demo seed) defaults to on with the embedded database.
     demoMode: flag(raw.DEMO_MODE, !raw.DATABASE_URL),
     require2fa: raw.REQUIRE_2FA,

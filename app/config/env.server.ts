@@ -78,6 +78,12 @@ const envSchema = z.object({
   TELEPHONY_WEBHOOK_SECRET: z.string().min(32).optional(),
   KPI_API_SECRET: z.string().min(32).optional(),
   REPORTS_DIR: z.string().optional(),
+  RETENTION_CODE_HASH_DAYS: z.coerce.number().int().min(0).default(90),
+  RETENTION_LEDGER_DAYS: z.coerce.number().int().min(0).default(365),
+  RETENTION_HELPLINE_NOTES_DAYS: z.coerce.number().int().min(0).default(365),
+  RETENTION_UPLOAD_DAYS: z.coerce.number().int().min(0).default(30),
+  RETENTION_AUDIT_DAYS: z.coerce.number().int().min(365).default(1825),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(10_000),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -32,6 +32,8 @@ export const QUEUES = {
   wavePlan: "wave-plan",
   waveBatch: "wave-batch",
   waveBatchDead: "wave-batch-dead",
+  // retention: the nightly purge of campaign data past its retention (ADR 029); singleton, one run at a time
+  retentionPurge: "retention-purge",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -153,6 +155,14 @@ export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
     retryBackoff: true,
     deadLetter: QUEUES.kpiReportDead,
   },
+  // retention: "singleton" never runs two purges at once (the purge's advisory lock also guards the CLI)
+  {
+    name: QUEUES.retentionPurge,
+    policy: "singleton",
+    retryLimit: 2,
+    retryDelay: 600,
+    expireInSeconds: 4 * 3600,
+  },
 ];
 
 /** Recurring work, in Europe/Paris time. */
@@ -168,4 +178,6 @@ export const SCHEDULES: Array<{ queue: QueueName; cron: string; data?: object }>
   // helpline: routing safety net every minute; the SLA sweep only acts inside working hours
   { queue: QUEUES.caseRouting, cron: "* * * * *" },
   { queue: QUEUES.slaSweep, cron: "*/5 8-17 * * 1-5" },
+  // retention: every night at 02:30 Paris, when the helpline is closed and no batch leaves
+  { queue: QUEUES.retentionPurge, cron: "30 2 * * *" },
 ];

@@ -24,6 +24,7 @@ import * as signedRequestSeen from "./2026_12_07_0900_signed_request_seen";
 import * as emailSubmission from "./2026_12_07_1300_email_submission";
 import * as workerPresence from "./2026_12_07_1600_worker_presence";
 import * as portalCodeReset from "./2026_12_07_1630_portal_code_reset";
+import * as retention from "./2026_12_07_1635_retention";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -55,4 +56,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_1300_email_submission": emailSubmission,
   "2026_12_07_1600_worker_presence": workerPresence,
   "2026_12_07_1630_portal_code_reset": portalCodeReset,
+  "2026_12_07_1635_retention": retention,
 };

@@ -50,6 +50,8 @@ export interface RollTable {
   validated_at: Timestamp | null;
   finished_at: Timestamp | null;
   updated_at: DefaultTimestamp;
+  /** When the retention purge deleted an uploaded file (migration 2026_12_07_1635); NULL while kept. */
+  file_purged_at: ColumnType<Date | null, never, Date | string | null>;
 }
 
 export interface RollRejectTable {

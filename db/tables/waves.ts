@@ -104,7 +104,8 @@ export interface ProvisionalCodeTable {
   person_id: number;
   wave_id: number | null;
   batch_id: number | null;
-  code_hash: string;
+  /** NULL once purged (retention, migration 2026_12_07_1635): the row stays, the secret goes. */
+  code_hash: string | null;
   created_at: DefaultTimestamp;
   expires_at: Timestamp;
   used_at: Timestamp | null;

@@ -6,6 +6,7 @@ import { httpBench } from "./http.bench";
 import { importBench } from "./import.bench";
 import { kpiBench } from "./kpi.bench";
 import type { Bench } from "./lib";
+import { purgeBench } from "./purge.bench";
 import { wavesBench } from "./waves.bench";
 
 /** Every bench, by name: `npm run bench -- <name> [--json] [--runs N]`. Add one line per bench file. */
@@ -18,4 +19,5 @@ export const BENCHES: Bench[] = [
   helplineBench,
   importBench,
   wavesBench,
+  purgeBench,
 ];
