@@ -98,6 +98,7 @@ const MATRIX: Record<string, Row> = {
   "admin.jobs.tsx": row("/admin/jobs", allow(ADMIN, 200), allow(ADMIN, 400)),
   "admin.outbox.$file.tsx": row("/admin/outbox/:outboxFile", allow(CAMPAIGN, 200), NO_ACTION),
   "admin.outbox._index.tsx": row("/admin/outbox", allow(CAMPAIGN, 200), NO_ACTION),
+  "admin.retention.tsx": row("/admin/retention", allow(ADMIN, 200), allow(ADMIN, 400)),
   "admin.users.$userId.tsx": row("/admin/users/:userId", allow(ADMIN, 200), allow(ADMIN, 400)),
   "admin.users._index.tsx": row("/admin/users", allow(ADMIN, 200), NO_ACTION),
   "admin.users.new.tsx": row("/admin/users/new", allow(ADMIN, 200), allow(ADMIN, 200)),
