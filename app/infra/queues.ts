@@ -29,6 +29,8 @@ export const QUEUES = {
   wavePlan: "wave-plan",
   waveBatch: "wave-batch",
   waveBatchDead: "wave-batch-dead",
+  // bounces: the DSN mailbox, read every minute (provider webhooks arrive over HTTP, not through a queue)
+  dsnMailbox: "dsn-mailbox",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -142,6 +144,7 @@ export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
     retryBackoff: true,
     deadLetter: QUEUES.kpiReportDead,
   },
+  { name: QUEUES.dsnMailbox, policy: "singleton", retryLimit: 1, retryDelay: 30 },
 ];
 
 /** Recurring work, in Europe/Paris time. */
@@ -157,4 +160,5 @@ export const SCHEDULES: Array<{ queue: QueueName; cron: string; data?: object }>
   // helpline: routing safety net every minute; the SLA sweep only acts inside working hours
   { queue: QUEUES.caseRouting, cron: "* * * * *" },
   { queue: QUEUES.slaSweep, cron: "*/5 8-17 * * 1-5" },
+  { queue: QUEUES.dsnMailbox, cron: "* * * * *" },
 ];
