@@ -10,6 +10,7 @@ import { createLogger } from "../../app/config/logger.server";
 import { parseDsn } from "../../app/domain/waves/bounce-dsn.server";
 import { readDsnMaildir } from "../../app/domain/waves/bounce-maildir.server";
 import { snsStringToSign } from "../../app/domain/waves/bounce-sns.server";
+import { listUnmatchedEmailEvents } from "../../app/domain/waves/email-events.server";
 import { createEmailProvider } from "../../app/domain/waves/email-provider.server";
 import { action as brevoAction } from "../../app/routes/api.email.events.brevo";
 import { action as mailjetAction } from "../../app/routes/api.email.events.mailjet";
@@ -171,6 +172,8 @@ describe("Brevo webhook", () => {
       .where("message_id", "=", "someone-else-123@elsewhere.example")
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ matched: false, provider: "brevo", recipient_domain: "example.org" });
+    const listed = await listUnmatchedEmailEvents(t.db);
+    expect(listed.events.map((e) => e.messageId)).toContain("someone-else-123@elsewhere.example");
   });
 });
 
