@@ -4,6 +4,7 @@ import { caseRouting } from "./case-routing";
 import { deadlineCatchup } from "./deadline-catchup";
 import { deadlinePlanner } from "./deadline-planner";
 import { deadlineSweep } from "./deadline-sweep";
+import { dsnMailbox } from "./dsn-mailbox";
 import { funnelCompact } from "./funnel-compact";
 import { heartbeat } from "./heartbeat";
 import type { JobHandler } from "./job-context";
@@ -37,4 +38,5 @@ export const HANDLERS: JobHandler[] = [
   waveBatch,
   portalCodeReset,
   retentionPurge,
+  dsnMailbox,
 ];

@@ -48,10 +48,19 @@ export interface AppConfig {
     portalWebhook: string;
     telephonyWebhook: string;
     kpiApi: string;
-    emailWebhook: string;
   };
-  /** webhookSecret: EMAIL_WEBHOOK_SECRET, generated like the other secrets outside production. */
-  email: { webhookSecret: string };
+  /**
+   * Where bounces come back from (ADR 028): each provider's webhook is on only when configured (its route
+   * answers 404 otherwise), and the DSN mailbox only with DSN_MAILDIR.
+   */
+  bounces: {
+    brevo: { token: string } | null;
+    mailjet: { user: string; password: string } | null;
+    ses: { topicArns: string[] } | null;
+    /** trustChainFile: the CA certificates (PEM) Scaleway signs its SNS certificates with. */
+    scaleway: { topicArns: string[]; trustChainFile: string } | null;
+    dsnMaildir: string | null;
+  };
   /** How notices leave by email: MAIL_FROM, and the SMTP relay of SMTP_URL (null: the dev outbox). */
   mail: {
     from: string;
@@ -82,7 +91,6 @@ const SECRET_VARS: Record<SecretName, keyof RawEnv> = {
   portalWebhook: "PORTAL_WEBHOOK_SECRET",
   telephonyWebhook: "TELEPHONY_WEBHOOK_SECRET",
   kpiApi: "KPI_API_SECRET",
-  emailWebhook: "EMAIL_WEBHOOK_SECRET",
 };
 
 /**
@@ -101,10 +109,7 @@ function resolveSecrets(raw: RawEnv, dataDir: string, production: boolean): AppC
       out[name] = fromEnv;
       continue;
     }
-    // The email webhook secret is only required in production when a real relay is configured.
-    const optional = name === "emailWebhook" && !raw.SMTP_URL;
-    if (production && !optional)
-      throw new EnvError(`variable d'environnement ${SECRET_VARS[name]} requise en production`);
+    if (production) throw new EnvError(`variable d'environnement ${SECRET_VARS[name]} requise en production`);
     if (!stored[name]) {
       stored[name] = randomBytes(32).toString("base64url");
       changed = true;
@@ -116,6 +121,14 @@ function resolveSecrets(raw: RawEnv, dataDir: string, production: boolean): AppC
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
   return out;
+}
+
+/** A comma-separated list (topic ARNs), blanks dropped. */
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -161,7 +174,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     workerReaperIntervalSeconds: raw.WORKER_REAPER_INTERVAL_SECONDS,
     sendHours: raw.SEND_HOURS,
     secrets,
-    email: { webhookSecret: secrets.emailWebhook },
+    bounces: {
+      brevo: raw.BREVO_WEBHOOK_TOKEN ? { token: raw.BREVO_WEBHOOK_TOKEN } : null,
+      mailjet:
+        raw.MAILJET_WEBHOOK_USER && raw.MAILJET_WEBHOOK_PASSWORD
+          ? { user: raw.MAILJET_WEBHOOK_USER, password: raw.MAILJET_WEBHOOK_PASSWORD }
+          : null,
+      ses: list(raw.SES_SNS_TOPIC_ARNS).length > 0 ? { topicArns: list(raw.SES_SNS_TOPIC_ARNS) } : null,
+      scaleway:
+        list(raw.SCALEWAY_SNS_TOPIC_ARNS).length > 0 && raw.SCALEWAY_SNS_TRUST_CHAIN
+          ? {
+              topicArns: list(raw.SCALEWAY_SNS_TOPIC_ARNS),
+              trustChainFile: path.resolve(raw.SCALEWAY_SNS_TRUST_CHAIN),
+            }
+          : null,
+      dsnMaildir: raw.DSN_MAILDIR ? path.resolve(raw.DSN_MAILDIR) : null,
+    },
     mail: {
       from: raw.MAIL_FROM,
       smtp: raw.SMTP_URL

@@ -44,7 +44,13 @@ const envSchema = z.object({
   SMTP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   SMTP_REQUIRE_TLS: z.enum(["true", "false", "1", "0", ""]).optional(),
   SMTP_CA_FILE: z.string().optional(),
-  EMAIL_WEBHOOK_SECRET: z.string().optional(),
+  BREVO_WEBHOOK_TOKEN: z.string().min(24, "24 caractères au moins").optional(),
+  MAILJET_WEBHOOK_USER: z.string().min(1).optional(),
+  MAILJET_WEBHOOK_PASSWORD: z.string().min(24, "24 caractères au moins").optional(),
+  SES_SNS_TOPIC_ARNS: z.string().optional(),
+  SCALEWAY_SNS_TOPIC_ARNS: z.string().optional(),
+  SCALEWAY_SNS_TRUST_CHAIN: z.string().optional(),
+  DSN_MAILDIR: z.string().optional(),
   SMS_PROVIDER: z.enum(["outbox", "brevo"]).default("outbox"),
   BREVO_API_KEY: z.string().min(1).optional(),
   BREVO_API_URL: z.string().url().default("https://api.brevo.com"),
@@ -98,6 +104,8 @@ const REPLACED: Record<string, string> = {
   SMS_GATEWAY_URL:
     "SMS_PROVIDER=brevo avec BREVO_API_KEY (le contrat « POST /v1/sms » n'existe chez aucune passerelle)",
   SMS_GATEWAY_TOKEN: "BREVO_API_KEY",
+  EMAIL_WEBHOOK_SECRET:
+    "le webhook de chaque fournisseur (BREVO_WEBHOOK_TOKEN, MAILJET_WEBHOOK_USER et MAILJET_WEBHOOK_PASSWORD, SES_SNS_TOPIC_ARNS, SCALEWAY_SNS_TOPIC_ARNS) ou DSN_MAILDIR (le contrat « POST /api/email/events » n'existe chez aucun fournisseur)",
 };
 
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): RawEnv {
@@ -111,6 +119,16 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): RawEnv {
   }
   if (result.data.SMS_PROVIDER === "brevo" && !result.data.BREVO_API_KEY) {
     throw new EnvError("variable d'environnement BREVO_API_KEY requise quand SMS_PROVIDER=brevo");
+  }
+  if (Boolean(result.data.MAILJET_WEBHOOK_USER) !== Boolean(result.data.MAILJET_WEBHOOK_PASSWORD)) {
+    throw new EnvError(
+      "variables d'environnement MAILJET_WEBHOOK_USER et MAILJET_WEBHOOK_PASSWORD : l'une va avec l'autre",
+    );
+  }
+  if (result.data.SCALEWAY_SNS_TOPIC_ARNS && !result.data.SCALEWAY_SNS_TRUST_CHAIN) {
+    throw new EnvError(
+      "variable d'environnement SCALEWAY_SNS_TRUST_CHAIN requise avec SCALEWAY_SNS_TOPIC_ARNS (le fichier sns-trust-chain.pem publié par Scaleway)",
+    );
   }
   return result.data;
 }

@@ -34,6 +34,8 @@ export const QUEUES = {
   waveBatchDead: "wave-batch-dead",
   // retention: the nightly purge of campaign data past its retention (ADR 029); singleton, one run at a time
   retentionPurge: "retention-purge",
+  // bounces: the DSN mailbox, read every minute (provider webhooks arrive over HTTP, not through a queue)
+  dsnMailbox: "dsn-mailbox",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -163,6 +165,7 @@ export const QUEUE_DEFINITIONS: PgBoss.Queue[] = [
     retryDelay: 600,
     expireInSeconds: 4 * 3600,
   },
+  { name: QUEUES.dsnMailbox, policy: "singleton", retryLimit: 1, retryDelay: 30 },
 ];
 
 /** Recurring work, in Europe/Paris time. */
@@ -180,4 +183,5 @@ export const SCHEDULES: Array<{ queue: QueueName; cron: string; data?: object }>
   { queue: QUEUES.slaSweep, cron: "*/5 8-17 * * 1-5" },
   // retention: every night at 02:30 Paris, when the helpline is closed and no batch leaves
   { queue: QUEUES.retentionPurge, cron: "30 2 * * *" },
+  { queue: QUEUES.dsnMailbox, cron: "* * * * *" },
 ];

@@ -14,6 +14,7 @@ import {
   retryFailedJob,
 } from "~/domain/jobs/jobs.server";
 import { formatDateTime } from "~/domain/lifecycle/paris-time";
+import { listUnmatchedEmailEvents } from "~/domain/waves/email-events.server";
 
 export const meta: MetaFunction = () => [{ title: "Tâches de fond — mes-ops" }];
 
@@ -25,13 +26,22 @@ const Query = z.object({
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePermission(request, context, "jobs:admin");
   const params = Query.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const [queues, worker, presence, failures] = await Promise.all([
+  const [queues, worker, presence, failures, unmatched] = await Promise.all([
     queueOverview(context.db, { boss: context.boss }),
     readWorkerStatus(context.db),
     readWorkerPresence(context.db),
     listFailures(context.db, { page: params.page, queue: params.queue || null }),
+    listUnmatchedEmailEvents(context.db),
   ]);
   return {
+    unmatched: {
+      total: unmatched.total,
+      events: unmatched.events.map((e) => ({
+        ...e,
+        occurredAt: formatDateTime(e.occurredAt),
+        receivedAt: formatDateTime(e.receivedAt),
+      })),
+    },
     queues,
     worker: {
       state: worker.state,
@@ -119,7 +129,7 @@ function pageHref(page: number, queue: string | null): string {
 }
 
 export default function AdminJobs() {
-  const { queues, worker, presence, failures, queueFilter } = useLoaderData<typeof loader>();
+  const { queues, worker, presence, failures, queueFilter, unmatched } = useLoaderData<typeof loader>();
   const result = useActionData<ActionData>();
   const navigation = useNavigation();
   const badge = WORKER_BADGE[worker.state];
@@ -328,6 +338,60 @@ export default function AdminJobs() {
           </>
         )}
       </section>
+
+      <section className="card" aria-labelledby="unmatched-title">
+        <h2 id="unmatched-title">Retours non rapprochés</h2>
+        <p className="hint">
+          Événements de remise (rebonds, plaintes, remises) reçus d'un fournisseur ou de la boîte des DSN
+          qu'aucun message envoyé n'explique : ils sont conservés, sans adresse (seul le domaine du
+          destinataire).
+        </p>
+        {unmatched.total === 0 ? (
+          <p className="muted">Aucun retour non rapproché.</p>
+        ) : (
+          <div className="table-wrap">
+            <table>
+              <caption>
+                {unmatched.total} retour{unmatched.total > 1 ? "s" : ""} non rapproché
+                {unmatched.total > 1 ? "s" : ""}
+                {unmatched.total > unmatched.events.length
+                  ? ` (les ${unmatched.events.length} plus récents)`
+                  : ""}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Reçu le</th>
+                  <th scope="col">Fournisseur</th>
+                  <th scope="col">Événement</th>
+                  <th scope="col">Message-ID</th>
+                  <th scope="col">Domaine</th>
+                </tr>
+              </thead>
+              <tbody>
+                {unmatched.events.map((e) => (
+                  <tr key={e.eventId}>
+                    <td>{e.receivedAt}</td>
+                    <td>{e.provider}</td>
+                    <td>{EVENT_KIND_LABELS[e.kind] ?? e.kind}</td>
+                    <td>
+                      <code>{e.messageId ?? "—"}</code>
+                    </td>
+                    <td>{e.recipientDomain ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
     </>
   );
 }
+
+const EVENT_KIND_LABELS: Record<string, string> = {
+  delivered: "remis",
+  hard_bounce: "rejet définitif",
+  soft_bounce: "rejet temporaire",
+  blocked: "bloqué",
+  complaint: "plainte (indésirable)",
+};

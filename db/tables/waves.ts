@@ -114,12 +114,19 @@ export interface ProvisionalCodeTable {
 }
 
 export interface EmailEventTable {
+  /** `<provider>:<provider's event id>` (ADR 028). */
   event_id: string;
-  message_id: string;
-  type: string;
+  provider: string;
+  message_id: string | null;
+  server_message_id: string | null;
+  /** delivered | hard_bounce | soft_bounce | blocked | complaint (bounce-event.ts). */
+  kind: string;
   occurred_at: Timestamp;
   received_at: DefaultTimestamp;
   member_id: number | null;
+  recipient_domain: string | null;
+  /** False: no message of ours matched; listed on /admin/jobs. */
+  matched: Generated<boolean>;
   details: Json;
 }
 

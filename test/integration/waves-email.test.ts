@@ -1,10 +1,6 @@
-import { sql } from "kysely";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../app/config/logger.server";
 import { verifyCode } from "../../app/domain/codes/codes.server";
-import { signedHeaders } from "../../app/domain/portal/signature";
 import { createEmailProvider, EmailTransientError } from "../../app/domain/waves/email-provider.server";
-import { action as emailEventsAction } from "../../app/routes/api.email.events";
 import { insertPersons } from "../factories";
 import { setupTestDatabase } from "../setup/database";
 import { startSmtpRelay, TLS_CA_FILE } from "../support/smtp-relay";
@@ -229,83 +225,5 @@ describe("a worker that dies with emails in flight", () => {
       inFlight.messageId,
     ]);
     expect((await activeCodesPerPerson(t.db, ids)).size).toBe(6);
-  });
-});
-
-describe("provider webhook POST /api/email/events", () => {
-  // Each post is signed at its own second: the provider re-sending an event signs it anew, and an exact
-  // replay of a signed request is refused before anything is read (signed-request-replay.test.ts).
-  let signedAt = Date.now();
-  function post(body: unknown, secret = config.email.webhookSecret) {
-    const raw = JSON.stringify(body);
-    signedAt += 1000;
-    const request = new Request("http://localhost/api/email/events", {
-      method: "POST",
-      headers: signedHeaders(secret, raw, new Date(signedAt)),
-      body: raw,
-    });
-    const context = { db: t.db, boss: harness.boss, config, logger: createLogger({ level: "silent" }) };
-    return emailEventsAction({ request, context: context as never, params: {} });
-  }
-
-  it("records delivery, ignores a duplicate, and moves a hard bounce to a letter", async () => {
-    const { ids, waveId } = await emailWave(3);
-    await runWave(t.db, deps(harness.boss, config, createEmailProvider(t.db, config, noSleep)), waveId);
-    const members = await t.db
-      .selectFrom("wave_member")
-      .selectAll()
-      .where("wave_id", "=", waveId)
-      .orderBy("id")
-      .execute();
-    const delivered = {
-      id: "ev-1",
-      type: "delivered",
-      message_id: members[0].provider_message_id,
-      occurred_at: new Date().toISOString(),
-    };
-    const first = await post({ events: [delivered] });
-    expect(first.status).toBe(200);
-    expect(await first.json()).toMatchObject({ accepted: 1, duplicates: 0 });
-    const again = await post({ events: [delivered] });
-    expect(await again.json()).toMatchObject({ accepted: 0, duplicates: 1 });
-    const bounce = {
-      id: "ev-2",
-      type: "bounced",
-      bounce_type: "hard",
-      message_id: members[1].provider_message_id,
-      occurred_at: new Date().toISOString(),
-    };
-    expect(await (await post({ events: [bounce] })).json()).toMatchObject({ fellBack: 1 });
-    expect(await (await post({ events: [bounce] })).json()).toMatchObject({ duplicates: 1, fellBack: 0 });
-    const m0 = await t.db
-      .selectFrom("wave_member")
-      .selectAll()
-      .where("id", "=", members[0].id)
-      .executeTakeFirstOrThrow();
-    expect(m0.delivered_at).not.toBeNull();
-    const m1 = await t.db
-      .selectFrom("wave_member")
-      .selectAll()
-      .where("id", "=", members[1].id)
-      .executeTakeFirstOrThrow();
-    expect(m1).toMatchObject({ channel: "letter", status: "planned" });
-    // The bounced person's email code is revoked; the follow-up letter brings a new one.
-    expect((await activeCodesPerPerson(t.db, [members[1].person_id])).size).toBe(0);
-    await runWave(t.db, deps(harness.boss, config), waveId);
-    expect((await activeCodesPerPerson(t.db, ids)).size).toBe(3);
-    const events = await sql<{
-      n: number;
-    }>`SELECT count(*)::int AS n FROM person_event WHERE person_id = ${members[1].person_id} AND type = 'notify'`.execute(
-      t.db,
-    );
-    expect(events.rows[0].n).toBe(2);
-  });
-
-  it("refuses a bad signature and a malformed body", async () => {
-    const bad = await post({ events: [] }, "wrong-secret");
-    expect(bad.status).toBe(401);
-    const malformed = await post({ events: [] });
-    expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toMatchObject({ error: expect.stringContaining("au moins un événement") });
   });
 });

@@ -61,7 +61,6 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     PORTAL_WEBHOOK_SECRET: "test-portal-secret-0123456789-abcdefghijk",
     TELEPHONY_WEBHOOK_SECRET: "test-telephony-secret-0123456789-abcdefgh",
     KPI_API_SECRET: "test-kpi-api-secret-0123456789-abcdefghijk",
-    EMAIL_WEBHOOK_SECRET: "test-email-webhook-secret-0123456789-abcd",
     LOG_LEVEL: "silent",
     DEMO_MODE: "false",
     ...overrides,

@@ -21,7 +21,6 @@ export function productionTestEnv(opts: {
     PORTAL_WEBHOOK_SECRET: "test-portal-secret-0123456789-abcdefghijk",
     TELEPHONY_WEBHOOK_SECRET: "test-telephony-secret-0123456789-abcdefgh",
     KPI_API_SECRET: "test-kpi-api-secret-0123456789-abcdefghijk",
-    EMAIL_WEBHOOK_SECRET: "test-email-webhook-secret-0123456789-abcdef",
     ...opts.overrides,
     NODE_ENV: "production",
   };

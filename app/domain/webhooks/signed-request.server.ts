@@ -10,7 +10,7 @@ import {
 } from "./signed-request";
 
 /** The senders that sign their requests; each one's signatures are remembered apart. */
-export type SignedSender = "portal" | "kpi_api" | "telephony" | "email_events";
+export type SignedSender = "portal" | "kpi_api" | "telephony";
 
 export type SignedRequestVerdict = { ok: true } | { ok: false; problem: SignatureProblem | "replayed" };
 

@@ -1,0 +1,90 @@
+import { timingSafeEqual } from "node:crypto";
+import { json } from "@remix-run/node";
+import type { z } from "zod";
+
+/**
+ * The edge every provider bounce webhook shares (ADR 028): POST only, a body size cap read without buffering
+ * more than the cap, credentials compared in constant time, JSON parsed against the provider's shape.
+ * Responses name the problem in French; nothing here logs a body (it holds addresses).
+ */
+export const POST_ONLY = () =>
+  json({ error: "POST uniquement" }, { status: 405, headers: { Allow: "POST" } });
+
+export function notConfigured(provider: string) {
+  return json({ error: `webhook ${provider} non configuré sur ce serveur` }, { status: 404 });
+}
+
+/** The raw body, or null when it is over `maxBytes` (by Content-Length or once read). */
+export async function cappedBody(request: Request, maxBytes: number): Promise<string | null> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function tooLarge(maxBytes: number) {
+  return json(
+    { error: `corps trop volumineux (${Math.round(maxBytes / 1024)} Ko au plus)` },
+    { status: 413 },
+  );
+}
+
+export function sameSecret(given: string | null | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `Authorization: Basic …` → its user and password. */
+export function basicCredentials(request: Request): { user: string; password: string } | null {
+  const header = request.headers.get("authorization");
+  const match = header ? /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim()) : null;
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? null : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export function bearerToken(request: Request): string | null {
+  const header = request.headers.get("authorization");
+  return header ? (/^Bearer\s+(\S+)$/i.exec(header.trim())?.[1] ?? null) : null;
+}
+
+export const UNAUTHORIZED = (message = "identifiants du webhook invalides") =>
+  json({ error: message }, { status: 401, headers: { "WWW-Authenticate": 'Basic realm="mes-ops"' } });
+
+/** JSON against a schema: the parsed body, or a 400 response naming the first bad field. */
+export function parseJson<S extends z.ZodTypeAny>(
+  raw: string,
+  schema: S,
+): { ok: true; data: z.infer<S> } | { ok: false; response: Response } {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return { ok: false, response: json({ error: "JSON invalide" }, { status: 400 }) };
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      response: json({ error: `${issue.path.join(".") || "corps"} : ${issue.message}` }, { status: 400 }),
+    };
+  }
+  return { ok: true, data: parsed.data };
+}
