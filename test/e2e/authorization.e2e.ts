@@ -102,7 +102,11 @@ const MATRIX: Record<string, Row> = {
   "admin.users.$userId.tsx": row("/admin/users/:userId", allow(ADMIN, 200), allow(ADMIN, 400)),
   "admin.users._index.tsx": row("/admin/users", allow(ADMIN, 200), NO_ACTION),
   "admin.users.new.tsx": row("/admin/users/new", allow(ADMIN, 200), allow(ADMIN, 200)),
-  "api.email.events.tsx": row("/api/email/events", all(405), all(401)),
+  // Bounce webhooks: the browser tests configure no provider, so each answers 404 (unsigned would be 401).
+  "api.email.events.brevo.tsx": row("/api/email/events/brevo", all(405), all(404)),
+  "api.email.events.mailjet.tsx": row("/api/email/events/mailjet", all(405), all(404)),
+  "api.email.events.ses.tsx": row("/api/email/events/ses", all(405), all(404)),
+  "api.email.events.scaleway.tsx": row("/api/email/events/scaleway", all(405), all(404)),
   "api.kpi.observations.tsx": row("/api/kpi/observations", all(405), all(401)),
   "api.portal.code-reset.tsx": row("/api/portal/code-reset", all(405), all(401)),
   "api.portal.events.tsx": row("/api/portal/events", all(405), all(401)),
