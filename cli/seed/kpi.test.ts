@@ -75,9 +75,7 @@ describe("demo documents under the published totals", () => {
   const scaled = buildDemoKpiRows(LAST, published);
   const docsBetween = (from: string, to: string) =>
     scaled
-      .filter(
-        (r) => r.indicator_code === KPI.documents && r.period >= `${from}-01` && r.period <= `${to}-01`,
-      )
+      .filter((r) => r.indicator_code === KPI.documents && r.period >= `${from}-01` && r.period <= `${to}-01`)
       .reduce((a, r) => a + r.value, 0);
 
   it("adds up to each published total over its months (the split is demo, the total is not)", () => {

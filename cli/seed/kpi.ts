@@ -344,7 +344,9 @@ export const kpiDemoSeeder: Seeder = {
     const { rows: published } = await sql<PublishedTotal>`
       SELECT to_char(period_from, 'YYYY-MM') AS "from", to_char(period_to, 'YYYY-MM') AS "to", value::float8 AS value
       FROM kpi_reference
-      WHERE indicator_code = ${KPI.documents} AND nature = 'figure' AND breakdown = '' AND kind = 'published'`.execute(db);
+      WHERE indicator_code = ${KPI.documents} AND nature = 'figure' AND breakdown = '' AND kind = 'published'`.execute(
+      db,
+    );
     const rows = buildDemoKpiRows(lastMonth, published);
     const imported = await db
       .insertInto("kpi_import")

@@ -8,7 +8,6 @@ import {
   Line,
   ReferenceLine,
   ResponsiveContainer,
-  Scatter,
   Tooltip,
   XAxis,
   YAxis,
@@ -40,14 +39,30 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
   const markers = table.columns
     .filter((c) => c.marker)
     .map((c, i) => (
-      <Scatter
+      <Line
         isAnimationActive={false}
         key={`m-${c.key}`}
         dataKey={c.key}
         name={`${c.label} (source au survol)`}
+        stroke="none"
         fill={i === 0 ? "#18753c" : "#b34000"}
-        shape="diamond"
         legendType="diamond"
+        activeDot={false}
+        // Markers only (a Line without its stroke: one row index for every series, so the tooltip reads one
+        // month); a row without a figure draws nothing.
+        dot={(props: { key?: string; cx?: number; cy?: number; value?: unknown }) =>
+          typeof props.value === "number" && typeof props.cx === "number" && typeof props.cy === "number" ? (
+            <path
+              key={props.key}
+              className="kpi-marker"
+              d={`M${props.cx} ${props.cy - 7}L${props.cx + 7} ${props.cy}L${props.cx} ${props.cy + 7}L${props.cx - 7} ${props.cy}Z`}
+              fill={i === 0 ? "#18753c" : "#b34000"}
+              stroke="#fff"
+            />
+          ) : (
+            <g key={props.key} />
+          )
+        }
       />
     ));
   const series = () => {
