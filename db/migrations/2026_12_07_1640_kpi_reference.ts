@@ -187,7 +187,7 @@ const REFERENCES: Reference[] = [
     from: "2027-12",
     to: "2027-12",
     value: 40_000_000,
-    periodLabel: "fin 2027 (objectif)",
+    periodLabel: "fin 2027",
     ...EGORA,
   },
   {

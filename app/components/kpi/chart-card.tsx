@@ -44,7 +44,9 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
         key={`m-${c.key}`}
         dataKey={c.key}
         name={`${c.label} (source au survol)`}
-        stroke="none"
+        // No line between the points; the stroke colour is the legend's.
+        stroke={i === 0 ? "#18753c" : "#b34000"}
+        strokeWidth={0}
         fill={i === 0 ? "#18753c" : "#b34000"}
         legendType="diamond"
         activeDot={false}

@@ -64,7 +64,8 @@ export function formatPublishedOn(value: string | null): string {
 
 /** One line naming a point's source: « Publisher, « title », publié le 30 janvier 2026 ». */
 export function sourceText(source: ReferenceSource): string {
-  const date = source.publishedOn ? `publié le ${formatPublishedOn(source.publishedOn)}` : "date non relevée";
+  const on = source.publishedOn;
+  const date = !on ? "date non relevée" : `publié ${on.length === 10 ? "le" : "en"} ${formatPublishedOn(on)}`;
   return `${source.publisher}, « ${source.title} », ${date}`;
 }
 
