@@ -68,11 +68,11 @@ function referenceRows(model: Awaited<ReturnType<typeof loadDashboard>>) {
       indicator: `${indicator?.label ?? r.indicatorCode}${breakdown ? ` — ${breakdown}` : ""}`,
       nature: r.nature === "goal" ? "Objectif" : "Chiffre",
       period: r.periodLabel,
-      value: presentCell(r.value, unit).text,
+      value: unit === "percent" ? formatPercentFr(r.value, 2) : presentCell(r.value, unit).text,
       here:
         r.here === null
           ? "–"
-          : `${presentCell(r.here, unit).text}${r.hereKinds.length > 0 ? ` (${r.hereKinds.map((k) => KIND_LABELS[k]).join(", ")})` : ""}`,
+          : `${unit === "percent" ? formatPercentFr(r.here, 2) : presentCell(r.here, unit).text}${r.hereKinds.length > 0 ? ` (${r.hereKinds.map((k) => KIND_LABELS[k]).join(", ")})` : ""}`,
       publisher: r.source.publisher,
       title: r.source.title,
       url: r.source.url,

@@ -126,6 +126,7 @@ describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", (
     expect(await sectors.locator(".kpi-kinds").getAttribute("data-kinds")).toBe("published demo");
     await sectors.scrollIntoViewIfNeeded();
     await screenshot(page, "kpi-sectors");
+    await sectors.screenshot({ path: "test/e2e/screenshots/kpi-sectors-card.png" });
 
     // The department table: the whole country first, then by department number.
     const departments = page.locator('[data-chart="departments"]');
@@ -149,6 +150,7 @@ describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", (
     ]);
     await departments.scrollIntoViewIfNeeded();
     await screenshot(page, "kpi-departments");
+    await departments.screenshot({ path: "test/e2e/screenshots/kpi-departments-card.png" });
 
     // The published figures with their sources and dates.
     const reference = page.locator('[data-section="reference"]');
@@ -165,6 +167,7 @@ describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", (
         .getAttribute("href"),
     ).toBe("https://esante.gouv.fr/segur/transparence");
     await screenshot(page, "kpi-reference");
+    await reference.screenshot({ path: "test/e2e/screenshots/kpi-reference-card.png" });
     await expectAccessible(page);
 
     // The department table downloads as CSV, like the other tables.

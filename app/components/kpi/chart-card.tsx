@@ -215,7 +215,13 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid stroke="#eee" vertical={false} />
-          <XAxis dataKey="tick" tick={{ fontSize: 12 }} minTickGap={12} />
+          <XAxis
+            dataKey="tick"
+            tick={{ fontSize: 12 }}
+            minTickGap={12}
+            // Categories (years, sectors) are few: every label; months thin out.
+            interval={table.rowHeader === "Mois" ? "preserveEnd" : 0}
+          />
           <YAxis
             tickFormatter={formatY}
             tick={{ fontSize: 12 }}

@@ -47,10 +47,10 @@ export function kpiReportData(
         return [
           `${indicator?.label ?? r.indicatorCode}${breakdown ? ` — ${breakdown}` : ""}${r.nature === "goal" ? " (objectif)" : ""}`,
           r.periodLabel,
-          presentCell(r.value, unit).text,
+          unit === "percent" ? formatPercentFr(r.value, 2) : presentCell(r.value, unit).text,
           r.here === null
             ? "–"
-            : `${presentCell(r.here, unit).text}${r.hereKinds.length > 0 ? ` (${r.hereKinds.map((k) => KIND_LABELS[k]).join(", ")})` : ""}`,
+            : `${unit === "percent" ? formatPercentFr(r.here, 2) : presentCell(r.here, unit).text}${r.hereKinds.length > 0 ? ` (${r.hereKinds.map((k) => KIND_LABELS[k]).join(", ")})` : ""}`,
           `${r.source.publisher}, « ${r.source.title} »${r.source.url ? ` ${r.source.url}` : " (adresse non relevée)"}`,
           formatPublishedOn(r.source.publishedOn),
         ];
