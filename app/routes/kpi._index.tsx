@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
-import { ChartCard } from "~/components/kpi/chart-card";
+import { ChartCard, KindBadges } from "~/components/kpi/chart-card";
 import { requirePermission } from "~/domain/auth/guards.server";
 import { chartTables, withheldTable } from "~/domain/kpi/chart-tables";
 import {
@@ -11,6 +11,7 @@ import {
   parseDashboardFilters,
 } from "~/domain/kpi/dashboard.server";
 import { formatMonthFr, formatPercentFr } from "~/domain/kpi/format";
+import { formatPublishedOn, KIND_LABELS } from "~/domain/kpi/reference";
 import { STATUS_LABELS, type TargetStatus } from "~/domain/kpi/status";
 import { presentCell } from "~/domain/kpi/suppression";
 
@@ -39,6 +40,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       valueText: presentCell(k.value, k.unit).text,
     })),
     notes: model.notes,
+    reference: referenceRows(model),
     doctorsTarget: model.doctors.target,
     trend: model.documents.trend,
     breakdownGroups: model.indicators
@@ -52,6 +54,32 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       })),
     departments: model.departments,
   };
+}
+
+/** The published figures as the page prints them, with the same measure from this installation. */
+function referenceRows(model: Awaited<ReturnType<typeof loadDashboard>>) {
+  const labelOf = new Map(model.indicators.map((i) => [i.code, i]));
+  return model.reference.map((r) => {
+    const indicator = labelOf.get(r.indicatorCode);
+    const unit = indicator?.unit ?? "count";
+    const breakdown = indicator?.breakdowns.find((b) => b.code === r.breakdown)?.label;
+    return {
+      id: r.id,
+      indicator: `${indicator?.label ?? r.indicatorCode}${breakdown ? ` — ${breakdown}` : ""}`,
+      nature: r.nature === "goal" ? "Objectif" : "Chiffre",
+      period: r.periodLabel,
+      value: unit === "percent" ? formatPercentFr(r.value, 2) : presentCell(r.value, unit).text,
+      here:
+        r.here === null
+          ? "–"
+          : `${unit === "percent" ? formatPercentFr(r.here, 2) : presentCell(r.here, unit).text}${r.hereKinds.length > 0 ? ` (${r.hereKinds.map((k) => KIND_LABELS[k]).join(", ")})` : ""}`,
+      publisher: r.source.publisher,
+      title: r.source.title,
+      url: r.source.url,
+      publishedOn: formatPublishedOn(r.source.publishedOn),
+      note: r.note,
+    };
+  });
 }
 
 const BADGE: Record<TargetStatus, string> = {
@@ -98,6 +126,14 @@ export default function KpiDashboard() {
           Données de démonstration : les séries affichées sont générées et ne sont pas des chiffres réels.
         </output>
       ) : null}
+      <div className="alert" data-note="provenance">
+        <strong>D'où viennent les chiffres</strong>
+        <ul>
+          {data.notes.provenance.map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      </div>
       {data.notes.campaignSource ? (
         <p className="alert" data-note="campaign-source">
           {data.notes.campaignSource}{" "}
@@ -202,7 +238,7 @@ export default function KpiDashboard() {
                 : null
             }
             note={
-              table.id === "documents-years" || table.id === "documents-trajectory" || table.id === "doctors"
+              table.id === "documents-trajectory" || table.id === "doctors"
                 ? data.notes.projection
                 : table.id === "funnel"
                   ? `${data.notes.campaignFlows} ${data.notes.suppression}`
@@ -211,6 +247,60 @@ export default function KpiDashboard() {
           />
         ))}
       </div>
+
+      <section className="card" aria-labelledby="kpi-reference" data-section="reference">
+        <h2 id="kpi-reference">Chiffres publiés</h2>
+        <KindBadges kinds={["published"]} />
+        <p className="hint">
+          Chiffres officiels de la feuille de route, avec leur source et leur date de publication, et la même
+          mesure calculée sur les chiffres de cette installation (cumul des activations, somme des documents
+          des mêmes mois, oppositions ÷ notifications), avec leur origine.
+        </p>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: keyboard users scroll the table with the arrow keys */}
+        <section className="table-wrap kpi-table kpi-reference" tabIndex={0} aria-labelledby="kpi-reference">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Indicateur</th>
+                <th scope="col">Période</th>
+                <th scope="col" className="num">
+                  Chiffre publié
+                </th>
+                <th scope="col" className="num">
+                  Même mesure ici
+                </th>
+                <th scope="col">Source</th>
+                <th scope="col">Publié le</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.reference.map((r) => (
+                <tr key={r.id}>
+                  <th scope="row">
+                    {r.indicator}
+                    {r.nature === "Objectif" ? " (objectif)" : ""}
+                  </th>
+                  <td>{r.period}</td>
+                  <td className="num">{r.value}</td>
+                  <td className="num">{r.here}</td>
+                  <td>
+                    {r.publisher},{" "}
+                    {r.url ? (
+                      <a href={r.url} rel="noreferrer noopener" target="_blank">
+                        « {r.title} »
+                      </a>
+                    ) : (
+                      <>« {r.title} » (adresse non relevée)</>
+                    )}
+                    {r.note ? <div className="hint">{r.note}</div> : null}
+                  </td>
+                  <td>{r.publishedOn}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </section>
 
       <section className="card" aria-labelledby="kpi-method">
         <h2 id="kpi-method">Méthode et sources</h2>

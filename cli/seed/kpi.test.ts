@@ -65,3 +65,26 @@ describe("demo campaign series", () => {
     expect(national).toEqual(sum);
   });
 });
+
+describe("demo documents under the published totals", () => {
+  const published = [
+    { from: "2023-01", to: "2023-12", value: 239_000_000 },
+    { from: "2024-01", to: "2024-12", value: 300_000_000 },
+    { from: "2025-02", to: "2026-01", value: 420_000_000 },
+  ];
+  const scaled = buildDemoKpiRows(LAST, published);
+  const docsBetween = (from: string, to: string) =>
+    scaled
+      .filter((r) => r.indicator_code === KPI.documents && r.period >= `${from}-01` && r.period <= `${to}-01`)
+      .reduce((a, r) => a + r.value, 0);
+
+  it("adds up to each published total over its months (the split is demo, the total is not)", () => {
+    for (const p of published) expect(docsBetween(p.from, p.to)).toBe(p.value);
+  });
+
+  it("writes connections per month for both channels", () => {
+    const connections = scaled.filter((r) => r.indicator_code === KPI.connections);
+    expect(new Set(connections.map((r) => r.breakdown))).toEqual(new Set(["web", "app"]));
+    expect(connections.length).toBe(months.length * 2);
+  });
+});

@@ -7,8 +7,11 @@ import type { Seeder } from "./seeder";
 
 /**
  * Demo KPI series, 2022-01 → the current month, every indicator and breakdown, marked as source `demo`
- * (the dashboard and the report then say « données de démonstration »). Growth curves shaped to reach
- * roughly the published orders of magnitude; deterministic (no randomness), so two seeds agree.
+ * (the dashboard and the report then say « données de démonstration » and label each demo series « démo »).
+ * Where a figure is published (kpi_reference) the demo does not invent it: the documents' months add up to
+ * the published totals, the activated stock follows the published points, 1.48 % oppose; only the split
+ * over months, sectors and departments, and the series with no public figure (doctors, vendors,
+ * connections by channel, helpline), are generated. Deterministic (no randomness), so two seeds agree.
  */
 const START = "2022-01";
 
@@ -226,19 +229,72 @@ export function campaignDemoSeries(lastMonth: string): Map<string, number[][]> {
 
 type Row = { indicator_code: string; period: string; breakdown: string; department: string; value: number };
 
-export function buildDemoKpiRows(lastMonth: string): Row[] {
+/** A published total of documents over a span of months (kpi_reference, breakdown ''). */
+export interface PublishedTotal {
+  from: string;
+  to: string;
+  value: number;
+}
+
+/**
+ * The factor each month's demo documents are scaled by so that the months of every published total add up
+ * to it exactly (the published figure is not reinvented; only its split over months and sectors is demo).
+ * A month outside every span takes the factor of the latest span before it (1 before the first).
+ */
+export function documentScale(months: string[], curve: number[], totals: PublishedTotal[]): number[] {
+  const spans = [...totals].sort((a, b) => a.from.localeCompare(b.from));
+  const factors = spans.map((span) => {
+    const sum = months.reduce((a, m, t) => (m >= span.from && m <= span.to ? a + curve[t] : a), 0);
+    return sum > 0 ? span.value / sum : 1;
+  });
+  return months.map((m) => {
+    let factor = 1;
+    spans.forEach((span, i) => {
+      if (m >= span.from) factor = factors[i];
+    });
+    return factor;
+  });
+}
+
+export function buildDemoKpiRows(lastMonth: string, published: PublishedTotal[] = []): Row[] {
   const months = monthRange(START, lastMonth);
+  const summerOf = (period: string) => {
+    const month = Number(period.slice(5, 7));
+    return month === 8 ? 0.82 : month === 7 ? 0.92 : month === 12 ? 0.93 : 1;
+  };
+  const docCurve = months.map((period, t) => logistic(t, 33_000_000, 14, 8) * summerOf(period));
+  const docScale = documentScale(months, docCurve, published);
+  // Whole documents per month by rounding the running total: each span's months then add up to its
+  // published (whole) total exactly.
+  let running = 0;
+  const docMonthly = docCurve.map((v, t) => {
+    const before = Math.round(running);
+    running += v * docScale[t];
+    return Math.round(running) - before;
+  });
   const rows: Row[] = [];
   const push = (indicator_code: string, period: string, value: number, breakdown = "", department = "") =>
     rows.push({ indicator_code, period: `${period}-01`, breakdown, department, value });
   months.forEach((period, t) => {
-    const month = Number(period.slice(5, 7));
-    const summer = month === 8 ? 0.82 : month === 7 ? 0.92 : month === 12 ? 0.93 : 1;
     // Documents: ~5 M/month in January 2022 → ~25 M/month early 2024 → ~32 M/month by 2026.
-    const docs = logistic(t, 33_000_000, 14, 8) * summer;
-    for (const [source, share] of Object.entries(DOCUMENT_SHARES)) {
-      push(KPI.documents, period, Math.round(docs * share * wiggle(t, share * 10, 0.04)), source);
-    }
+    // Scaled so that the months of each published total add up to it (documentScale); the sector shares
+    // sum to 1 and the wiggle is spread so that they still do.
+    const docs = docMonthly[t];
+    const wiggled = Object.entries(DOCUMENT_SHARES).map(
+      ([source, share]) => [source, share * wiggle(t, share * 10, 0.04)] as const,
+    );
+    const norm = wiggled.reduce((a, [, w]) => a + w, 0);
+    let left = docs;
+    wiggled.forEach(([source, w], i) => {
+      const value = i === wiggled.length - 1 ? left : Math.round((docs * w) / norm);
+      left -= value;
+      push(KPI.documents, period, value, source);
+    });
+    // Connections per month (no public monthly figure by channel): web, and the app taking over.
+    const connections = 1_200_000 + logistic(t, 5_500_000, 30, 10);
+    const appShare = Math.min(0.65, 0.15 + t * 0.01);
+    push(KPI.connections, period, Math.round(connections * (1 - appShare) * wiggle(t, 7, 0.03)), "web");
+    push(KPI.connections, period, Math.round(connections * appShare * wiggle(t, 9, 0.03)), "app");
     // Doctors consulting daily: ~5 % → ~45 %.
     push(KPI.doctorsPct, period, Math.round((3 + logistic(t, 44, 30, 11)) * wiggle(t, 3, 0.02) * 10) / 10);
     // Ségur vendors: 18 referenced / 85 in progress in February 2022, referencing catching up.
@@ -284,7 +340,14 @@ export const kpiDemoSeeder: Seeder = {
   name: "kpi-demo",
   async run(db) {
     const lastMonth = currentParisMonth();
-    const rows = buildDemoKpiRows(lastMonth);
+    // The published totals of documents (seeded by migration): the demo spreads them, it does not invent them.
+    const { rows: published } = await sql<PublishedTotal>`
+      SELECT to_char(period_from, 'YYYY-MM') AS "from", to_char(period_to, 'YYYY-MM') AS "to", value::float8 AS value
+      FROM kpi_reference
+      WHERE indicator_code = ${KPI.documents} AND nature = 'figure' AND breakdown = '' AND kind = 'published'`.execute(
+      db,
+    );
+    const rows = buildDemoKpiRows(lastMonth, published);
     const imported = await db
       .insertInto("kpi_import")
       .values({ source: "demo", file_name: "données de démonstration", user_id: null, rows: rows.length })

@@ -26,6 +26,7 @@ import * as workerPresence from "./2026_12_07_1600_worker_presence";
 import * as emailEvents from "./2026_12_07_1620_email_events";
 import * as portalCodeReset from "./2026_12_07_1630_portal_code_reset";
 import * as retention from "./2026_12_07_1635_retention";
+import * as kpiReference from "./2026_12_07_1640_kpi_reference";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -59,4 +60,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_1620_email_events": emailEvents,
   "2026_12_07_1630_portal_code_reset": portalCodeReset,
   "2026_12_07_1635_retention": retention,
+  "2026_12_07_1640_kpi_reference": kpiReference,
 };

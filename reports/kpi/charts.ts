@@ -5,7 +5,8 @@
 export interface ChartSeries {
   label: string;
   values: Array<number | null>;
-  kind: "bar" | "line" | "dashed" | "area";
+  /** `points`: markers only (published figures and goals), never joined. */
+  kind: "bar" | "line" | "dashed" | "area" | "points";
   color: string;
   /** Join the points across missing values (a target set for a few years only). */
   connectGaps?: boolean;
@@ -143,6 +144,16 @@ export function drawChart(doc: PDFKit.PDFDocument, box: Box, spec: ChartSpec, fo
     });
   }
 
+  // Published figures: diamonds, never joined.
+  for (const s of spec.series.filter((x) => x.kind === "points")) {
+    s.values.forEach((v, i) => {
+      if (v === null) return;
+      const x = xOf(i);
+      const y = yOf(v);
+      doc.polygon([x, y - 4], [x + 4, y], [x, y + 4], [x - 4, y]).fill(s.color);
+    });
+  }
+
   // Legend under the axis labels.
   let lx = left;
   const ly = bottom + 18;
@@ -155,7 +166,9 @@ export function drawChart(doc: PDFKit.PDFDocument, box: Box, spec: ChartSpec, fo
         .lineTo(lx + 14, ly + 4)
         .stroke();
       doc.undash();
-    } else doc.rect(lx, ly, 14, 8).fill(s.color);
+    } else if (s.kind === "points")
+      doc.polygon([lx + 7, ly], [lx + 11, ly + 4], [lx + 7, ly + 8], [lx + 3, ly + 4]).fill(s.color);
+    else doc.rect(lx, ly, 14, 8).fill(s.color);
     doc.fillColor("#222").text(s.label, lx + 18, ly, { lineBreak: false });
     lx += 18 + doc.widthOfString(s.label) + 14;
   }

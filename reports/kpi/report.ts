@@ -22,7 +22,11 @@ export interface KpiReportData {
   demo: boolean;
   keyFigures: KpiKeyFigureRow[];
   charts: KpiReportChart[];
+  /** The published figures with their sources, as printed. */
+  reference: { header: string[]; rows: string[][] };
   notes: {
+    /** Which series are published, computed, received, demo. */
+    provenance: string[];
     projection: string;
     /** The documents' trend in one sentence, or null without a trend. */
     trend: string | null;
@@ -45,8 +49,11 @@ export interface KpiKeyFigureRow {
 /** One chart page: the chart and the table under it (header and rows as printed). */
 export interface KpiReportChart {
   title: string;
-  chart: ChartSpec;
+  /** Null for a table without a chart (the departments). */
+  chart: ChartSpec | null;
   table: { header: string[]; rows: string[][] };
+  /** Notes printed under the table (what it covers, the sources of its published points). */
+  notes: string[];
 }
 
 export interface ReportOptions {
@@ -139,6 +146,9 @@ export async function renderKpiReport(
       .text("Données de démonstration : ces chiffres ne sont pas réels.");
   }
   doc.moveDown(2).font("Regular").fontSize(9).fillColor("#444").text(data.notes.suppression, { width });
+  doc.moveDown(1).font("Bold").fontSize(10).fillColor("#222").text("D'où viennent les chiffres");
+  doc.font("Regular").fontSize(9).fillColor("#444");
+  for (const line of data.notes.provenance) doc.text(`• ${line}`, { width });
 
   // Key figures with target attainment.
   doc.addPage();
@@ -152,21 +162,30 @@ export async function renderKpiReport(
   doc.font("Regular").fontSize(8.5).fillColor("#444").text(data.notes.status, { width });
 
   // Every chart with its table.
-  for (const { title, chart, table } of data.charts) {
+  for (const { title, chart, table, notes } of data.charts) {
     doc.addPage();
     heading(doc, title);
-    const chartTop = doc.y;
-    drawChart(doc, { x: 50, y: chartTop, width, height: 250 }, chart, "Regular");
-    // pdfkit's text() moves the cursor: put it back under the chart.
-    doc.x = 50;
-    doc.y = chartTop + 262;
+    if (chart) {
+      const chartTop = doc.y;
+      drawChart(doc, { x: 50, y: chartTop, width, height: 250 }, chart, "Regular");
+      // pdfkit's text() moves the cursor: put it back under the chart.
+      doc.x = 50;
+      doc.y = chartTop + 262;
+    }
     const cols = table.header.length - 1;
     const first = 110;
     drawTable(doc, table.header, table.rows, [
       first,
       ...Array.from({ length: cols }, () => Math.min(110, (width - first) / cols)),
     ]);
+    doc.font("Regular").fontSize(8).fillColor("#444");
+    for (const note of notes) doc.text(note, { width });
   }
+
+  // The published figures and their sources.
+  doc.addPage();
+  heading(doc, "Chiffres publiés et sources");
+  drawTable(doc, data.reference.header, data.reference.rows, [110, 70, 55, 75, 145, 60]);
 
   // Method and sources.
   doc.addPage();

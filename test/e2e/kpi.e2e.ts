@@ -92,6 +92,91 @@ describe.runIf(browserAvailable())("KPI dashboard (ministry viewer, browser)", (
     await context.close();
   });
 
+  it("shows the published figures as markers with their source, the « démo » labels and the department table", async () => {
+    const context = await ui.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await login(page, app.baseUrl, "ministere@demo.mes-ops.fr");
+    await page.goto(`${app.baseUrl}/kpi`);
+    const provenance = page.locator('[data-note="provenance"]');
+    expect(await provenance.innerText()).toContain("Publiés : chiffres officiels");
+    expect(await provenance.innerText()).toMatch(/Démo \(séries générées[^)]*\) : .*Connexions par mois/);
+
+    // Activated spaces: the campaign's running total (demo here) and the published points as markers.
+    const stock = page.locator('[data-chart="activated-stock"]');
+    await stock.locator(".recharts-surface").first().waitFor();
+    expect(await stock.locator("path.kpi-marker").count()).toBe(7); // 6 figures + the 2027 goal
+    expect(await stock.locator(".kpi-kinds").innerText()).toContain("publié");
+    expect(await stock.locator(".kpi-kinds").innerText()).toContain("démo");
+    expect(await stock.locator(".kpi-point-sources").innerText()).toContain(
+      "Chiffre publié (janvier 2026) : Caisse nationale de l'Assurance Maladie",
+    );
+    // The tooltip of a marker names its source and date.
+    await stock.scrollIntoViewIfNeeded();
+    await stock.locator("path.kpi-marker").nth(5).hover();
+    const tooltip = stock.locator(".recharts-tooltip-wrapper");
+    await tooltip.getByText(/publié le 30 janvier 2026/).waitFor();
+    await stock.screenshot({ path: "test/e2e/screenshots/kpi-activated-stock-card.png" });
+    await screenshot(page, "kpi-activated-stock-tooltip");
+
+    // Demo series are labelled « démo », the series and the badge.
+    const connections = page.locator('[data-chart="connections"]');
+    expect(await connections.locator(".kpi-kinds").getAttribute("data-kinds")).toBe("demo");
+    expect(await connections.locator(".recharts-legend-wrapper").innerText()).toContain("Site web (démo)");
+    const sectors = page.locator('[data-chart="documents-sectors"]');
+    expect(await sectors.locator(".kpi-kinds").getAttribute("data-kinds")).toBe("published demo");
+    await sectors.scrollIntoViewIfNeeded();
+    await screenshot(page, "kpi-sectors");
+    await sectors.screenshot({ path: "test/e2e/screenshots/kpi-sectors-card.png" });
+
+    // The department table: the whole country first, then by department number.
+    const departments = page.locator('[data-chart="departments"]');
+    const heads = await departments.locator("tbody th").allInnerTexts();
+    expect(heads[0]).toBe("France entière");
+    expect(heads.length).toBeGreaterThan(2);
+    const numbers = heads.slice(1);
+    expect(numbers).toEqual(
+      [...numbers].sort((a, b) =>
+        a
+          .replace("2A", "20.1")
+          .replace("2B", "20.2")
+          .localeCompare(b.replace("2A", "20.1").replace("2B", "20.2"), "fr", { numeric: true }),
+      ),
+    );
+    expect(await departments.locator("thead th").allInnerTexts()).toEqual([
+      "Département",
+      "Notifiés",
+      "Activés",
+      "Taux d'activation",
+    ]);
+    await departments.scrollIntoViewIfNeeded();
+    await screenshot(page, "kpi-departments");
+    await departments.screenshot({ path: "test/e2e/screenshots/kpi-departments-card.png" });
+
+    // The published figures with their sources and dates.
+    const reference = page.locator('[data-section="reference"]');
+    await reference.scrollIntoViewIfNeeded();
+    expect(await reference.locator("tbody tr").count()).toBe(15);
+    const text = await reference.innerText();
+    expect(text.replace(/[\u00a0\u202f]/g, " ")).toContain("239 000 000");
+    expect(text).toContain("6 février 2024");
+    expect(text).toContain("(adresse non relevée)");
+    expect(
+      await reference
+        .getByRole("link", { name: "« Les chiffres clés du déploiement du Ségur du numérique en santé »" })
+        .first()
+        .getAttribute("href"),
+    ).toBe("https://esante.gouv.fr/segur/transparence");
+    await screenshot(page, "kpi-reference");
+    await reference.screenshot({ path: "test/e2e/screenshots/kpi-reference-card.png" });
+    await expectAccessible(page);
+
+    // The department table downloads as CSV, like the other tables.
+    const csv = await page.request.get(`${app.baseUrl}/kpi/export?chart=departments`);
+    expect(csv.status()).toBe(200);
+    expect((await csv.text()).split("\r\n")[0]).toBe("\ufeffDépartement;Notifiés;Activés;Taux d'activation");
+    await context.close();
+  });
+
   it("asks for a monthly report, finds it in the archive and downloads it", async () => {
     const context = await ui.browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();

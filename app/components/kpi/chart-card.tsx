@@ -14,6 +14,7 @@ import {
 } from "recharts";
 import { type ChartTable, chartPoints, presentRows } from "~/domain/kpi/chart-tables";
 import { formatCompactFr, formatMonthShortFr, formatNumberFr, formatPercentFr } from "~/domain/kpi/format";
+import { KIND_LABELS, type SeriesKind } from "~/domain/kpi/reference";
 
 /** recharts measures the DOM: render it only in the browser, after hydration; the table is the SSR view. */
 function useMounted(): boolean {
@@ -34,8 +35,76 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
   const formatTip = (v: unknown) =>
     typeof v === "number" ? (percent ? formatPercentFr(v) : formatNumberFr(v)) : "< 10 ou absent";
   const key = (k: string) => table.columns.find((c) => c.key === k)?.label ?? k;
+  // Published figures and goals: diamonds on the chart, their source in the tooltip.
+  const markers = table.columns
+    .filter((c) => c.marker)
+    .map((c, i) => (
+      <Line
+        isAnimationActive={false}
+        key={`m-${c.key}`}
+        dataKey={c.key}
+        name={`${c.label} (source au survol)`}
+        // No line between the points; the stroke colour is the legend's.
+        stroke={i === 0 ? "#18753c" : "#b34000"}
+        strokeWidth={0}
+        fill={i === 0 ? "#18753c" : "#b34000"}
+        legendType="diamond"
+        activeDot={false}
+        // Markers only (a Line without its stroke: one row index for every series, so the tooltip reads one
+        // month); a row without a figure draws nothing.
+        dot={(props: { key?: string; cx?: number; cy?: number; value?: unknown }) =>
+          typeof props.value === "number" && typeof props.cx === "number" && typeof props.cy === "number" ? (
+            <path
+              key={props.key}
+              className="kpi-marker"
+              d={`M${props.cx} ${props.cy - 7}L${props.cx + 7} ${props.cy}L${props.cx} ${props.cy + 7}L${props.cx - 7} ${props.cy}Z`}
+              fill={i === 0 ? "#18753c" : "#b34000"}
+              stroke="#fff"
+            />
+          ) : (
+            <g key={props.key} />
+          )
+        }
+      />
+    ));
   const series = () => {
     switch (table.id) {
+      case "activated-stock":
+        return [
+          <Line
+            isAnimationActive={false}
+            key="c"
+            dataKey="cumulative"
+            name={key("cumulative")}
+            stroke="#000091"
+            dot={false}
+            strokeWidth={2}
+          />,
+        ];
+      case "documents-sectors":
+        return [
+          <Bar isAnimationActive={false} key="v" dataKey="value" name={key("value")} fill="#000091" />,
+          <Bar isAnimationActive={false} key="t" dataKey="target" name={key("target")} fill="#e1000f" />,
+        ];
+      case "connections":
+        return [
+          <Bar
+            isAnimationActive={false}
+            key="w"
+            dataKey="web"
+            name={key("web")}
+            stackId="c"
+            fill="#000091"
+          />,
+          <Bar
+            isAnimationActive={false}
+            key="a"
+            dataKey="app"
+            name={key("app")}
+            stackId="c"
+            fill="#9a9aff"
+          />,
+        ];
       case "documents-years":
         return [
           <Bar isAnimationActive={false} key="a" dataKey="actual" name={key("actual")} fill="#000091" />,
@@ -146,19 +215,34 @@ function Chart({ table, target }: { table: ChartTable; target?: { value: number;
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid stroke="#eee" vertical={false} />
-          <XAxis dataKey="tick" tick={{ fontSize: 12 }} minTickGap={12} />
+          <XAxis
+            dataKey="tick"
+            tick={{ fontSize: 12 }}
+            minTickGap={12}
+            // Categories (years, sectors) are few: every label; months thin out.
+            interval={table.rowHeader === "Mois" ? "preserveEnd" : 0}
+          />
           <YAxis
             tickFormatter={formatY}
             tick={{ fontSize: 12 }}
             width={64}
-            domain={percent ? [0, 100] : [0, "auto"]}
+            domain={percent && table.id !== "documents-sectors" ? [0, 100] : [0, "auto"]}
           />
-          <Tooltip formatter={formatTip} />
+          <Tooltip
+            formatter={formatTip}
+            labelFormatter={(label, payload) => {
+              const rowKey = payload?.[0]?.payload?.key;
+              const source = typeof rowKey === "string" ? table.pointSources?.[rowKey] : undefined;
+              return source ? `${label} — ${source}` : label;
+            }}
+            wrapperStyle={{ maxWidth: 420, whiteSpace: "normal" }}
+          />
           <Legend />
           {target ? (
             <ReferenceLine y={target.value} stroke="#e1000f" strokeDasharray="4 4" label={target.label} />
           ) : null}
           {series()}
+          {table.id === "documents-sectors" ? null : markers}
         </ComposedChart>
       </ResponsiveContainer>
     </div>
@@ -202,6 +286,27 @@ function DataTable({ table, captionId }: { table: ChartTable; captionId: string 
   );
 }
 
+const KIND_BADGES: Record<SeriesKind, string> = {
+  published: "badge badge-success",
+  computed: "badge",
+  received: "badge",
+  demo: "badge badge-warning",
+};
+
+/** Where a chart's figures come from, as badges: « publié », « calculé par mes-ops », « démo ». */
+export function KindBadges({ kinds }: { kinds: SeriesKind[] }) {
+  if (kinds.length === 0) return null;
+  return (
+    <p className="kpi-kinds" data-kinds={kinds.join(" ")}>
+      {kinds.map((k) => (
+        <span key={k} className={KIND_BADGES[k]}>
+          {KIND_LABELS[k]}
+        </span>
+      ))}
+    </p>
+  );
+}
+
 /** One chart with its table view toggle and its CSV download. */
 export function ChartCard({
   table,
@@ -217,21 +322,26 @@ export function ChartCard({
   const mounted = useMounted();
   const [view, setView] = useState<"chart" | "table">("chart");
   const titleId = useId();
-  const showChart = mounted && view === "chart";
+  const showChart = mounted && view === "chart" && !table.tableOnly;
   return (
     <section className="card kpi-card" aria-labelledby={titleId} data-chart={table.id}>
       <div className="kpi-card-header">
-        <h2 id={titleId}>{table.title}</h2>
+        <div>
+          <h2 id={titleId}>{table.title}</h2>
+          <KindBadges kinds={table.kinds ?? []} />
+        </div>
         <div className="kpi-card-actions">
-          <button
-            type="button"
-            className="button button-secondary button-small"
-            aria-pressed={view === "table"}
-            onClick={() => setView(view === "chart" ? "table" : "chart")}
-            disabled={!mounted}
-          >
-            {view === "chart" ? "Afficher le tableau" : "Afficher le graphique"}
-          </button>
+          {table.tableOnly ? null : (
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              aria-pressed={view === "table"}
+              onClick={() => setView(view === "chart" ? "table" : "chart")}
+              disabled={!mounted}
+            >
+              {view === "chart" ? "Afficher le tableau" : "Afficher le graphique"}
+            </button>
+          )}
           <a className="button button-secondary button-small" href={csvHref} download>
             Télécharger en CSV
           </a>
@@ -243,6 +353,14 @@ export function ChartCard({
         <DataTable table={table} captionId={`${titleId}-caption`} />
       )}
       {note ? <p className="hint">{note}</p> : null}
+      {table.note ? <p className="hint">{table.note}</p> : null}
+      {table.pointSources && Object.keys(table.pointSources).length > 0 ? (
+        <ul className="hint kpi-point-sources">
+          {Object.entries(table.pointSources).map(([rowKey, source]) => (
+            <li key={rowKey}>{source}</li>
+          ))}
+        </ul>
+      ) : null}
     </section>
   );
 }

@@ -43,6 +43,9 @@ export const KPI = {
   autoCreated: "campaign_auto_created",
   closed: "campaign_closed",
   helplineCases: "helpline_cases",
+  spacesActivated: "spaces_activated",
+  oppositionRate: "opposition_rate",
+  connections: "connections",
 } as const;
 
 /** Campaign event type (person_event.type) → computed indicator. */

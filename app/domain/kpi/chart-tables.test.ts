@@ -119,7 +119,11 @@ describe("dashboard model", () => {
       "documents-trajectory",
       "doctors",
       "vendors",
+      "documents-sectors",
+      "activated-stock",
       "funnel",
+      "departments",
+      "connections",
     ]);
   });
 });

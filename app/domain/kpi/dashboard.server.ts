@@ -4,6 +4,7 @@ import { addMonths, DEPARTMENTS, isDepartmentCode, parsePeriod } from "./catalog
 import { loadCatalogue, loadTargets, tableExists } from "./catalogue.server";
 import { buildDashboard, CAMPAIGN_CODES, type DashboardFilters, type DashboardModel } from "./dashboard";
 import type { MonthValue } from "./projection";
+import { loadDepartmentFunnel, loadNationalSeries, loadReferencePoints } from "./reference.server";
 import { currentParisMonth } from "./status";
 
 export const FIRST_MONTH = "2022-01";
@@ -36,10 +37,13 @@ export async function loadDashboard(
   filters: DashboardFilters,
   today: string = currentParisMonth(),
 ): Promise<DashboardModel> {
-  const [indicators, targets, helplineAvailable] = await Promise.all([
+  const [indicators, targets, helplineAvailable, references, national, departmentFunnel] = await Promise.all([
     loadCatalogue(db),
     loadTargets(db),
     tableExists(db, "helpline_case"),
+    loadReferencePoints(db),
+    loadNationalSeries(db, filters.to, filters.department),
+    loadDepartmentFunnel(db),
   ]);
   const withBreakdown = indicators
     .filter((i) => i.breakdowns.some((b) => b.code === filters.breakdown))
@@ -61,7 +65,13 @@ export async function loadDashboard(
   const series: Record<string, MonthValue[]> = {};
   const campaignCodes: string[] = CAMPAIGN_CODES;
   const campaignSources = new Set<string>();
+  const sourcesByIndicator: Record<string, string[]> = {};
   for (const r of rows) {
+    if (r.period >= filters.from) {
+      const known = new Set(sourcesByIndicator[r.indicator_code] ?? []);
+      for (const source of r.sources) known.add(source);
+      sourcesByIndicator[r.indicator_code] = [...known];
+    }
     series[r.indicator_code] ??= [];
     series[r.indicator_code].push({ period: r.period, value: Number(r.value) });
     if (campaignCodes.includes(r.indicator_code) && r.period >= filters.from)
@@ -76,6 +86,10 @@ export async function loadDashboard(
     helplineAvailable,
     departments: DEPARTMENTS,
     campaignSources: [...campaignSources].sort(),
+    references,
+    national,
+    sourcesByIndicator,
+    departmentFunnel,
   });
 }
 

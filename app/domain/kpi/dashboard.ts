@@ -8,6 +8,19 @@ import {
   trendValue,
 } from "./projection";
 import {
+  type DepartmentActivation,
+  departmentActivation,
+  KIND_LABELS,
+  kindsOfSources,
+  measureHere,
+  type NationalSeries,
+  type ReferencePoint,
+  type SectorRow,
+  type SeriesKind,
+  sectorsAgainstTargets,
+  sectorTargets,
+} from "./reference";
+import {
   attainment,
   isMonthComplete,
   lastCompleteMonth,
@@ -37,10 +50,26 @@ export interface DashboardInput {
   departments: string[];
   /** Where the campaign figures shown come from (kpi_observation.source: `demo`, `campaign`, …). */
   campaignSources?: string[];
+  /** Published figures and goals (kpi_reference). */
+  references?: ReferencePoint[];
+  /** National monthly values by breakdown from the first month (reference.server.ts loadNationalSeries). */
+  national?: NationalSeries;
+  /** Sources of each indicator's figures in the range (kpi_observation.source). */
+  sourcesByIndicator?: Record<string, string[]>;
+  /** Notified and activated persons per department (funnel_current). */
+  departmentFunnel?: Array<{ department: string; notified: number; activated: number }>;
+}
+
+/** A published figure with the same measure from this installation's figures. */
+export interface ReferenceRow extends ReferencePoint {
+  here: number | null;
+  hereKinds: SeriesKind[];
 }
 
 export interface YearRow {
   year: number;
+  /** The published figure of that calendar year, if any. */
+  published: number | null;
   actual: number | null;
   projected: number | null;
   target: number | null;
@@ -101,6 +130,27 @@ export interface DashboardModel {
     }>;
   };
   helpline: { available: boolean; monthly: Array<{ period: string; cases: number | null }> };
+  reference: ReferenceRow[];
+  /** Activated spaces: the running total of the campaign's activations, the published stock, the goal. */
+  activatedStock: {
+    monthly: Array<{
+      period: string;
+      cumulative: number | null;
+      published: number | null;
+      goal: number | null;
+    }>;
+    kinds: SeriesKind[];
+    /** Published points are national: not drawn next to one department's figures. */
+    publishedShown: boolean;
+  };
+  sectors: { window: { from: string; to: string } | null; rows: SectorRow[]; kinds: SeriesKind[] };
+  connections: {
+    monthly: Array<{ period: string; web: number | null; app: number | null; total: number | null }>;
+    kinds: SeriesKind[];
+  };
+  departmentActivation: { rows: DepartmentActivation[]; national: DepartmentActivation };
+  /** Kinds of the figures behind each main series (for the « démo » labels). */
+  kinds: Record<string, SeriesKind[]>;
   keyFigures: KeyFigure[];
   /** The month in progress when the range reaches it (its figures are partial), else null. */
   inProgress: string | null;
@@ -115,6 +165,8 @@ export interface DashboardModel {
     /** How to read the campaign's monthly figures (flows, not a cohort). */
     campaignFlows: string;
     sources: string[];
+    /** Which series are published, computed by mes-ops, received, demo. */
+    provenance: string[];
   };
 }
 
@@ -205,8 +257,20 @@ export function buildDashboard(input: DashboardInput): DashboardModel {
     const projection = docsAsOf ? projectYear(docs, year, docsAsOf, "sum", docsTrend) : null;
     const target = targetFor(docTargets, KPI.documents, year);
     const judged = projection?.projected ?? projection?.actual ?? null;
+    const published =
+      breakdownOf(KPI.documents) || !input.references
+        ? null
+        : (input.references.find(
+            (r) =>
+              r.indicatorCode === KPI.documents &&
+              r.nature === "figure" &&
+              r.breakdown === "" &&
+              r.from === `${year}-01` &&
+              r.to === `${year}-12`,
+          )?.value ?? null);
     years.push({
       year,
+      published,
       actual: projection?.actual ?? null,
       projected: projection?.projected ?? null,
       target,
@@ -340,10 +404,95 @@ export function buildDashboard(input: DashboardInput): DashboardModel {
   if (!input.helplineAvailable)
     sources.push("Dossiers 34 22 : non disponibles (module 34 22 absent de cette installation).");
 
+  const references = input.references ?? [];
+  const national = input.national ?? {};
+  const sourcesOf = (code: string) => kindsOfSources(input.sourcesByIndicator?.[code] ?? []);
+  const reference: ReferenceRow[] = references.map((p) => {
+    const here = measureHere(p, national);
+    return { ...p, here: here.value, hereKinds: here.kinds };
+  });
+
+  // Activated spaces: the campaign's running total next to the published stock and the goal.
+  const stockRefs = references.filter((r) => r.indicatorCode === KPI.spacesActivated && r.to);
+  const publishedShown = filters.department === "";
+  const goalEnd = publishedShown
+    ? (stockRefs
+        .filter((r) => r.nature === "goal")
+        .map((r) => r.to ?? "")
+        .sort()
+        .at(-1) ?? filters.to)
+    : filters.to;
+  const activations = national[KPI.activated] ?? [];
+  const stockMonthly = months(filters.from, goalEnd > filters.to ? goalEnd : filters.to).map((period) => {
+    const upToHere = activations.filter((r) => r.period <= period);
+    const at = (nature: "figure" | "goal") =>
+      publishedShown ? (stockRefs.find((r) => r.nature === nature && r.to === period)?.value ?? null) : null;
+    return {
+      period,
+      cumulative:
+        period <= filters.to && upToHere.some((r) => r.period === period)
+          ? upToHere.reduce((a, r) => a + r.value, 0)
+          : null,
+      published: at("figure"),
+      goal: at("goal"),
+    };
+  });
+
+  // Documents by producer sector over the last twelve complete months, against the Ségur targets.
+  const docsIndicator = byCode.get(KPI.documents);
+  const sectorWindow = docsAsOf ? { from: addMonths(docsAsOf, -11), to: docsAsOf } : null;
+  const sectors = sectorWindow
+    ? sectorsAgainstTargets(
+        national[KPI.documents],
+        docsIndicator?.breakdowns ?? [],
+        sectorTargets(references),
+        sectorWindow,
+      )
+    : { rows: [], kinds: [] };
+
+  const connectionRows = national[KPI.connections] ?? [];
+  const connectionsMonthly = range.map((period) => {
+    const of = (channel: string) =>
+      connectionRows.find((r) => r.period === period && r.breakdown === channel)?.value ?? null;
+    const web = of("web");
+    const app = of("app");
+    return { period, web, app, total: web === null && app === null ? null : (web ?? 0) + (app ?? 0) };
+  });
+  const connectionsKinds = kindsOfSources(
+    connectionRows.filter((r) => r.period >= filters.from).flatMap((r) => r.sources),
+  );
+
+  const kinds: Record<string, SeriesKind[]> = {};
+  for (const code of [
+    KPI.documents,
+    KPI.doctorsPct,
+    KPI.vendorsReferenced,
+    KPI.helplineCases,
+    ...CAMPAIGN_CODES,
+  ])
+    kinds[code] = sourcesOf(code);
+  const stockKinds = kindsOfSources(activations.flatMap((r) => r.sources));
+  const provenance = provenanceNotes({
+    "Documents déposés (par mois)": kinds[KPI.documents],
+    "Documents par secteur producteur": sectors.kinds,
+    "Médecins consultant un profil chaque jour": kinds[KPI.doctorsPct],
+    "Éditeurs Ségur": kinds[KPI.vendorsReferenced],
+    "Campagne : parcours des assurés": kinds[KPI.notified],
+    "Espaces activés (cumul des activations)": stockKinds,
+    "Connexions par mois (web / application)": connectionsKinds,
+    "Dossiers 34 22": input.helplineAvailable ? kinds[KPI.helplineCases] : [],
+  });
+
   return {
     filters,
     today: input.today,
     indicators,
+    reference,
+    activatedStock: { monthly: stockMonthly, kinds: stockKinds, publishedShown },
+    sectors: { window: sectorWindow, rows: sectors.rows, kinds: sectors.kinds },
+    connections: { monthly: connectionsMonthly, kinds: connectionsKinds },
+    departmentActivation: departmentActivation(input.departmentFunnel ?? [], input.departments),
+    kinds,
     departments: input.departments,
     documents: {
       asOf: docsAsOf,
@@ -385,6 +534,33 @@ export function buildDashboard(input: DashboardInput): DashboardModel {
       campaignSource: campaignSourceNote(campaignSources),
       campaignFlows: CAMPAIGN_FLOWS_NOTE,
       sources,
+      provenance,
     },
   };
+}
+
+/**
+ * The notice saying which series are published, computed by mes-ops, received from partners, or demo:
+ * published figures first (always, they are seeded), then one line per kind naming its series.
+ */
+export function provenanceNotes(series: Record<string, SeriesKind[]>): string[] {
+  const lines = [
+    "Publiés : chiffres officiels (marqueurs ◆ sur les graphiques), chacun avec sa source et sa date dans le " +
+      "tableau « Chiffres publiés ».",
+  ];
+  const describe: Array<[SeriesKind, string]> = [
+    ["computed", "à partir des assurés enregistrés dans cette base"],
+    ["received", "envoyés par les partenaires"],
+    ["demo", "séries générées là où aucun chiffre public n'existe, ou réparties sous un total publié"],
+  ];
+  for (const [kind, what] of describe) {
+    const names = Object.entries(series)
+      .filter(([, kinds]) => kinds.includes(kind))
+      .map(([name]) => name);
+    if (names.length > 0)
+      lines.push(
+        `${KIND_LABELS[kind][0].toUpperCase()}${KIND_LABELS[kind].slice(1)} (${what}) : ${names.join(", ")}.`,
+      );
+  }
+  return lines;
 }

@@ -10,6 +10,7 @@ import {
   formatNumberFr,
   formatPercentFr,
 } from "./format";
+import { formatPublishedOn, KIND_LABELS } from "./reference";
 import { currentParisMonth, isMonthComplete, STATUS_LABELS } from "./status";
 import { presentCell } from "./suppression";
 
@@ -37,6 +38,24 @@ export function kpiReportData(
     demo: opts.demo,
     keyFigures: model.keyFigures.map(keyFigureRow),
     charts: chartTables(model).map(reportChart),
+    reference: {
+      header: ["Indicateur", "Période", "Chiffre publié", "Même mesure ici", "Source", "Publié le"],
+      rows: model.reference.map((r) => {
+        const indicator = model.indicators.find((i) => i.code === r.indicatorCode);
+        const unit = indicator?.unit ?? "count";
+        const breakdown = indicator?.breakdowns.find((b) => b.code === r.breakdown)?.label;
+        return [
+          `${indicator?.label ?? r.indicatorCode}${breakdown ? ` — ${breakdown}` : ""}${r.nature === "goal" ? " (objectif)" : ""}`,
+          r.periodLabel,
+          unit === "percent" ? formatPercentFr(r.value, 2) : presentCell(r.value, unit).text,
+          r.here === null
+            ? "–"
+            : `${unit === "percent" ? formatPercentFr(r.here, 2) : presentCell(r.here, unit).text}${r.hereKinds.length > 0 ? ` (${r.hereKinds.map((k) => KIND_LABELS[k]).join(", ")})` : ""}`,
+          `${r.source.publisher}, « ${r.source.title} »${r.source.url ? ` ${r.source.url}` : " (adresse non relevée)"}`,
+          formatPublishedOn(r.source.publishedOn),
+        ];
+      }),
+    },
     notes: {
       projection: model.notes.projection,
       trend: trend
@@ -45,6 +64,7 @@ export function kpiReportData(
       status: model.notes.inProgress ? `${model.notes.status} ${model.notes.inProgress}` : model.notes.status,
       suppression: model.notes.suppression,
       sources: model.notes.sources,
+      provenance: model.notes.provenance,
     },
   };
 }
@@ -61,9 +81,15 @@ function keyFigureRow(k: KeyFigure): KpiKeyFigureRow {
 }
 
 function reportChart(table: ChartTable): KpiReportChart {
+  const kinds = table.kinds?.length
+    ? `Origine : ${table.kinds.map((k) => KIND_LABELS[k]).join(", ")}.`
+    : null;
   return {
     title: table.title,
-    chart: chartSpec(table),
+    chart: table.tableOnly ? null : chartSpec(table),
+    notes: [kinds, table.note ?? null, ...Object.values(table.pointSources ?? {})].filter(
+      (n): n is string => n !== null,
+    ),
     table: {
       header: [table.rowHeader, ...table.columns.map((c) => c.label)],
       rows: presentRows(table).map((r) => [r.label, ...r.cells]),
@@ -104,6 +130,7 @@ function chartSpec(table: ChartTable): ChartSpec {
           color: "#e1000f",
           connectGaps: true,
         },
+        { label: "Chiffre publié", values: valuesOf(col("published")), kind: "points", color: "#18753c" },
       ]);
     case "documents-trajectory":
     case "doctors":
@@ -115,6 +142,22 @@ function chartSpec(table: ChartTable): ChartSpec {
         ],
         percent ? 100 : undefined,
       );
+    case "activated-stock":
+      return spec([
+        { label: table.columns[0].label, values: valuesOf(0), kind: "line", color: BLUE },
+        { label: table.columns[1].label, values: valuesOf(1), kind: "points", color: "#18753c" },
+        { label: table.columns[2].label, values: valuesOf(2), kind: "points", color: "#b34000" },
+      ]);
+    case "documents-sectors":
+      return spec([
+        { label: table.columns[0].label, values: valuesOf(0), kind: "bar", color: BLUE },
+        { label: table.columns[1].label, values: valuesOf(1), kind: "bar", color: "#e1000f" },
+      ]);
+    case "connections":
+      return spec([
+        { label: table.columns[0].label, values: valuesOf(0), kind: "area", color: BLUE },
+        { label: table.columns[1].label, values: valuesOf(1), kind: "area", color: "#9a9aff" },
+      ]);
     case "vendors":
       return spec([
         { label: "Référencés", values: valuesOf(col("referenced")), kind: "area", color: BLUE },
