@@ -22,6 +22,7 @@ import * as personRoll from "./2026_12_06_0300_person_roll";
 import * as personDepartmentCode from "./2026_12_06_0400_person_department_code";
 import * as signedRequestSeen from "./2026_12_07_0900_signed_request_seen";
 import * as emailSubmission from "./2026_12_07_1300_email_submission";
+import * as appRole from "./2026_12_07_1610_app_role";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -51,4 +52,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_06_0400_person_department_code": personDepartmentCode,
   "2026_12_07_0900_signed_request_seen": signedRequestSeen,
   "2026_12_07_1300_email_submission": emailSubmission,
+  "2026_12_07_1610_app_role": appRole,
 };

@@ -217,7 +217,7 @@ describe("first load into an empty person table", () => {
     );
     const file = rollFile(`${HEADER}\n${rows.join("\n")}\n`);
     // The visibility map says which pages hold only frozen rows (no later pass needs to rewrite them).
-    await sql`CREATE EXTENSION IF NOT EXISTS pg_visibility`.execute(t.db);
+    await sql`CREATE EXTENSION IF NOT EXISTS pg_visibility`.execute(t.ownerDb);
     // (PostgreSQL 16+ extends a table several pages at a time: its empty pages are not marked; rows count.)
     const rowsNotFrozen = async () =>
       (
