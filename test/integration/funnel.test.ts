@@ -106,7 +106,7 @@ describe("rollups follow every kind of write", () => {
     await expectRollupsMatchPersons(t.db);
 
     // Deletes
-    await sql`DELETE FROM person_event WHERE person_id = ${ids[39]}`.execute(t.db);
+    await sql`DELETE FROM person_event WHERE person_id = ${ids[39]}`.execute(t.ownerDb);
     await sql`DELETE FROM person WHERE id = ${ids[39]}`.execute(t.db);
     await expectRollupsMatchPersons(t.db);
 

@@ -224,7 +224,7 @@ describe("first load into an empty person table", () => {
         await sql<{ n: number }>`
           SELECT count(*)::int AS n FROM person
           WHERE (ctid::text::point)[0]::bigint IN (SELECT blkno FROM pg_visibility_map('person') WHERE NOT all_frozen)`.execute(
-          t.db,
+          t.ownerDb,
         )
       ).rows[0].n;
     const first = await runImport(t.db, file);
