@@ -57,11 +57,14 @@ export async function primaryKeyAndReferences(
   return { primaryKey: key(primary), references: r.rows.filter((row) => !row.primary).map(key) };
 }
 
+/**
+ * The application role owns no table (ADR 027): the drops and rebuilds go through the migrating role's
+ * bulk_drop and bulk_rebuild functions, which allow only person's indexes and keys and the foreign keys to
+ * it, and rebuild only what they dropped, from the catalog's definition (one statement each, as before).
+ */
 export async function dropAll(trx: DB, items: Rebuildable[]): Promise<void> {
-  for (const item of items) {
-    if (item.kind === "index") await sql`DROP INDEX ${sql.id(item.name)}`.execute(trx);
-    else await sql`ALTER TABLE ${sql.id(item.table)} DROP CONSTRAINT ${sql.id(item.name)}`.execute(trx);
-  }
+  for (const item of items)
+    await sql`SELECT bulk_drop(${item.table}::regclass, ${item.name}, ${item.kind})`.execute(trx);
 }
 
 /**
@@ -83,16 +86,21 @@ export async function rebuild(trx: DB, items: Rebuildable[]): Promise<void> {
     for (const { name, setting } of before.rows)
       await sql`SELECT set_config(${name}, ${setting}, true)`.execute(trx);
   }
-  for (const item of items) {
-    if (item.kind === "index") await sql.raw(item.definition).execute(trx);
-    else if (item.kind !== "foreign_key") await addConstraint(trx, item);
-  }
+  for (const item of items) if (item.kind !== "foreign_key") await addConstraint(trx, item);
 }
 
 function addConstraint(trx: DB, item: Rebuildable) {
-  return sql`ALTER TABLE ${sql.id(item.table)} ADD CONSTRAINT ${sql.id(item.name)} ${sql.raw(item.definition)}`.execute(
-    trx,
-  );
+  return sql`SELECT bulk_rebuild(${item.table}::regclass, ${item.name})`.execute(trx);
+}
+
+/** Turns person's user triggers (all, or the one named) off or back on, through bulk_person_triggers. */
+export async function setPersonTriggers(trx: DB, enabled: boolean, trigger?: string): Promise<void> {
+  await sql`SELECT bulk_person_triggers(${enabled}, ${trigger ?? null}::text)`.execute(trx);
+}
+
+/** ANALYZE person (only these columns when given), through bulk_analyze_person. */
+export async function analyzePerson(trx: DB, columns?: string[]): Promise<void> {
+  await sql`SELECT bulk_analyze_person(${columns ?? null}::text[])`.execute(trx);
 }
 
 /**
@@ -102,7 +110,8 @@ function addConstraint(trx: DB, item: Rebuildable) {
 export function lockExclusively(trx: DB, tables: string[], lockTimeout: string): Promise<boolean> {
   return attempt(trx, LOCK_NOT_AVAILABLE, async () => {
     await sql.raw(`SET LOCAL lock_timeout = '${lockTimeout}'`).execute(trx);
-    await sql`LOCK TABLE ${sql.join(tables.map((t) => sql.id(t)))} IN ACCESS EXCLUSIVE MODE`.execute(trx);
+    // Through bulk_lock: person and the tables that refer to it only (ADR 027).
+    await sql`SELECT bulk_lock(${tables}::regclass[])`.execute(trx);
     await sql`SET LOCAL lock_timeout = 0`.execute(trx);
   });
 }

@@ -4,11 +4,11 @@ import { createRequestHandler } from "@remix-run/express";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { AppConfig } from "../app/config/config.server";
 import type { Logger } from "../app/config/logger.server";
 import type { DB } from "../db/connection";
+import { currentRole } from "../db/roles";
 
 export interface HttpDeps {
   db: DB;
@@ -124,12 +124,19 @@ export async function readiness(
   db: DB,
   boss: PgBoss,
   { timeoutMs = READY_CHECK_TIMEOUT_MS }: { timeoutMs?: number } = {},
-): Promise<{ database: boolean; jobs: boolean }> {
+): Promise<{ database: boolean; jobs: boolean; role: string | null }> {
+  // The role the application runs as (ADR 027: never the owner, never a superuser), null when unknown.
+  let role: string | null = null;
   const [database, jobs] = await Promise.all([
-    withinTime(sql`SELECT 1`.execute(db), timeoutMs),
+    withinTime(
+      currentRole(db).then((r) => {
+        role = r;
+      }),
+      timeoutMs,
+    ),
     withinTime(boss.getQueues(), timeoutMs),
   ]);
-  return { database, jobs };
+  return { database, jobs, role };
 }
 
 export function createHttpApp(deps: HttpDeps): express.Express {

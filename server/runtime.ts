@@ -6,11 +6,12 @@ import type pg from "pg";
 import type PgBoss from "pg-boss";
 import { type AppConfig, loadConfig } from "../app/config/config.server";
 import { createLogger, type Logger } from "../app/config/logger.server";
-import { createBoss, startBoss } from "../app/infra/job-client.server";
+import { createBoss, installJobSchema, startBoss } from "../app/infra/job-client.server";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "../cli/seed";
 import { createDb, type DB } from "../db/connection";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../db/embedded";
 import { migrateToLatest } from "../db/migrate";
+import { type DatabaseRoles, grantAppRole, resolveDatabaseRoles } from "../db/roles";
 
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -21,6 +22,8 @@ export interface Runtime {
   pool: pg.Pool;
   boss: PgBoss;
   databaseUrl: string;
+  /** The role the application's pools and pg-boss run as (db/roles.ts). */
+  databaseRole: string;
   embedded: EmbeddedDatabase | null;
   server: Server | null;
   stop(): Promise<void>;
@@ -42,6 +45,8 @@ export async function startRuntime(opts: {
 }): Promise<Runtime> {
   const config = loadConfig(opts.env ?? process.env);
   const logger = createLogger({ level: opts.quiet ? "warn" : config.logLevel });
+  if (config.databaseOwnerUrl && !config.databaseUrl)
+    throw new StartupError("DATABASE_OWNER_URL est défini sans DATABASE_URL (le rôle de l'application)");
   let embedded: EmbeddedDatabase | null = null;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -52,18 +57,48 @@ export async function startRuntime(opts: {
     databaseUrl = embedded.url;
     logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
   }
-  const { db, pool } = createDb(databaseUrl, 20);
-  const cleanup: Array<() => Promise<void>> = [async () => embedded?.stop(), async () => db.destroy()];
+  const cleanup: Array<() => Promise<void>> = [async () => embedded?.stop()];
   const undo = async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   };
+  let roles: DatabaseRoles;
+  try {
+    roles = await resolveDatabaseRoles({ databaseUrl, ownerUrl: config.databaseOwnerUrl }).catch(
+      (error: Error) => {
+        throw new StartupError(
+          `base de données injoignable (${redactUrl(databaseUrl as string)}) : ${error.message}`,
+        );
+      },
+    );
+    // Migrations, pg-boss's schema and the application role's rights: as the owner, on a pool of its own
+    // closed before the application's opens.
+    if (opts.migrate !== false) {
+      const owner = createDb(roles.ownerUrl, 2);
+      try {
+        await migrateToLatest(owner.db);
+        await installJobSchema(roles.ownerUrl);
+        if (roles.separated) await grantAppRole(owner.db, roles.appRole);
+      } finally {
+        await owner.db.destroy();
+      }
+    }
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+  if (!roles.separated)
+    logger.warn(
+      { role: roles.appRole },
+      "database role owns the schema: set DATABASE_OWNER_URL, or a DATABASE_URL that may create roles",
+    );
+  const { db, pool } = createDb(roles.appUrl, 20);
+  cleanup.push(async () => db.destroy());
   try {
     await pool.query("SELECT 1").catch((error: Error) => {
       throw new StartupError(
-        `base de données injoignable (${redactUrl(databaseUrl as string)}) : ${error.message}`,
+        `base de données injoignable en tant que ${roles.appRole} (${redactUrl(roles.appUrl)}) : ${error.message}`,
       );
     });
-    if (opts.migrate !== false) await migrateToLatest(db);
     if (opts.seed ?? config.demoMode) {
       const applied = await seedDemo(db, config);
       if (applied.length > 0) logger.info({ applied }, "demo data seeded");
@@ -73,7 +108,7 @@ export async function startRuntime(opts: {
     throw error;
   }
 
-  const boss = createBoss(databaseUrl, logger);
+  const boss = createBoss(roles.appUrl, logger);
   let presence: import("../jobs/worker-presence").WorkerPresence | null = null;
   let reaper: { stop(): Promise<void> } | null = null;
   // Undone before the pool is destroyed (cleanup runs in reverse): running jobs finish on a live pool, and
@@ -96,7 +131,7 @@ export async function startRuntime(opts: {
       if (interrupted.length > 0) logger.warn({ rollIds: interrupted }, "interrupted roll imports refused");
       const { registerWorker } = await import("../jobs/worker-presence");
       const { startReaper } = await import("../jobs/reaper");
-      presence = await registerWorker(databaseUrl, logger);
+      presence = await registerWorker(roles.appUrl, logger);
       await startWorkers({ db, boss, config, logger }, undefined, undefined, presence);
       reaper = startReaper({ db, boss, logger }, presence, config.workerReaperIntervalSeconds);
     }
@@ -125,6 +160,7 @@ export async function startRuntime(opts: {
     pool,
     boss,
     databaseUrl,
+    databaseRole: roles.appRole,
     embedded,
     server,
     stop: () => {

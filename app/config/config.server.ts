@@ -18,6 +18,8 @@ export interface AppConfig {
   env: RawEnv["NODE_ENV"];
   production: boolean;
   databaseUrl: string | undefined;
+  /** The role that runs migrations and owns the schema; the app runs as another (db/roles.ts). */
+  databaseOwnerUrl: string | undefined;
   port: number;
   host: string;
   dataDir: string;
@@ -145,6 +147,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     env: raw.NODE_ENV,
     production,
     databaseUrl: raw.DATABASE_URL,
+    databaseOwnerUrl: raw.DATABASE_OWNER_URL,
     port: raw.PORT,
     host: raw.HOST,
     dataDir,

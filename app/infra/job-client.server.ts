@@ -3,11 +3,17 @@ import PgBoss from "pg-boss";
 import type { Logger } from "../config/logger.server";
 import { QUEUE_DEFINITIONS } from "./queues";
 
-/** The single pg-boss instance of a process, on the application's database (schema `pgboss`). */
+const SCHEMA = "pgboss";
+
+/**
+ * The single pg-boss instance of a process, on the application's database (schema `pgboss`), as the
+ * application role: it never creates or migrates pg-boss's schema, the owner does (installJobSchema).
+ */
 export function createBoss(connectionString: string, logger: Logger): PgBoss {
   const boss = new PgBoss({
     connectionString,
-    schema: "pgboss",
+    schema: SCHEMA,
+    migrate: false,
     application_name: "mes-ops-jobs",
     max: 6,
     // Failed jobs stay visible on the Jobs page for a week before archiving.
@@ -23,7 +29,27 @@ export function createBoss(connectionString: string, logger: Logger): PgBoss {
   return boss;
 }
 
-/** Starts pg-boss (creating or migrating its schema) and creates every queue, dead-letter queues first. */
+/**
+ * Creates or migrates pg-boss's schema, as the owner (the migrations' role): a short-lived instance that
+ * neither maintains nor schedules, stopped once its schema is there.
+ */
+export async function installJobSchema(ownerConnectionString: string): Promise<void> {
+  const boss = new PgBoss({
+    connectionString: ownerConnectionString,
+    schema: SCHEMA,
+    application_name: "mes-ops-migrate",
+    max: 1,
+    supervise: false,
+    schedule: false,
+  });
+  await boss.start();
+  await boss.stop({ graceful: false, wait: true });
+}
+
+/**
+ * Starts pg-boss (its schema installed by installJobSchema) and creates every queue, dead-letter queues
+ * first (pgboss.create_queue runs as the owner: see db/roles.ts).
+ */
 export async function startBoss(boss: PgBoss): Promise<void> {
   await boss.start();
   const ordered = [...QUEUE_DEFINITIONS].sort(

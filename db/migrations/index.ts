@@ -23,6 +23,7 @@ import * as personDepartmentCode from "./2026_12_06_0400_person_department_code"
 import * as signedRequestSeen from "./2026_12_07_0900_signed_request_seen";
 import * as emailSubmission from "./2026_12_07_1300_email_submission";
 import * as workerPresence from "./2026_12_07_1600_worker_presence";
+import * as appRole from "./2026_12_07_1610_app_role";
 import * as emailEvents from "./2026_12_07_1620_email_events";
 import * as portalCodeReset from "./2026_12_07_1630_portal_code_reset";
 import * as retention from "./2026_12_07_1635_retention";
@@ -57,6 +58,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_0900_signed_request_seen": signedRequestSeen,
   "2026_12_07_1300_email_submission": emailSubmission,
   "2026_12_07_1600_worker_presence": workerPresence,
+  "2026_12_07_1610_app_role": appRole,
   "2026_12_07_1620_email_events": emailEvents,
   "2026_12_07_1630_portal_code_reset": portalCodeReset,
   "2026_12_07_1635_retention": retention,

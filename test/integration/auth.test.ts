@@ -158,15 +158,18 @@ describe("sessions", () => {
 });
 
 describe("audit log", () => {
-  it("is append-only: UPDATE, DELETE and TRUNCATE are refused by the database", async () => {
+  it("is append-only: UPDATE, DELETE and TRUNCATE are refused by the database, even to its owner", async () => {
     await writeAudit(
       t.db,
       { userId: null, label: "test" },
       { action: "test.action", objectType: "thing", objectId: 1 },
     );
-    await expect(sql`UPDATE audit_log SET action = 'x'`.execute(t.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM audit_log`.execute(t.db)).rejects.toThrow(/append-only/);
-    await expect(sql`TRUNCATE audit_log`.execute(t.db)).rejects.toThrow(/append-only/);
+    await expect(sql`UPDATE audit_log SET action = 'x'`.execute(t.db)).rejects.toThrow(/permission denied/);
+    await expect(sql`UPDATE audit_log SET action = 'x'`.execute(t.ownerDb)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM audit_log`.execute(t.db)).rejects.toThrow(/permission denied/);
+    await expect(sql`DELETE FROM audit_log`.execute(t.ownerDb)).rejects.toThrow(/append-only/);
+    await expect(sql`TRUNCATE audit_log`.execute(t.db)).rejects.toThrow(/permission denied/);
+    await expect(sql`TRUNCATE audit_log`.execute(t.ownerDb)).rejects.toThrow(/append-only/);
     const n = await t.db
       .selectFrom("audit_log")
       .select((eb) => eb.fn.countAll<number>().as("n"))

@@ -13,6 +13,7 @@ import { recordPaperOppositions } from "../../app/domain/oppositions/oppositions
 import { readPaperFile } from "../../app/domain/oppositions/paper-file";
 import { buildNir } from "../../app/domain/persons/nir";
 import { createBoss, startBoss } from "../../app/infra/job-client.server";
+import { setPersonTriggers } from "../../db/bulk-ddl";
 import { insertPersons } from "../factories";
 import { setupTestDatabase } from "../setup/database";
 import { DAY_MS, expectRollupsMatchPersons, stateCounts } from "./lifecycle-support";
@@ -105,7 +106,7 @@ describe("rollups follow every kind of write", () => {
     await expectRollupsMatchPersons(t.db);
 
     // Deletes
-    await sql`DELETE FROM person_event WHERE person_id = ${ids[39]}`.execute(t.db);
+    await sql`DELETE FROM person_event WHERE person_id = ${ids[39]}`.execute(t.ownerDb);
     await sql`DELETE FROM person WHERE id = ${ids[39]}`.execute(t.db);
     await expectRollupsMatchPersons(t.db);
 
@@ -164,7 +165,7 @@ describe("rollups follow every kind of write", () => {
       endOfParisDay("2026-12-01"),
     ];
     await t.db.transaction().execute(async (trx) => {
-      await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
+      await setPersonTriggers(trx, false);
       const after = await sql<{ id: string }>`SELECT coalesce(max(id), 0) AS id FROM person`.execute(trx);
       await sql`
         INSERT INTO person (nir, last_name, first_name, birth_date, department, state, state_changed_at, notified_at, window_ends_at)
@@ -175,7 +176,7 @@ describe("rollups follow every kind of write", () => {
                CASE WHEN g % 4 IN (1, 2) THEN (${windowEnds}::timestamptz[])[1 + (g / 4) % 3] END
         FROM generate_series(1, 60) g`.execute(trx);
       await sql`SELECT lifecycle_rollup_inserted_after(${after.rows[0].id})`.execute(trx);
-      await sql`ALTER TABLE person ENABLE TRIGGER USER`.execute(trx);
+      await setPersonTriggers(trx, true);
     });
     await expectRollupsMatchPersons(t.db);
     // The daily series gained one 'new' entry per inserted person, on its Paris day of change.

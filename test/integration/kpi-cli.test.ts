@@ -8,7 +8,7 @@ import { runCli } from "../support/cli-process";
 const t = setupTestDatabase();
 const dir = mkdtempSync(path.join(tmpdir(), "kpi-cli-"));
 
-const cli = (...args: string[]) => runCli(t.url, dir, args);
+const cli = (...args: string[]) => runCli(t.ownerUrl, dir, args);
 
 function file(name: string, text: string): string {
   const full = path.join(dir, name);

@@ -71,7 +71,7 @@ async function statesOf(ids: number[]): Promise<PersonState[]> {
 }
 
 beforeEach(async () => {
-  await sql`TRUNCATE person, person_event CASCADE`.execute(t.db);
+  await sql`TRUNCATE person, person_event CASCADE`.execute(t.ownerDb);
 });
 
 describe("the from-states in the SQL are the transition table's", () => {

@@ -48,7 +48,7 @@ async function persons(count: number, windowEndsAt: Date, state: "notified" | "p
 }
 
 async function reset() {
-  await sql`TRUNCATE person, person_event, provisional_code, wave_member CASCADE`.execute(t.db);
+  await sql`TRUNCATE person, person_event, provisional_code, wave_member CASCADE`.execute(t.ownerDb);
   await sql`DELETE FROM pgboss.job WHERE name LIKE 'deadline-%'`.execute(t.db);
   await sql`DELETE FROM funnel_daily_rollup; DELETE FROM funnel_daily_delta`.execute(t.db);
 }

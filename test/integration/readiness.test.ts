@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../app/config/logger.server";
 import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import { createDb } from "../../db/connection";
+import { APP_ROLE } from "../../db/roles";
 import { readiness } from "../../server/http";
 import { setupTestDatabase } from "../setup/database";
 
@@ -32,12 +33,16 @@ describe("readiness", () => {
     const started = performance.now();
     const state = await readiness(db, boss, { timeoutMs: 500 });
     const ms = performance.now() - started;
-    expect(state).toEqual({ database: false, jobs: true });
+    expect(state).toEqual({ database: false, jobs: true, role: null });
     expect(ms).toBeLessThan(2000);
     void db.destroy().catch(() => undefined);
   });
 
-  it("is ready when both answer", async () => {
-    expect(await readiness(t.db, boss, { timeoutMs: 2000 })).toEqual({ database: true, jobs: true });
+  it("is ready when both answer, and names the role the application runs as (never the owner)", async () => {
+    expect(await readiness(t.db, boss, { timeoutMs: 2000 })).toEqual({
+      database: true,
+      jobs: true,
+      role: APP_ROLE,
+    });
   });
 });

@@ -9,7 +9,7 @@ import { HEADER, row } from "./rolls-support";
 const t = setupTestDatabase();
 const dir = mkdtempSync(path.join(tmpdir(), "rolls-cli-"));
 
-const cli = (...args: string[]) => runCli(t.url, dir, args, { ROLL_REJECT_THRESHOLD_PCT: "5" });
+const cli = (...args: string[]) => runCli(t.ownerUrl, dir, args, { ROLL_REJECT_THRESHOLD_PCT: "5" });
 
 describe("npm run cli -- gen-roll / import-roll", () => {
   it("generates a roll, imports it (--json: counts, format, timings, strategy), refuses it twice, and exits 0 / 1 / 2", async () => {

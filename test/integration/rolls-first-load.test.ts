@@ -217,14 +217,14 @@ describe("first load into an empty person table", () => {
     );
     const file = rollFile(`${HEADER}\n${rows.join("\n")}\n`);
     // The visibility map says which pages hold only frozen rows (no later pass needs to rewrite them).
-    await sql`CREATE EXTENSION IF NOT EXISTS pg_visibility`.execute(t.db);
+    await sql`CREATE EXTENSION IF NOT EXISTS pg_visibility`.execute(t.ownerDb);
     // (PostgreSQL 16+ extends a table several pages at a time: its empty pages are not marked; rows count.)
     const rowsNotFrozen = async () =>
       (
         await sql<{ n: number }>`
           SELECT count(*)::int AS n FROM person
           WHERE (ctid::text::point)[0]::bigint IN (SELECT blkno FROM pg_visibility_map('person') WHERE NOT all_frozen)`.execute(
-          t.db,
+          t.ownerDb,
         )
       ).rows[0].n;
     const first = await runImport(t.db, file);

@@ -6,6 +6,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { lockRollImport, recoverInterruptedRolls } from "../../app/domain/rolls/interrupted.server";
 import { createRoll, rollProgress } from "../../app/domain/rolls/rolls.server";
+import { stagingTable } from "../../app/domain/rolls/staging-tables";
 import { writeSyntheticRoll } from "../../cli/synthetic-roll";
 import { setupTestDatabase } from "../setup/database";
 import { runCli } from "../support/cli-process";
@@ -16,9 +17,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "rolls-killed-"));
 const actor = { userId: null, label: "test" };
 
 async function stagingExists(rollId: number): Promise<boolean> {
-  const r = await sql<{ t: string | null }>`SELECT to_regclass(${`roll_staging_${rollId}`}) AS t`.execute(
-    t.db,
-  );
+  const r = await sql<{ t: string | null }>`SELECT to_regclass(${stagingTable(rollId)}) AS t`.execute(t.db);
   return r.rows[0]?.t != null;
 }
 
@@ -26,13 +25,13 @@ describe("an interrupted roll import", () => {
   it("killed with SIGKILL mid-import, is refused and its staging dropped when the CLI next starts", async () => {
     // Persons already there, so the import takes the staging path (a staging table to leave behind).
     const seedFile = rollFile(`${HEADER}\n${row(1)}\n`);
-    expect(runCli(t.url, dir, ["import-roll", seedFile]).code).toBe(0);
+    expect(runCli(t.ownerUrl, dir, ["import-roll", seedFile]).code).toBe(0);
     const big = path.join(dir, "big.csv");
     await writeSyntheticRoll(big, { rows: 400_000, seed: 7 });
     const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "import-roll", big], {
       env: {
         ...process.env,
-        DATABASE_URL: t.url,
+        DATABASE_URL: t.ownerUrl,
         DATA_DIR: dir,
         NODE_ENV: "test",
         LOG_LEVEL: "silent",
@@ -62,7 +61,7 @@ describe("an interrupted roll import", () => {
     ).toBe("parsing");
 
     // The next CLI start (importing anything) recovers it.
-    const next = runCli(t.url, dir, ["import-roll", rollFile(`${HEADER}\n${row(2)}\n`)]);
+    const next = runCli(t.ownerUrl, dir, ["import-roll", rollFile(`${HEADER}\n${row(2)}\n`)]);
     expect(next.code).toBe(0);
     expect(next.stderr).toContain(`fichier n° ${rollId} : import interrompu`);
     const roll = await t.db

@@ -393,7 +393,7 @@ describe("roll import: crash safety", () => {
     const before = await count();
     // Hold the audit table: the merge blocks on its last statement, after every person row is written
     // (uncommitted); then its server process is killed, as a crash of the importing process would do.
-    const blocker = new pg.Client({ connectionString: t.url });
+    const blocker = new pg.Client({ connectionString: t.ownerUrl });
     await blocker.connect();
     await blocker.query("BEGIN");
     await blocker.query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE");

@@ -4,12 +4,18 @@ import { afterAll, beforeAll, inject } from "vitest";
 import { type AppConfig, loadConfig } from "../../app/config/config.server";
 import { createDb, type DB } from "../../db/connection";
 
+/**
+ * `url`, `db` and `pool` connect as the application role (ADR 027), as the app does; `ownerUrl` and
+ * `ownerDb` as the owner, for what a test prepares that the app may not do (DDL, emptying tables).
+ */
 export interface TestDatabase {
   url: string;
   name: string;
   db: DB;
   pool: pg.Pool;
   config: AppConfig;
+  ownerUrl: string;
+  ownerDb: DB;
 }
 
 function withDatabase(url: string, database: string): string {
@@ -18,8 +24,17 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** Clones the migrated template into a fresh database (a few hundred ms) that only the caller uses. */
-export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+/**
+ * Clones the migrated template into a fresh database (a few hundred ms) that only the caller uses. `url`
+ * is the owner's (what a process is started with: it runs as the application role itself), `appUrl` the
+ * application role's.
+ */
+export async function createTestDatabase(): Promise<{
+  url: string;
+  appUrl: string;
+  name: string;
+  drop(): Promise<void>;
+}> {
   const adminUrl = inject("adminDatabaseUrl");
   const template = inject("templateDatabase");
   const name = `mesops_t_${randomBytes(5).toString("hex")}`;
@@ -41,6 +56,7 @@ export async function createTestDatabase(): Promise<{ url: string; name: string;
   }
   return {
     url: withDatabase(adminUrl, name),
+    appUrl: withDatabase(inject("appDatabaseUrl"), name),
     name,
     async drop() {
       const c = new pg.Client({ connectionString: adminUrl });
@@ -77,11 +93,21 @@ export function setupTestDatabase(): TestDatabase {
   beforeAll(async () => {
     const created = await createTestDatabase();
     drop = created.drop;
-    const { db, pool } = createDb(created.url, 10);
-    Object.assign(handle, { url: created.url, name: created.name, db, pool, config: testConfig() });
+    const { db, pool } = createDb(created.appUrl, 10);
+    const owner = createDb(created.url, 2);
+    Object.assign(handle, {
+      url: created.appUrl,
+      name: created.name,
+      db,
+      pool,
+      config: testConfig(),
+      ownerUrl: created.url,
+      ownerDb: owner.db,
+    });
   }, 60_000);
   afterAll(async () => {
     await handle.db?.destroy();
+    await handle.ownerDb?.destroy();
     await drop?.();
   }, 60_000);
   return handle;

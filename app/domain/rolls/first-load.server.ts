@@ -1,5 +1,12 @@
 import { sql } from "kysely";
-import { dropAll, primaryKeyAndReferences, type Rebuildable, rebuild } from "../../../db/bulk-ddl";
+import {
+  analyzePerson,
+  dropAll,
+  primaryKeyAndReferences,
+  type Rebuildable,
+  rebuild,
+  setPersonTriggers,
+} from "../../../db/bulk-ddl";
 import { type DB, onClient, poolOf } from "../../../db/connection";
 import { attempt, DUPLICATE_KEY } from "../../../db/savepoint";
 import { SYSTEM_ACTOR } from "../audit/audit.server";
@@ -91,7 +98,7 @@ export async function startFirstLoad(trx: DB): Promise<FirstLoad | null> {
   if (referrers.length > 0 && !(await lockForBulk(trx, referrers))) return null;
   const dropped = [...(await personRebuildables(trx)).filter((r) => !KEPT_LIVE.has(r.name)), ...references];
   await dropAll(trx, [...dropped, primaryKey]);
-  await sql`ALTER TABLE person DISABLE TRIGGER USER`.execute(trx);
+  await setPersonTriggers(trx, false);
   // The table is empty: truncated, it gets a new file in this transaction, which lets the COPY write its
   // rows already frozen and all-visible (COPY … FREEZE). Otherwise the first statement to read the million
   // rows after the commit (a re-import's comparison, a wave's segment) sets their hint bits and writes
@@ -148,7 +155,8 @@ export async function checkFirstLoad(
   // PostgreSQL sizes parallel index builds (pg_class.relpages) and plans the joins below from these
   // statistics: the table was empty. Only the joined columns are sampled (a third of a full ANALYZE); the
   // others get theirs from autovacuum's analyze, which a million inserted rows trigger within a minute.
-  await sql.raw(`ANALYZE person (id, nir, holder_id); ANALYZE ${d}`).execute(trx);
+  await analyzePerson(trx, ["id", "nir", "holder_id"]);
+  await sql.raw(`ANALYZE ${d}`).execute(trx);
   // A clean roll has no duplicate: building the unique index proves it for the price of the index.
   const unique = load.dropped.find((r) => r.kind === "unique" && r.definition === "UNIQUE (nir)");
   if (!(unique && (await attempt(trx, DUPLICATE_KEY, () => rebuild(trx, [unique]))))) {
@@ -232,7 +240,7 @@ export async function finishFirstLoad(
   const started = performance.now();
   await rebuild(trx, load.dropped);
   timings.indexMs = performance.now() - started;
-  await sql`ALTER TABLE person ENABLE TRIGGER USER`.execute(trx);
+  await setPersonTriggers(trx, true);
   const counts = new Map(Object.entries(copied.departments));
   const refused = await sql<{ department: string; n: number }>`
     SELECT department, count(*)::int AS n FROM first_load_refused GROUP BY 1`.execute(trx);

@@ -1,10 +1,12 @@
 import { sql } from "kysely";
 import {
+  analyzePerson,
   dropAll,
   lockExclusively,
   type Rebuildable,
   rebuild,
   secondaryIndexesAndKeys,
+  setPersonTriggers,
 } from "../../../db/bulk-ddl";
 import type { DB } from "../../../db/connection";
 import { type AuditActor, writeAudit } from "../audit/audit.server";
@@ -271,7 +273,7 @@ export async function mergeStaging(
     // sizes a parallel index build from them (pg_class.relpages), so on stale ones every index would be
     // sorted by one process; fresh ones let each build use both cores (measured ~1.8× per index). The
     // plans of the next statements (wave segments, searches) need them too.
-    await sql`ANALYZE person`.execute(trx);
+    await analyzePerson(trx);
     await rebuild(trx, dropped);
   }
   t("indexMs", started);
@@ -311,7 +313,7 @@ async function insertBulk(
   const base = Number(
     (await sql.raw<{ base: string }>(`SELECT nextval(${sequence}) AS base`).execute(trx)).rows[0].base,
   );
-  await sql`ALTER TABLE person DISABLE TRIGGER person_rollup_insert`.execute(trx);
+  await setPersonTriggers(trx, false, "person_rollup_insert");
   const r = await sql
     .raw(
       `INSERT INTO person (id, nir, last_name, first_name, birth_date, department, address_line, postal_code, city, email, phone, holder_id)
@@ -330,7 +332,7 @@ async function insertBulk(
   await sql.raw(`SELECT setval(${sequence}, ${base + lastLine})`).execute(trx);
   // The new persons get no person_roll row: the roll records their block (see roll-persons.ts).
   await trx.updateTable("roll").set(personBlock(base, lastLine)).where("id", "=", rollId).execute();
-  await sql`ALTER TABLE person ENABLE TRIGGER person_rollup_insert`.execute(trx);
+  await setPersonTriggers(trx, true, "person_rollup_insert");
   await sql`SELECT lifecycle_rollup_inserted_after(${base})`.execute(trx);
   // Every id of the block is above `base`; every person that was there before is below it.
   return { count: Number(r.numAffectedRows ?? 0), firstNewId: base };

@@ -5,6 +5,7 @@ import { type AuditActor, writeAudit } from "../audit/audit.server";
 import { rollImportHeld } from "./interrupted.server";
 import { reasonLabel } from "./reasons";
 import { RollNotFound, RollNotInState } from "./roll";
+import { stagingTable } from "./staging-tables";
 import { deleteUploadedFile } from "./uploaded-file.server";
 
 /** Registers a file (already on disk) as a roll in state `uploaded`. */
@@ -292,6 +293,6 @@ export async function discardHeldRoll(db: DB, actor: AuditActor, params: { rollI
       objectId: params.rollId,
     });
   });
-  await sql.raw(`DROP TABLE IF EXISTS roll_staging_${Math.trunc(params.rollId)}`).execute(db);
+  await sql.raw(`DROP TABLE IF EXISTS ${stagingTable(params.rollId)}`).execute(db);
   await deleteUploadedFile(db, params.rollId);
 }

@@ -97,7 +97,10 @@ async function refuseDuplicates(
 
 function uniqueStagingNir(trx: DB, staging: string): Promise<boolean> {
   return attempt(trx, DUPLICATE_KEY, () =>
-    sql.raw(`CREATE UNIQUE INDEX ${staging}_nir ON ${staging} (nir)`).execute(trx),
+    // Named by PostgreSQL: an index takes its table's schema, and its name cannot be qualified.
+    sql
+      .raw(`CREATE UNIQUE INDEX ON ${staging} (nir)`)
+      .execute(trx),
   );
 }
 
