@@ -139,7 +139,9 @@ describe("deadline sweep", () => {
     await sql`SELECT pg_sleep(0)`.execute(victim.db);
     const pid = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(victim.db);
     // Hold the batch open with a lock so the statement is mid-flight when the backend is killed.
-    const holder = await t.pool.connect();
+    // As the owner: the application role may only insert into person_event, not lock it exclusively.
+    const owner = createDb(t.ownerUrl, 1);
+    const holder = await owner.pool.connect();
     await holder.query("BEGIN");
     await holder.query("LOCK TABLE person_event IN EXCLUSIVE MODE");
     const running = sweepDeadlineDay(victim.db, { day: parisDate(due), batchSize: 10 }).catch(
@@ -151,6 +153,7 @@ describe("deadline sweep", () => {
     holder.release();
     expect(await running).toBeInstanceOf(Error);
     await victim.db.destroy().catch(() => undefined);
+    await owner.db.destroy();
     expect((await stateCounts(t.db)).auto_created ?? 0).toBe(0);
     const rerun = await sweepDeadlineDay(t.db, { day: parisDate(due), batchSize: 10 });
     expect(rerun.autoCreated).toBe(30);

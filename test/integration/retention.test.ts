@@ -61,8 +61,8 @@ async function seed() {
     INSERT INTO provisional_code (person_id, code_hash, expires_at)
     VALUES (${ids[11]}, md5('active') || md5('z'), now() + interval '30 days')`.execute(t.db);
   await sql`
-    INSERT INTO email_event (event_id, message_id, type, occurred_at, received_at, details)
-    SELECT 'ev-' || i, '<msg-' || i || '@relais>', 'delivered', now(),
+    INSERT INTO email_event (event_id, message_id, kind, provider, occurred_at, received_at, details)
+    SELECT 'ev-' || i, '<msg-' || i || '@relais>', 'delivered', 'brevo', now(),
       CASE WHEN i <= 5 THEN now() - interval '400 days' ELSE now() - interval '3 days' END, '{"bounce_type": null}'
     FROM generate_series(1, 7) AS i`.execute(t.db);
   await sql`
@@ -168,13 +168,13 @@ describe("retention purge", () => {
   it("a purge process killed mid-run leaves whole batches only, and writes no audit entry", async () => {
     // The child blocks on its first email-events batch behind a table lock held here; by then its code and
     // ledger-detail batches are committed. It is killed there; the blocked batch rolls back with it.
-    const lock = new pg.Client({ connectionString: t.url });
+    const lock = new pg.Client({ connectionString: t.ownerUrl });
     await lock.connect();
     await lock.query("BEGIN; LOCK TABLE email_event IN ACCESS EXCLUSIVE MODE");
     const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "retention", "--run"], {
       env: {
         ...process.env,
-        DATABASE_URL: t.url,
+        DATABASE_URL: t.ownerUrl,
         DATA_DIR: path.join(dir, "data"),
         NODE_ENV: "test",
         LOG_LEVEL: "silent",

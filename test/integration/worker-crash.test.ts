@@ -27,7 +27,7 @@ const live: AppProcess[] = [];
 function startWorker(): AppProcess {
   const worker = spawnApp("jobs/worker.ts", {
     NODE_ENV: "test",
-    DATABASE_URL: t.url,
+    DATABASE_URL: t.ownerUrl,
     DATA_DIR: dir,
     PRINT_DIR: path.join(dir, "print"),
     OUTBOX_DIR: path.join(dir, "outbox"),
@@ -41,7 +41,6 @@ function startWorker(): AppProcess {
     PORTAL_WEBHOOK_SECRET: "test-portal-secret-0123456789-abcdefghijk",
     TELEPHONY_WEBHOOK_SECRET: "test-telephony-secret-0123456789-abcdefgh",
     KPI_API_SECRET: "test-kpi-api-secret-0123456789-abcdefghijk",
-    EMAIL_WEBHOOK_SECRET: "test-email-webhook-secret-0123456789-abcd",
   });
   live.push(worker);
   return worker;
@@ -168,7 +167,7 @@ describe("a worker killed -9 mid-job", () => {
   }, 300_000);
 
   it("wave batch: the batch is handed back, every letter once, one valid code per person", async () => {
-    await sql`TRUNCATE person, person_event CASCADE`.execute(t.db);
+    await sql`TRUNCATE person, person_event CASCADE`.execute(t.ownerDb);
     const ids = await insertPersons(t.db, {
       count: 6000,
       departments: ["44"],
@@ -204,7 +203,7 @@ describe("a worker killed -9 mid-job", () => {
   }, 300_000);
 
   it("deadline sweep: the sweep is handed back, every space auto-created once", async () => {
-    await sql`TRUNCATE person, person_event CASCADE`.execute(t.db);
+    await sql`TRUNCATE person, person_event CASCADE`.execute(t.ownerDb);
     const count = 200_000;
     const day = new Date(Date.now() - 2 * 24 * 3600 * 1000);
     await insertPersons(t.db, {

@@ -47,6 +47,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "wave.materialised": "Vague constituée (assurés et lots)",
   "wave.batch_pdf_downloaded": "Courriers d'un lot téléchargés (PDF)",
   "wave.batch_manifest_downloaded": "Manifeste d'un lot téléchargé",
+  "wave.email_fallback": "E-mails en échec basculés vers un courrier (retour du fournisseur)",
   "deadline.catchup": "Rattrapage des fins de délai",
   "deadline.postpone": "Report des fins de délai d'opposition",
   "setting.updated": "Paramètres modifiés",
@@ -78,6 +79,9 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "outbox.message_read": "Message de la boîte d'envoi (démo) lu",
   "portal.verify_locked": "Saisie de code bloquée sur le portail",
   "portal.code_reset": "Code régénéré depuis le portail",
+  "retention.purge": "Purge des données arrivées en fin de conservation",
+  "retention.purge_interrupted": "Purge des données interrompue (reprise au prochain passage)",
+  "retention.purge_requested": "Purge des données demandée",
   "portal.code_reset_refused": "Code non régénéré depuis le portail (demande refusée)",
 };
 
@@ -86,6 +90,7 @@ export const AUDIT_OBJECT_LABELS: Record<string, string> = {
   person: "assuré",
   roll: "fichier d'assurés",
   wave: "vague",
+  retention: "conservation des données",
   department: "département",
   deadline: "fins de délai",
   job: "traitement",
