@@ -1,6 +1,9 @@
 import { timingSafeEqual } from "node:crypto";
-import { json } from "@remix-run/node";
+import { type ActionFunctionArgs, json } from "@remix-run/node";
 import type { z } from "zod";
+import type { AppContext } from "~/context";
+import type { EmailEvent } from "~/domain/waves/bounce-event";
+import { applyEmailEvents } from "~/domain/waves/email-events.server";
 
 /**
  * The edge every provider bounce webhook shares (ADR 028): POST only, a body size cap read without buffering
@@ -87,4 +90,59 @@ export function parseJson<S extends z.ZodTypeAny>(
     };
   }
   return { ok: true, data: parsed.data };
+}
+
+type Provider = "brevo" | "mailjet" | "ses" | "scaleway";
+
+/**
+ * A bounce webhook route's action: POST only, 404 (and a warning naming the variable) while the provider is
+ * not configured, then the provider's own handling with its configuration.
+ */
+export async function providerWebhook<C>(
+  { request, context }: ActionFunctionArgs,
+  spec: {
+    provider: Provider;
+    label: string;
+    variable: string;
+    config: (context: AppContext) => C | null | undefined;
+    handle: (request: Request, context: AppContext, config: C) => Promise<Response>;
+  },
+): Promise<Response> {
+  if (request.method !== "POST") return POST_ONLY();
+  const config = spec.config(context);
+  if (!config) {
+    context.logger.warn({ provider: spec.provider }, `bounce webhook called but ${spec.variable} is not set`);
+    return notConfigured(spec.label);
+  }
+  return spec.handle(request, context, config);
+}
+
+/** A refused credential: logged without what was given, answered 401. */
+export function refusedCredentials(context: AppContext, provider: Provider) {
+  context.logger.warn({ provider }, "bounce webhook refused: bad credentials");
+  return UNAUTHORIZED();
+}
+
+/**
+ * A provider that posts its events as JSON (Brevo, Mailjet): capped body, parsed against its shape,
+ * normalised by its adapter, applied; the answer counts what was applied and what was ignored.
+ */
+export async function applyJsonEvents<S extends z.ZodTypeAny>(
+  request: Request,
+  context: AppContext,
+  params: {
+    provider: Provider;
+    maxBytes: number;
+    schema: S;
+    toEvents: (payload: z.infer<S>) => { events: EmailEvent[]; ignored: number };
+  },
+): Promise<Response> {
+  const raw = await cappedBody(request, params.maxBytes);
+  if (raw === null) return tooLarge(params.maxBytes);
+  const parsed = parseJson(raw, params.schema);
+  if (!parsed.ok) return parsed.response;
+  const { events, ignored } = params.toEvents(parsed.data);
+  const result = await applyEmailEvents(context.db, { boss: context.boss }, events);
+  context.logger.info({ provider: params.provider, ...result, ignored }, "bounce events applied");
+  return json({ ...result, ignored });
 }

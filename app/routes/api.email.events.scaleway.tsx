@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { scalewayEvent, scalewayEvents } from "~/domain/waves/bounce-scaleway";
 import { SCALEWAY_SNS_HOST, trustChainFrom } from "~/domain/waves/bounce-sns.server";
-import { notConfigured, POST_ONLY } from "~/http/provider-webhook.server";
+import { POST_ONLY, providerWebhook } from "~/http/provider-webhook.server";
 import { handleSnsDelivery } from "~/http/sns-webhook.server";
 
 /**
@@ -9,27 +9,25 @@ import { handleSnsDelivery } from "~/http/sns-webhook.server";
  * Events (SNS) HTTPS subscription (docs/waves.md): the signing certificate must be issued by the CA of
  * SCALEWAY_SNS_TRUST_CHAIN, topics limited to SCALEWAY_SNS_TOPIC_ARNS.
  */
-export async function action({ request, context }: ActionFunctionArgs) {
-  if (request.method !== "POST") return POST_ONLY();
-  const config = context.config.bounces.scaleway;
-  if (!config) {
-    context.logger.warn(
-      { provider: "scaleway" },
-      "bounce webhook called but SCALEWAY_SNS_TOPIC_ARNS is not set",
-    );
-    return notConfigured("Scaleway");
-  }
-  return handleSnsDelivery(request, context, {
+export function action(args: ActionFunctionArgs) {
+  return providerWebhook(args, {
     provider: "scaleway",
-    policy: {
-      topicArns: config.topicArns,
-      certHost: SCALEWAY_SNS_HOST,
-      trustChain: trustChainFrom(config.trustChainFile),
-    },
-    toEvents: (body) => {
-      const parsed = scalewayEvent.safeParse(body);
-      return parsed.success ? scalewayEvents(parsed.data) : null;
-    },
+    label: "Scaleway",
+    variable: "SCALEWAY_SNS_TOPIC_ARNS",
+    config: (context) => context.config.bounces.scaleway,
+    handle: (request, context, config) =>
+      handleSnsDelivery(request, context, {
+        provider: "scaleway",
+        policy: {
+          topicArns: config.topicArns,
+          certHost: SCALEWAY_SNS_HOST,
+          trustChain: trustChainFrom(config.trustChainFile),
+        },
+        toEvents: (body) => {
+          const parsed = scalewayEvent.safeParse(body);
+          return parsed.success ? scalewayEvents(parsed.data) : null;
+        },
+      }),
   });
 }
 
