@@ -59,6 +59,9 @@ export async function dueOf(db: DB, kind: RetentionKind, cutoff: Date): Promise<
  * Purges at most `size` due rows of one kind, in the caller's transaction. Rows are locked with SKIP LOCKED,
  * so a row another transaction holds waits for the next run instead of blocking this one. Each statement is
  * its own predicate's guard: a purged row no longer matches, so a rerun after a crash never counts it twice.
+ * The picked ids reach the UPDATE as an array (`= ANY(ARRAY(…))`), not as a joined CTE: joined, the planner
+ * merge-joins them against the primary key from its first entry, through every row earlier batches already
+ * rewrote — each batch slower than the one before (`npm run bench -- purge`).
  */
 export async function purgeBatch(
   trx: DB,
@@ -72,20 +75,24 @@ export async function purgeBatch(
         WITH picked AS (
           SELECT id FROM provisional_code WHERE code_hash IS NOT NULL AND expires_at < ${cutoff}
           ORDER BY expires_at LIMIT ${size} FOR UPDATE SKIP LOCKED)
-        UPDATE provisional_code c SET code_hash = NULL FROM picked WHERE c.id = picked.id
+        UPDATE provisional_code c SET code_hash = NULL WHERE c.id = ANY(ARRAY(SELECT id FROM picked))
         RETURNING c.id`.execute(trx);
       return { purged: r.rows.length, cursor };
     }
     case "member_details": {
-      // Keyset on id: a closed wave's members are consecutive ids, so each batch reads on from the last.
+      // Keyset on id: a closed wave's members are consecutive ids, so each batch reads on from the last. The
+      // closed waves as an array, not a join: joined, the planner cannot see how many members match, and it
+      // hash-joins and sorts every remaining member at each batch (quadratic over a national wave); as an
+      // array it walks the primary key from the cursor and stops at the batch's size.
       const r = await sql<{ last: string | null; n: string }>`
         WITH picked AS (
           SELECT id FROM wave_member
-          WHERE wave_id IN (${CLOSED_WAVES(cutoff)}) AND id > ${cursor}
+          WHERE wave_id = ANY(ARRAY(${CLOSED_WAVES(cutoff)})) AND id > ${cursor}
             AND (provider_message_id IS NOT NULL OR error IS NOT NULL)
           ORDER BY id LIMIT ${size} FOR UPDATE SKIP LOCKED),
         done AS (
-          UPDATE wave_member m SET provider_message_id = NULL, error = NULL FROM picked WHERE m.id = picked.id
+          UPDATE wave_member m SET provider_message_id = NULL, error = NULL
+          WHERE m.id = ANY(ARRAY(SELECT id FROM picked))
           RETURNING m.id)
         SELECT max(id) AS last, count(*) AS n FROM done`.execute(trx);
       const row = r.rows[0];
