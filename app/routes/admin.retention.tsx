@@ -96,8 +96,8 @@ export default function AdminRetention() {
           <h1>Conservation des données</h1>
           <p className="muted">
             Les données de campagne ne sont gardées que le temps nécessaire (RGPD, art. 5-1-e). Chaque nuit à
-            2 h 30, la purge efface ce qui a dépassé sa durée, par lots de {batchSize} lignes ; les faits
-            (envois, remises, états, chiffres de l'entonnoir) restent.
+            2 h 30, la purge efface ce qui a dépassé sa durée, par lots de {batchSize.toLocaleString("fr-FR")}{" "}
+            lignes ; les faits (envois, remises, états, chiffres de l'entonnoir) restent.
           </p>
         </div>
       </div>
