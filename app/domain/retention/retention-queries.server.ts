@@ -71,13 +71,19 @@ export async function purgeBatch(
   const { cutoff, size, cursor } = params;
   switch (kind) {
     case "code_hashes": {
-      const r = await sql<{ id: string }>`
+      // Keyset on id, as the ledger below: ordered by expiry through the partial index, each batch would
+      // first step over every entry the batches before it left dead there (quadratic over a national purge).
+      const r = await sql<{ last: string | null; n: string }>`
         WITH picked AS (
-          SELECT id FROM provisional_code WHERE code_hash IS NOT NULL AND expires_at < ${cutoff}
-          ORDER BY expires_at LIMIT ${size} FOR UPDATE SKIP LOCKED)
-        UPDATE provisional_code c SET code_hash = NULL WHERE c.id = ANY(ARRAY(SELECT id FROM picked))
-        RETURNING c.id`.execute(trx);
-      return { purged: r.rows.length, cursor };
+          SELECT id FROM provisional_code
+          WHERE code_hash IS NOT NULL AND expires_at < ${cutoff} AND id > ${cursor}
+          ORDER BY id LIMIT ${size} FOR UPDATE SKIP LOCKED),
+        done AS (
+          UPDATE provisional_code c SET code_hash = NULL WHERE c.id = ANY(ARRAY(SELECT id FROM picked))
+          RETURNING c.id)
+        SELECT max(id) AS last, count(*) AS n FROM done`.execute(trx);
+      const row = r.rows[0];
+      return { purged: Number(row.n), cursor: row.last == null ? cursor : Number(row.last) };
     }
     case "member_details": {
       // Keyset on id: a closed wave's members are consecutive ids, so each batch reads on from the last. The
