@@ -56,7 +56,7 @@ const FOOTER = 36;
 
 /** Column widths: a two-column table is label + value; wider tables share the width equally. */
 function widthsOf(columns: number, width: number): number[] {
-  if (columns === 2) return [150, width - 150];
+  if (columns === 2) return [180, width - 180];
   return Array.from({ length: columns }, () => width / columns);
 }
 
@@ -102,7 +102,9 @@ export async function renderPersonDataPdf(
 ): Promise<{ pdf: Buffer; pages: number }> {
   const { regular, bold } = loadFonts();
   const doc = new PDFDocument({
+    // Landscape: the widest tables (a case, a notification) have eight or nine columns.
     size: "A4",
+    layout: "landscape",
     margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: MARGIN + FOOTER },
     bufferPages: true,
     compress: opts.compress ?? true,
