@@ -32,6 +32,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return {
     showNir,
     canSeeRolls: user.permissions.has("rolls:import"),
+    canExport: user.permissions.has("persons:export"),
     person: {
       ...person,
       nir: nir(person.nir),
@@ -53,7 +54,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export default function PersonPage() {
-  const { person, timeline, canSeeRolls } = useLoaderData<typeof loader>();
+  const { person, timeline, canSeeRolls, canExport } = useLoaderData<typeof loader>();
   return (
     <>
       <div className="page-header">
@@ -197,6 +198,26 @@ export default function PersonPage() {
       </section>
 
       <PersonTimeline entries={timeline} />
+
+      {/* Last: a rare request (RGPD art. 15), not the page's everyday work. */}
+      {canExport ? (
+        <section className="card" aria-labelledby="export-title">
+          <h2 id="export-title">Exporter les données (RGPD)</h2>
+          <p className="muted">
+            Droit d'accès (article 15 du RGPD) : tout ce que mes-ops conserve sur cette personne, sans aucun
+            code provisoire. Chaque export est inscrit au journal d'audit.
+          </p>
+          <div className="toolbar">
+            {/* Plain links: a download is a document request, not a client-side navigation. */}
+            <a className="button" href={`/persons/${person.id}/export.pdf`} download>
+              Exporter les données (RGPD) — PDF
+            </a>{" "}
+            <a className="button button-secondary" href={`/persons/${person.id}/export.json`} download>
+              Exporter les données (RGPD) — JSON
+            </a>
+          </div>
+        </section>
+      ) : null}
     </>
   );
 }

@@ -28,6 +28,7 @@ import * as emailEvents from "./2026_12_07_1620_email_events";
 import * as portalCodeReset from "./2026_12_07_1630_portal_code_reset";
 import * as retention from "./2026_12_07_1635_retention";
 import * as kpiReference from "./2026_12_07_1640_kpi_reference";
+import * as personExport from "./2026_12_07_1730_person_export";
 
 /**
  * Every migration, by name (names sort in application order). Listed statically rather than read from the
@@ -63,4 +64,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_1630_portal_code_reset": portalCodeReset,
   "2026_12_07_1635_retention": retention,
   "2026_12_07_1640_kpi_reference": kpiReference,
+  "2026_12_07_1730_person_export": personExport,
 };

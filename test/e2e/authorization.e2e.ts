@@ -132,6 +132,8 @@ const MATRIX: Record<string, Row> = {
   "login_.2fa.tsx": row("/login/2fa", allow(EVERYONE, 302), allow(EVERYONE, 302)),
   "logout.tsx": row("/logout", all(302), allow(EVERYONE, 302)),
   "oppositions.upload.tsx": row("/oppositions/upload", allow(CAMPAIGN, 200), allow(CAMPAIGN, 200)),
+  "persons.$personId.export[.]json.tsx": row("/persons/:personId/export.json", allow(SUPERVISORS, 200), NO_ACTION),
+  "persons.$personId.export[.]pdf.tsx": row("/persons/:personId/export.pdf", allow(SUPERVISORS, 200), NO_ACTION),
   "persons.$personId.tsx": row("/persons/:personId", allow(PERSONS, 200), NO_ACTION),
   "persons._index.tsx": row("/persons", allow(PERSONS, 200), allow(PERSONS, 302)),
   "portal.tsx": row("/portal", all(200), all(200)),

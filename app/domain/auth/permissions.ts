@@ -6,6 +6,8 @@ export const PERMISSIONS = [
   "persons:read_nir",
   "persons:oppose",
   "persons:write",
+  /** The right of access (RGPD art. 15): everything held about one person, as PDF and JSON (ADR 033). */
+  "persons:export",
   "codes:reset",
   "waves:read",
   "waves:write",

@@ -299,7 +299,7 @@ export interface TimelineEntry {
   detail: string | null;
 }
 
-const SOURCE_LABELS: Record<string, string> = {
+export const SOURCE_LABELS: Record<string, string> = {
   portal: "portail",
   helpline: "34 22",
   job: "automatique",
@@ -309,7 +309,7 @@ const SOURCE_LABELS: Record<string, string> = {
 };
 
 /** "Notification → notifié" for a lifecycle event; the event's own label for the others. */
-function eventTitle(type: string, toState: string | null): string {
+export function eventTitle(type: string, toState: string | null): string {
   const label = PERSON_EVENT_LABELS[type] ?? "événement";
   const base = label.charAt(0).toUpperCase() + label.slice(1);
   const transition = type in EVENT_LABELS && toState;
@@ -317,7 +317,7 @@ function eventTitle(type: string, toState: string | null): string {
 }
 
 /** What an event's details add: a postponement's days and new deadline, a code's or confirmation's channel. */
-function eventDetail(type: string, details: unknown): string | null {
+export function eventDetail(type: string, details: unknown): string | null {
   const d = (details && typeof details === "object" ? details : {}) as Record<string, unknown>;
   const parts: string[] = [];
   if (type === "postpone") {
