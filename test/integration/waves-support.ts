@@ -9,7 +9,12 @@ import { createLogger } from "../../app/config/logger.server";
 import { type DispatchDeps, type RunOptions, runBatch } from "../../app/domain/waves/batch-run.server";
 import type { EmailProvider } from "../../app/domain/waves/email-provider.server";
 import { materialiseWave } from "../../app/domain/waves/plan.server";
-import { DEFAULT_SETTINGS, type WaveSegment, type WaveSettings } from "../../app/domain/waves/wave";
+import {
+  DEFAULT_SETTINGS,
+  type SendHours,
+  type WaveSegment,
+  type WaveSettings,
+} from "../../app/domain/waves/wave";
 import { createWave, scheduleWave } from "../../app/domain/waves/waves.server";
 import { createBoss, startBoss } from "../../app/infra/job-client.server";
 import type { Database } from "../../db/schema";
@@ -36,6 +41,7 @@ export async function scheduledWave(
   boss: PgBoss,
   segment: Partial<WaveSegment> & { departments: string[] },
   settings: Partial<WaveSettings> = {},
+  opts: { sendHours?: SendHours } = {},
 ): Promise<number> {
   const waveId = await createWave(db, actor, {
     name: `Vague test ${segment.departments.join("/")}`,
@@ -43,7 +49,7 @@ export async function scheduledWave(
     settings: { ...DEFAULT_SETTINGS, startAt: new Date(), workingDaysOnly: false, ...settings },
   });
   await scheduleWave(db, { boss }, actor, waveId);
-  await materialiseWave(db, { boss }, { waveId });
+  await materialiseWave(db, { boss }, { waveId, sendHours: opts.sendHours });
   return waveId;
 }
 

@@ -175,7 +175,15 @@ describe("a worker killed -9 mid-job", () => {
       offset: 900_000,
     });
     const worker = startWorker();
-    const waveId = await scheduledWave(t.db, b.boss, { departments: ["44"] }, { batchSize: 3000 });
+    // The worker's SEND_HOURS (0-24) for the plan too: with the default 08–20, a run between midnight and
+    // 08:00 Paris planned the letters for 08:00 and no batch ever started.
+    const waveId = await scheduledWave(
+      t.db,
+      b.boss,
+      { departments: ["44"] },
+      { batchSize: 3000 },
+      { sendHours: { from: 0, to: 24 } },
+    );
     const job = await runningJob(QUEUES.waveBatch);
     const { killedAt, handBackMs } = await killAndRestart(worker, job);
     await waitFor("tous les lots terminés", async () => {
